@@ -1,0 +1,232 @@
+using Colorize.Tensors.Autograd;
+using Colorize.Tensors.Ops;
+
+namespace Colorize.Tensors.NN;
+
+public static partial class Functional
+{
+    /// <summary>
+    /// Batch normalisation over every dimension but 1, like <c>F.batch_norm</c>. In training the batch statistics
+    /// are used and the running statistics updated in place (mean and unbiased variance, with <paramref name="momentum"/>).
+    /// </summary>
+    /// <param name="input">Input [N, C, ...].</param>
+    /// <param name="runningMean">Running mean [C], or null.</param>
+    /// <param name="runningVar">Running variance [C], or null.</param>
+    /// <param name="weight">Optional scale γ [C].</param>
+    /// <param name="bias">Optional shift β [C].</param>
+    /// <param name="training">Use batch statistics (and update the running ones).</param>
+    /// <param name="momentum">Running-statistics update factor.</param>
+    /// <param name="eps">Added to the variance for stability.</param>
+    public static Tensor BatchNorm(Tensor input, Tensor? runningMean, Tensor? runningVar, Tensor? weight = null, Tensor? bias = null,
+        bool training = false, float momentum = 0.1f, float eps = 1e-5f)
+    {
+        if (input.Rank < 2)
+        {
+            throw new ArgumentException($"BatchNorm needs an input of rank 2 or more, got {ShapeUtil.Format(input.Shape)}.");
+        }
+
+        int c = input.Shape[1];
+        Tensor normalized;
+        if (training)
+        {
+            int perChannel = input.Count / Math.Max(1, c);
+            if (perChannel <= 1)
+            {
+                throw new ArgumentException($"BatchNorm in training needs more than one value per channel, got input {ShapeUtil.Format(input.Shape)}.");
+            }
+
+            normalized = NormalizeOp.Apply(input, eps, out var mean, out var biasedVar);
+            if (runningMean is not null && runningVar is not null)
+            {
+                float unbias = perChannel / (float)(perChannel - 1);
+                var rm = runningMean.Data;
+                var rv = runningVar.Data;
+                for (int i = 0; i < c; i++)
+                {
+                    rm[i] = ((1 - momentum) * rm[i]) + (momentum * (float)mean[i]);
+                    rv[i] = ((1 - momentum) * rv[i]) + (momentum * (float)biasedVar[i] * unbias);
+                }
+            }
+        }
+        else
+        {
+            if (runningMean is null || runningVar is null)
+            {
+                throw new ArgumentException("BatchNorm in eval mode needs running statistics.");
+            }
+
+            var shape = ChannelShape(input.Rank, c);
+            normalized = (input - runningMean.Detach().Reshape(shape)) * (runningVar.Detach() + eps).Sqrt().Pow(-1f).Reshape(shape);
+        }
+
+        return Affine(normalized, weight, bias);
+    }
+
+    /// <summary>
+    /// Instance normalisation: every (sample, channel) plane normalised on its own, like <c>F.instance_norm</c>
+    /// without running statistics; the affine parameters are optional.
+    /// </summary>
+    /// <param name="input">Input [N, C, ...].</param>
+    /// <param name="weight">Optional scale γ [C].</param>
+    /// <param name="bias">Optional shift β [C].</param>
+    /// <param name="eps">Added to the variance for stability.</param>
+    public static Tensor InstanceNorm(Tensor input, Tensor? weight = null, Tensor? bias = null, float eps = 1e-5f)
+    {
+        if (input.Rank < 3)
+        {
+            throw new ArgumentException($"InstanceNorm needs an input of rank 3 or more, got {ShapeUtil.Format(input.Shape)}.");
+        }
+
+        var shape = input.GetShape();
+        int n = shape[0], c = shape[1];
+        // PyTorch does the same: view as one batch of N·C channels and batch-normalise.
+        var folded = input.Reshape(1, n * c, -1);
+        var normalized = NormalizeOp.Apply(folded, eps, out _, out _).Reshape(shape);
+        return Affine(normalized, weight, bias);
+    }
+
+    private static Tensor Affine(Tensor x, Tensor? weight, Tensor? bias)
+    {
+        var shape = ChannelShape(x.Rank, x.Shape[1]);
+        if (weight is not null)
+        {
+            x *= weight.Reshape(shape);
+        }
+
+        if (bias is not null)
+        {
+            x += bias.Reshape(shape);
+        }
+
+        return x;
+    }
+
+    private static int[] ChannelShape(int rank, int channels)
+    {
+        var shape = new int[rank];
+        Array.Fill(shape, 1);
+        shape[1] = channels;
+        return shape;
+    }
+}
+
+/// <summary>
+/// (x − mean) / √(var + eps) per channel of an [N, C, ...] tensor, with biased variance. The forward and the
+/// usual backward are fused kernels; under <c>createGraph</c> the backward is rebuilt from differentiable ops so
+/// second derivatives are exact.
+/// </summary>
+internal static class NormalizeOp
+{
+    public static Tensor Apply(Tensor x, float eps, out double[] mean, out double[] variance)
+    {
+        int n = x.Shape[0], c = x.Shape[1];
+        int s = x.Count / Math.Max(1, n * c);
+        var m = new double[c];
+        var v = new double[c];
+        var invStd = new float[c];
+        var y = Tensor.Empty(x.ShapeArray);
+        var (xd, yd) = (x.Storage, y.Storage);
+        Parallelism.For(c, 1, (c0, c1) =>
+        {
+            for (int ch = c0; ch < c1; ch++)
+            {
+                double sum = 0;
+                for (int b = 0; b < n; b++)
+                {
+                    var span = xd.AsSpan(((b * c) + ch) * s, s);
+                    for (int i = 0; i < span.Length; i++)
+                    {
+                        sum += span[i];
+                    }
+                }
+
+                double mu = sum / ((double)n * s);
+                double sq = 0;
+                for (int b = 0; b < n; b++)
+                {
+                    var span = xd.AsSpan(((b * c) + ch) * s, s);
+                    for (int i = 0; i < span.Length; i++)
+                    {
+                        double d = span[i] - mu;
+                        sq += d * d;
+                    }
+                }
+
+                double var = sq / ((double)n * s);
+                m[ch] = mu;
+                v[ch] = var;
+                float inv = (float)(1.0 / Math.Sqrt(var + eps));
+                invStd[ch] = inv;
+                float muF = (float)mu;
+                for (int b = 0; b < n; b++)
+                {
+                    int off = ((b * c) + ch) * s;
+                    for (int i = 0; i < s; i++)
+                    {
+                        yd[off + i] = (xd[off + i] - muF) * inv;
+                    }
+                }
+            }
+        });
+
+        mean = m;
+        variance = v;
+        if (GradMode.ShouldRecord(x))
+        {
+            Node.Record(y, "NativeBatchNormBackward0", [x], (g, _) => [GradMode.IsEnabled ? DifferentiableBackward(x, g, eps) : FastBackward(g, y, invStd, n, c, s)]);
+        }
+
+        return y;
+    }
+
+    /// <summary>dx = invstd · (g − mean(g) − x̂ · mean(g · x̂)) per channel.</summary>
+    private static Tensor FastBackward(Tensor g, Tensor xhat, float[] invStd, int n, int c, int s)
+    {
+        var dx = Tensor.Empty(g.ShapeArray);
+        var (gd, hd, dd) = (g.Storage, xhat.Storage, dx.Storage);
+        Parallelism.For(c, 1, (c0, c1) =>
+        {
+            for (int ch = c0; ch < c1; ch++)
+            {
+                double sg = 0, sgh = 0;
+                for (int b = 0; b < n; b++)
+                {
+                    int off = ((b * c) + ch) * s;
+                    for (int i = 0; i < s; i++)
+                    {
+                        sg += gd[off + i];
+                        sgh += gd[off + i] * (double)hd[off + i];
+                    }
+                }
+
+                double count = (double)n * s;
+                float meanG = (float)(sg / count), meanGh = (float)(sgh / count), inv = invStd[ch];
+                for (int b = 0; b < n; b++)
+                {
+                    int off = ((b * c) + ch) * s;
+                    for (int i = 0; i < s; i++)
+                    {
+                        dd[off + i] = inv * (gd[off + i] - meanG - (hd[off + i] * meanGh));
+                    }
+                }
+            }
+        });
+        return dx;
+    }
+
+    private static Tensor DifferentiableBackward(Tensor x, Tensor g, float eps)
+    {
+        var dims = new List<int> { 0 };
+        for (int i = 2; i < x.Rank; i++)
+        {
+            dims.Add(i);
+        }
+
+        int[] d = [.. dims];
+        var mean = x.Mean(d, keepDim: true);
+        var centered = x - mean;
+        var invStd = ((centered * centered).Mean(d, keepDim: true) + eps).Sqrt().Pow(-1f);
+        var xhat = centered * invStd;
+        return invStd * (g - g.Mean(d, keepDim: true) - (xhat * (g * xhat).Mean(d, keepDim: true)));
+    }
+}
