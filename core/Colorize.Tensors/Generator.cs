@@ -16,6 +16,15 @@ public sealed class Generator
     private double _spareNormal;
     private bool _hasSpare;
 
+    /// <summary>
+    /// The generator used when none is passed (module initialisation, dropout), like PyTorch's default generator.
+    /// Reseed it with <see cref="ManualSeed"/> for reproducible runs.
+    /// </summary>
+    public static Generator Default { get; private set; } = new(0);
+
+    /// <summary>Replaces <see cref="Default"/> with a generator seeded with <paramref name="seed"/> (<c>torch.manual_seed</c>).</summary>
+    public static Generator ManualSeed(ulong seed) => Default = new Generator(seed);
+
     /// <summary>Creates a generator from a 64-bit seed.</summary>
     public Generator(ulong seed)
     {

@@ -27,7 +27,7 @@ public sealed partial class Tensor
         {
             for (int i = normalized.Length - 1; i >= 0; i--)
             {
-                result = Reduction.SumDim(result, normalized[i]);
+                result = ReductionKernels.SumDim(result, normalized[i]);
             }
 
             if (normalized.Length == 0)
@@ -95,7 +95,7 @@ public sealed partial class Tensor
     public Tensor Max()
     {
         var flat = Reshape(-1);
-        var (values, _) = Reduction.MaxDim(flat, 0);
+        var (values, _) = ReductionKernels.MaxDim(flat, 0);
         var result = Scalar(values.Storage[0]);
         if (GradMode.ShouldRecord(this))
         {
@@ -116,7 +116,7 @@ public sealed partial class Tensor
     public (Tensor Values, Tensor Indices) Max(int dim, bool keepDim = false)
     {
         int d = ShapeUtil.NormalizeDim(dim, Rank);
-        var (values, idx) = Reduction.MaxDim(this, d);
+        var (values, idx) = ReductionKernels.MaxDim(this, d);
         var keptShape = values.ShapeArray;
         var outShape = keepDim ? keptShape : DropDims(keptShape, [d]);
         var indices = new Tensor(Array.ConvertAll(idx, i => (float)i), (int[])outShape.Clone());
@@ -127,7 +127,7 @@ public sealed partial class Tensor
             Node.Record(result, "MaxBackward0", [this], (g, _) =>
             {
                 var onehot = Zeros(shape);
-                var (outer, n, inner) = Reduction.Split(shape, d);
+                var (outer, n, inner) = ReductionKernels.Split(shape, d);
                 var od = onehot.Storage;
                 for (int o = 0; o < outer; o++)
                 {

@@ -186,7 +186,7 @@ public sealed partial class Tensor
     private static Tensor SliceBackward(Tensor g, int[] fullShape, int dim, int start, int step)
     {
         var result = Zeros(fullShape);
-        var (outer, n, inner) = Reduction.Split(fullShape, dim);
+        var (outer, n, inner) = ReductionKernels.Split(fullShape, dim);
         int len = g.Shape[dim];
         var gd = g._storage;
         var rd = result._storage;
@@ -276,7 +276,7 @@ public sealed partial class Tensor
         }
 
         var result = Empty(shape);
-        var (outer, total, inner) = Reduction.Split(shape, d);
+        var (outer, total, inner) = ReductionKernels.Split(shape, d);
         int offset = 0;
         foreach (var t in tensors)
         {

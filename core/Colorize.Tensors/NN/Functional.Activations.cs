@@ -40,7 +40,7 @@ public static partial class Functional
     public static Tensor Softmax(Tensor input, int dim)
     {
         int d = ShapeUtil.NormalizeDim(dim, input.Rank);
-        var (outer, n, inner) = Reduction.Split(input.Shape, d);
+        var (outer, n, inner) = ReductionKernels.Split(input.Shape, d);
         var y = Tensor.Empty(input.ShapeArray);
         var (xd, yd) = (input.Storage, y.Storage);
         Parallelism.For(outer * inner, Math.Max(1, Elementwise.Grain / Math.Max(1, n)), (s, e) =>

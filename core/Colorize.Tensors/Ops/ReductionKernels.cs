@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace Colorize.Tensors.Ops;
 
 /// <summary>Reduction kernels over one dimension, viewing the tensor as [outer, n, inner].</summary>
-internal static class Reduction
+internal static class ReductionKernels
 {
     public static (int Outer, int N, int Inner) Split(ReadOnlySpan<int> shape, int dim)
     {

@@ -1,0 +1,155 @@
+namespace Colorize.Tensors.NN;
+
+/// <summary>2-D convolution layer (<c>nn.Conv2d</c>): parameters <c>weight</c> [Cout, Cin/groups, kh, kw] and optional <c>bias</c>.</summary>
+public sealed class Conv2d : Module<Tensor, Tensor>
+{
+    /// <summary>Creates the layer with PyTorch's default initialisation (Kaiming uniform with a = √5).</summary>
+    public Conv2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1, int groups = 1, bool bias = true, Generator? generator = null)
+        : this(inChannels, outChannels, (kernelSize, kernelSize), (stride, stride), (padding, padding), (dilation, dilation), groups, bias, generator)
+    {
+    }
+
+    /// <summary>Creates the layer with separate height and width settings.</summary>
+    public Conv2d(int inChannels, int outChannels, (int H, int W) kernelSize, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups = 1, bool bias = true, Generator? generator = null)
+    {
+        if (inChannels % groups != 0 || outChannels % groups != 0)
+        {
+            throw new ArgumentException($"Channels ({inChannels} in, {outChannels} out) must be divisible by groups ({groups}).");
+        }
+
+        (InChannels, OutChannels, Stride, Padding, Dilation, Groups) = (inChannels, outChannels, stride, padding, dilation, groups);
+        var w = Tensor.Zeros(outChannels, inChannels / groups, kernelSize.H, kernelSize.W);
+        Init.KaimingUniform(w, MathF.Sqrt(5f), generator: generator);
+        RegisterParameter("weight", w);
+        if (bias)
+        {
+            var b = Tensor.Zeros(outChannels);
+            float bound = 1f / MathF.Sqrt(Init.CalculateFans(w).FanIn);
+            Init.Uniform(b, -bound, bound, generator);
+            RegisterParameter("bias", b);
+        }
+        else
+        {
+            RegisterParameter("bias", null);
+        }
+    }
+
+    /// <summary>Input channels.</summary>
+    public int InChannels { get; }
+
+    /// <summary>Output channels.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Stride (height, width).</summary>
+    public (int H, int W) Stride { get; }
+
+    /// <summary>Zero padding (height, width).</summary>
+    public (int H, int W) Padding { get; }
+
+    /// <summary>Dilation (height, width).</summary>
+    public (int H, int W) Dilation { get; }
+
+    /// <summary>Channel groups.</summary>
+    public int Groups { get; }
+
+    /// <summary>The weight used by forward (after any parametrisation such as spectral norm).</summary>
+    public Tensor Weight => GetTensor("weight") ?? throw new InvalidOperationException("Conv2d has no weight.");
+
+    /// <summary>The bias, or null.</summary>
+    public Tensor? Bias => GetTensor("bias");
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+}
+
+/// <summary>Transposed 2-D convolution layer (<c>nn.ConvTranspose2d</c>): <c>weight</c> [Cin, Cout/groups, kh, kw].</summary>
+public sealed class ConvTranspose2d : Module<Tensor, Tensor>
+{
+    /// <summary>Creates the layer with PyTorch's default initialisation.</summary>
+    public ConvTranspose2d(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int outputPadding = 0, int groups = 1, bool bias = true, int dilation = 1, Generator? generator = null)
+    {
+        if (inChannels % groups != 0 || outChannels % groups != 0)
+        {
+            throw new ArgumentException($"Channels ({inChannels} in, {outChannels} out) must be divisible by groups ({groups}).");
+        }
+
+        (InChannels, OutChannels, Stride, Padding, OutputPadding, Groups, Dilation) = (inChannels, outChannels, stride, padding, outputPadding, groups, dilation);
+        var w = Tensor.Zeros(inChannels, outChannels / groups, kernelSize, kernelSize);
+        Init.KaimingUniform(w, MathF.Sqrt(5f), generator: generator);
+        RegisterParameter("weight", w);
+        if (bias)
+        {
+            var b = Tensor.Zeros(outChannels);
+            float bound = 1f / MathF.Sqrt(Init.CalculateFans(w).FanIn);
+            Init.Uniform(b, -bound, bound, generator);
+            RegisterParameter("bias", b);
+        }
+        else
+        {
+            RegisterParameter("bias", null);
+        }
+    }
+
+    /// <summary>Input channels.</summary>
+    public int InChannels { get; }
+
+    /// <summary>Output channels.</summary>
+    public int OutChannels { get; }
+
+    /// <summary>Stride.</summary>
+    public int Stride { get; }
+
+    /// <summary>Padding removed from the output.</summary>
+    public int Padding { get; }
+
+    /// <summary>Extra output size on one side.</summary>
+    public int OutputPadding { get; }
+
+    /// <summary>Channel groups.</summary>
+    public int Groups { get; }
+
+    /// <summary>Dilation.</summary>
+    public int Dilation { get; }
+
+    /// <summary>The weight used by forward.</summary>
+    public Tensor Weight => GetTensor("weight") ?? throw new InvalidOperationException("ConvTranspose2d has no weight.");
+
+    /// <summary>The bias, or null.</summary>
+    public Tensor? Bias => GetTensor("bias");
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) =>
+        Functional.ConvTranspose2d(input, Weight, Bias, (Stride, Stride), (Padding, Padding), (OutputPadding, OutputPadding), Groups, (Dilation, Dilation));
+}
+
+/// <summary>Fully connected layer (<c>nn.Linear</c>): <c>weight</c> [out, in], <c>bias</c> [out].</summary>
+public sealed class Linear : Module<Tensor, Tensor>
+{
+    /// <summary>Creates the layer with PyTorch's default initialisation.</summary>
+    public Linear(int inFeatures, int outFeatures, bool bias = true, Generator? generator = null)
+    {
+        var w = Tensor.Zeros(outFeatures, inFeatures);
+        Init.KaimingUniform(w, MathF.Sqrt(5f), generator: generator);
+        RegisterParameter("weight", w);
+        if (bias)
+        {
+            var b = Tensor.Zeros(outFeatures);
+            float bound = 1f / MathF.Sqrt(inFeatures);
+            Init.Uniform(b, -bound, bound, generator);
+            RegisterParameter("bias", b);
+        }
+        else
+        {
+            RegisterParameter("bias", null);
+        }
+    }
+
+    /// <summary>The weight used by forward.</summary>
+    public Tensor Weight => GetTensor("weight") ?? throw new InvalidOperationException("Linear has no weight.");
+
+    /// <summary>The bias, or null.</summary>
+    public Tensor? Bias => GetTensor("bias");
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => Functional.Linear(input, Weight, Bias);
+}
