@@ -1,3 +1,5 @@
+using Colorize.Imaging.Formats.Png;
+
 namespace Colorize.Imaging;
 
 public sealed partial class ImageFormatRegistry
@@ -5,7 +7,8 @@ public sealed partial class ImageFormatRegistry
     private static void AddBuiltInCodecs(ImageFormatRegistry registry)
     {
         // Detection order: cheapest and most specific signatures first. Each check only looks at magic bytes.
-        // PNG, TIFF and BMP are added here as their codecs land.
+        registry.AddDecoder(new PngDecoder());
+        registry.AddEncoder(new PngEncoder());
         AddJpegCodecs(registry);
     }
 
