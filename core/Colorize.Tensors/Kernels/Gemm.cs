@@ -22,7 +22,7 @@ internal static class Gemm
     public const string KernelEnvironmentVariable = "COLORIZE_GEMM_KERNEL";
 
     // Below this many multiply-adds per thread the cost of waking a thread beats the gain.
-    private const double MinMultiplyAddsPerThread = 1 << 20;
+    internal const double MinMultiplyAddsPerThread = 1 << 20;
 
     /// <summary>Gets the widest micro-kernel this CPU runs.</summary>
     public static GemmKernelKind BestSupportedKernel { get; } = DetectBestKernel();
@@ -75,13 +75,19 @@ internal static class Gemm
         => Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, s_defaultKernel);
 
     /// <summary>As <see cref="Sgemm(bool, bool, int, int, int, float, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, float, Span{float}, int, int)"/>, with an explicit micro-kernel.</summary>
-    public static unsafe void Sgemm(
+    public static void Sgemm(
         bool transA, bool transB, int m, int n, int k,
         float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         float beta, Span<float> c, int ldc, int threads, GemmKernelKind kernel)
+        => Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, threads, GemmConfig.For(kernel));
+
+    /// <summary>As the other overloads, with an explicit kernel and cache blocking (tests use tiny blocks to cross every boundary).</summary>
+    public static unsafe void Sgemm(
+        bool transA, bool transB, int m, int n, int k,
+        float alpha, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        float beta, Span<float> c, int ldc, int threads, in GemmConfig config)
     {
         ValidateShape(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc);
-        GemmConfig config = GemmConfig.For(kernel);
         fixed (float* pa = a)
         fixed (float* pb = b)
         fixed (float* pc = c)
@@ -263,7 +269,7 @@ internal static class Gemm
             return;
         }
 
-        int maxThreads = (int)Math.Min(threads, Math.Max(1, (double)m * n * k / MinMultiplyAddsPerThread));
+        int maxThreads = (int)Math.Min(threads, Math.Max(1, (double)m * n * k / config.MinMultiplyAddsPerThread));
         if (maxThreads <= 1)
         {
             RunRectangle(config, transA, transB, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
@@ -450,28 +456,46 @@ internal static class Gemm
 /// <summary>A micro-kernel with its tile shape and cache blocking.</summary>
 internal readonly unsafe struct GemmConfig
 {
-    /// <summary>Rows of a micro-tile (A micro-panel height).</summary>
-    public int MR { get; init; }
+    /// <summary>Rows of a micro-tile (A micro-panel height); fixed by the kernel.</summary>
+    public int MR { get; private init; }
 
-    /// <summary>Columns of a micro-tile (B micro-panel width, a multiple of the vector width).</summary>
-    public int NR { get; init; }
+    /// <summary>Columns of a micro-tile (B micro-panel width, a multiple of the vector width); fixed by the kernel.</summary>
+    public int NR { get; private init; }
 
     /// <summary>Depth of a K block; fixed per kernel, never per thread, so results do not depend on the thread count.</summary>
-    public int KC { get; init; }
+    public int KC { get; private init; }
 
     /// <summary>Rows of C per packed A block.</summary>
-    public int MC { get; init; }
+    public int MC { get; private init; }
 
     /// <summary>Columns of C per packed B block (KC × NC floats are meant to stay in L2).</summary>
-    public int NC { get; init; }
+    public int NC { get; private init; }
 
     /// <summary>The micro-kernel.</summary>
-    public delegate*<int, float*, float*, float*, nint, float, float, void> Kernel { get; init; }
+    public delegate*<int, float*, float*, float*, nint, float, float, void> Kernel { get; private init; }
 
-    private static readonly GemmConfig s_avx512 = new() { MR = 14, NR = 32, KC = 256, MC = 1008, NC = 512, Kernel = &GemmMicroKernels.Avx51214x32 };
-    private static readonly GemmConfig s_avx2 = new() { MR = 6, NR = 16, KC = 256, MC = 1008, NC = 512, Kernel = &GemmMicroKernels.Avx26x16 };
-    private static readonly GemmConfig s_vector128 = new() { MR = 6, NR = 8, KC = 256, MC = 1008, NC = 512, Kernel = &GemmMicroKernels.Vector1286x8 };
-    private static readonly GemmConfig s_scalar = new() { MR = 4, NR = 4, KC = 256, MC = 512, NC = 512, Kernel = &GemmMicroKernels.Scalar4x4 };
+    /// <summary>Multiply-adds a thread must get before a product is split among threads.</summary>
+    public double MinMultiplyAddsPerThread { get; private init; }
+
+    // Blocking for a core with 32 KiB L1d and 1 MiB L2 (Skylake-SP/Cascade Lake, most Zen): one A micro-panel
+    // (KC × MR) stays in L1 while it sweeps a KC × NC block of B held in L2; A blocks of MC rows come from L3.
+    private static readonly GemmConfig s_avx512 = new() { MR = 14, NR = 32, KC = 256, MC = 1008, NC = 512, Kernel = &GemmMicroKernels.Avx51214x32, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
+    private static readonly GemmConfig s_avx2 = new() { MR = 6, NR = 16, KC = 256, MC = 1008, NC = 512, Kernel = &GemmMicroKernels.Avx26x16, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
+    private static readonly GemmConfig s_vector128 = new() { MR = 6, NR = 8, KC = 256, MC = 1008, NC = 512, Kernel = &GemmMicroKernels.Vector1286x8, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
+    private static readonly GemmConfig s_scalar = new() { MR = 4, NR = 4, KC = 256, MC = 512, NC = 512, Kernel = &GemmMicroKernels.Scalar4x4, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
+
+    /// <summary>Returns a copy with other cache blocking; results change only through <paramref name="kc"/>.</summary>
+    /// <param name="kc">Depth of a K block.</param>
+    /// <param name="mc">Rows per A block.</param>
+    /// <param name="nc">Columns per B block, rounded up to a multiple of NR.</param>
+    /// <param name="minMultiplyAddsPerThread">Work a thread must get before a product is split (tests use 1 to split tiny products).</param>
+    public GemmConfig WithBlocking(int kc, int mc, int nc, double minMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(kc, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(mc, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(nc, 1);
+        return this with { KC = kc, MC = mc, NC = (nc + NR - 1) / NR * NR, MinMultiplyAddsPerThread = Math.Max(1, minMultiplyAddsPerThread) };
+    }
 
     /// <summary>Gets the configuration of a kernel kind, checking the CPU can run it.</summary>
     public static GemmConfig For(GemmKernelKind kind)

@@ -78,9 +78,44 @@ public sealed class GemmTests
     public void Sgemm_LargeEnoughToSplitAcrossThreadsAndBlocks_MatchDoubleReference(string kernel)
     {
         GemmKernelKind kind = Enum.Parse<GemmKernelKind>(kernel);
-        // 1030 rows cross the MC block (1008 for the SIMD kernels), K crosses two KC blocks (256) and N one NC block (512).
-        CheckAgainstReference(kind, false, false, 1030, 24, 520, 1f, 0.5f, 0, 0, 0, threads: 2, seed: 5);
-        CheckAgainstReference(kind, true, true, 40, 530, 130, 1f, 0f, 0, 0, 0, threads: 3, seed: 6);
+        // The real blocking: K crosses two KC blocks (256) and N one NC block (512).
+        CheckAgainstReference(kind, false, false, 60, 530, 300, 1f, 0.5f, 0, 0, 0, threads: 2, seed: 5);
+        CheckAgainstReference(kind, true, true, 40, 100, 520, 1f, 0f, 0, 0, 0, threads: 3, seed: 6);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kernels))]
+    public void Sgemm_TinyCacheBlocks_MatchDoubleReference_AndThreadsStillDoNotChangeTheBits(string kernel)
+    {
+        // Blocks far smaller than real ones put every A, B and K block boundary inside small matrices.
+        GemmKernelKind kind = Enum.Parse<GemmKernelKind>(kernel);
+        GemmConfig baseConfig = GemmConfig.For(kind);
+        GemmConfig tiny = baseConfig.WithBlocking(kc: 5, mc: baseConfig.MR + 3, nc: baseConfig.NR + 1, minMultiplyAddsPerThread: 1);
+        foreach ((int m, int n, int k) in new[] { (31, 77, 23), (2 * baseConfig.MR, 3 * baseConfig.NR, 10), (1, 40, 6) })
+        {
+            foreach (bool transA in new[] { false, true })
+            {
+                foreach (bool transB in new[] { false, true })
+                {
+                    int lda = transA ? m : k, ldb = transB ? k : n;
+                    float[] a = RandomArray(m * k, m), b = RandomArray(k * n, n), c0 = RandomArray(m * n, k);
+                    (double[] expected, double[] magnitude) = ReferenceAndMagnitude(transA, transB, m, n, k, 1.25f, a, lda, b, ldb, -0.5f, c0, n);
+                    float[]? first = null;
+                    foreach (int threads in new[] { 1, 2, 3 })
+                    {
+                        float[] c = (float[])c0.Clone();
+                        Gemm.Sgemm(transA, transB, m, n, k, 1.25f, a, lda, b, ldb, -0.5f, c, n, threads, tiny);
+                        for (int i = 0; i < c.Length; i++)
+                        {
+                            Assert.True(Math.Abs(c[i] - expected[i]) <= (k + 4) * 1.2e-7 * magnitude[i], $"{kind} {m}x{n}x{k} tA={transA} tB={transB} at {i}");
+                        }
+
+                        first ??= c;
+                        Assert.Equal(first, c);
+                    }
+                }
+            }
+        }
     }
 
     [Theory]
@@ -134,7 +169,7 @@ public sealed class GemmTests
     {
         GemmKernelKind kind = Enum.Parse<GemmKernelKind>(kernel);
         // Shapes big enough that 2 and 3 threads really split the work, along M, along N, and both.
-        int[][] shapes = [[300, 200, 270], [40, 900, 300], [700, 45, 520], [250, 250, 100]];
+        int[][] shapes = [[130, 150, 270], [40, 600, 100], [300, 40, 100]];
         foreach (int[] s in shapes)
         {
             int m = s[0], n = s[1], k = s[2];

@@ -1,0 +1,605 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+
+namespace Colorize.Tensors.Kernels;
+
+/// <summary>
+/// 2-D convolution kernels on NCHW spans with PyTorch semantics (stride, padding, dilation, groups, bias),
+/// through im2col/col2im and <see cref="Gemm"/>.
+/// </summary>
+/// <remarks>
+/// The output positions of the whole batch (N·OutHeight·OutWidth columns) are cut into chunks whose im2col
+/// matrix fits a fixed budget: large images are split into column ranges, small ones (deep layers) are
+/// gathered several images to a chunk so the GEMM's N (and, for the weight gradient, its K) is not tiny.
+/// The chunking depends only on the shape, and threads only split GEMMs and copies, so results have the
+/// same bits for any thread count. Pointwise convolutions (1×1, stride 1, no padding) skip im2col.
+/// </remarks>
+internal static class Convolution
+{
+    // Floats in one im2col chunk (16 MiB): big enough for efficient GEMMs, small enough to stay in L3 on most CPUs.
+    private const long ColumnBudget = 1 << 22;
+
+    // Below this many elements a copy is not worth splitting across threads.
+    private const long MinParallelCopy = 1 << 16;
+
+    /// <summary>
+    /// Computes output = conv2d(input, weight) + bias.
+    /// </summary>
+    /// <param name="shape">The convolution geometry.</param>
+    /// <param name="input">[N, C_in, H, W].</param>
+    /// <param name="weight">[C_out, C_in / groups, kH, kW].</param>
+    /// <param name="bias">[C_out], or empty for none.</param>
+    /// <param name="output">[N, C_out, H_out, W_out]; overwritten.</param>
+    /// <param name="threads">Threads to use at most; 0 or less means <see cref="Environment.ProcessorCount"/>.</param>
+    public static void Conv2dForward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output, int threads)
+        => Conv2dForward(shape, input, weight, bias, output, threads, chunkColumns: 0);
+
+    /// <summary>As the public overload, with the im2col chunk width forced (0 = automatic); tests use odd widths to cross every chunk boundary.</summary>
+    internal static void Conv2dForward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output, int threads, int chunkColumns)
+    {
+        Check(shape, input.Length, "input", shape.InputLength);
+        Check(shape, weight.Length, "weight", shape.WeightLength);
+        Check(shape, output.Length, "output", shape.OutputLength);
+        if (!bias.IsEmpty)
+        {
+            Check(shape, bias.Length, "bias", shape.OutChannels);
+        }
+
+        threads = Gemm.ResolveThreads(threads);
+        int coutG = shape.OutChannelsPerGroup, rows = shape.ColumnRows, spatial = shape.OutSpatial;
+        int cinG = shape.InChannelsPerGroup, inSpatial = shape.InSpatial;
+        foreach (Chunk chunk in Chunks(shape, chunkColumns))
+        {
+            float[]? columns = null, staging = null;
+            try
+            {
+                for (int g = 0; g < shape.Groups; g++)
+                {
+                    ReadOnlySpan<float> w = weight.Slice(g * coutG * rows, coutG * rows);
+                    ReadOnlySpan<float> b;
+                    int ldb;
+                    if (shape.IsPointwise && chunk.Images == 1)
+                    {
+                        // A pointwise convolution's im2col matrix is the image itself.
+                        b = input.Slice((((chunk.Image * shape.InChannels) + (g * cinG)) * inSpatial) + chunk.Start);
+                        ldb = inSpatial;
+                    }
+                    else
+                    {
+                        columns ??= ArrayPool<float>.Shared.Rent(rows * chunk.Width);
+                        Im2ColChunk(shape, input, g, chunk, columns, threads);
+                        b = columns;
+                        ldb = chunk.Width;
+                    }
+
+                    if (chunk.Images == 1)
+                    {
+                        Span<float> c = output.Slice((((chunk.Image * shape.OutChannels) + (g * coutG)) * spatial) + chunk.Start);
+                        Gemm.Sgemm(false, false, coutG, chunk.Width, rows, 1f, w, rows, b, ldb, 0f, c, spatial, threads);
+                    }
+                    else
+                    {
+                        // Several whole images: multiply into a staging matrix, then scatter image by image.
+                        staging ??= ArrayPool<float>.Shared.Rent(coutG * chunk.Width);
+                        Gemm.Sgemm(false, false, coutG, chunk.Width, rows, 1f, w, rows, b, ldb, 0f, staging, chunk.Width, threads);
+                        for (int i = 0; i < chunk.Images; i++)
+                        {
+                            for (int co = 0; co < coutG; co++)
+                            {
+                                staging.AsSpan((co * chunk.Width) + (i * spatial), spatial)
+                                    .CopyTo(output.Slice(((((chunk.Image + i) * shape.OutChannels) + (g * coutG) + co) * spatial), spatial));
+                            }
+                        }
+                    }
+                }
+            }
+            finally
+            {
+                Return(columns);
+                Return(staging);
+            }
+        }
+
+        if (!bias.IsEmpty)
+        {
+            AddBias(output, bias, shape.Batch, shape.OutChannels, spatial);
+        }
+    }
+
+    /// <summary>
+    /// Computes the gradient of conv2d with respect to its input: gradInput = conv2dᵀ(gradOutput, weight).
+    /// This is also the forward pass of conv_transpose2d (see <see cref="Conv2dShape.ForTransposed"/>).
+    /// </summary>
+    /// <param name="shape">The convolution geometry.</param>
+    /// <param name="gradOutput">[N, C_out, H_out, W_out].</param>
+    /// <param name="weight">[C_out, C_in / groups, kH, kW].</param>
+    /// <param name="gradInput">[N, C_in, H, W]; overwritten (positions no output depends on get 0).</param>
+    /// <param name="threads">Threads to use at most; 0 or less means <see cref="Environment.ProcessorCount"/>.</param>
+    public static void Conv2dBackwardInput(in Conv2dShape shape, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight, Span<float> gradInput, int threads)
+        => Conv2dBackwardInput(shape, gradOutput, weight, gradInput, threads, chunkColumns: 0);
+
+    /// <summary>As the public overload, with the im2col chunk width forced (0 = automatic); tests use odd widths to cross every chunk boundary.</summary>
+    internal static void Conv2dBackwardInput(in Conv2dShape shape, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight, Span<float> gradInput, int threads, int chunkColumns)
+    {
+        Check(shape, gradOutput.Length, "gradOutput", shape.OutputLength);
+        Check(shape, weight.Length, "weight", shape.WeightLength);
+        Check(shape, gradInput.Length, "gradInput", shape.InputLength);
+        threads = Gemm.ResolveThreads(threads);
+        int coutG = shape.OutChannelsPerGroup, rows = shape.ColumnRows, spatial = shape.OutSpatial;
+        int cinG = shape.InChannelsPerGroup, inSpatial = shape.InSpatial;
+        // Pointwise chunks overwrite their part, col2im chunks add into it: start from zero either way.
+        gradInput[..(int)shape.InputLength].Clear();
+
+        foreach (Chunk chunk in Chunks(shape, chunkColumns))
+        {
+            float[]? columns = null, staging = null;
+            try
+            {
+                for (int g = 0; g < shape.Groups; g++)
+                {
+                    ReadOnlySpan<float> w = weight.Slice(g * coutG * rows, coutG * rows);
+                    ReadOnlySpan<float> dy;
+                    int lddy;
+                    if (chunk.Images == 1)
+                    {
+                        dy = gradOutput.Slice((((chunk.Image * shape.OutChannels) + (g * coutG)) * spatial) + chunk.Start);
+                        lddy = spatial;
+                    }
+                    else
+                    {
+                        staging ??= ArrayPool<float>.Shared.Rent(coutG * chunk.Width);
+                        for (int i = 0; i < chunk.Images; i++)
+                        {
+                            for (int co = 0; co < coutG; co++)
+                            {
+                                gradOutput.Slice((((chunk.Image + i) * shape.OutChannels) + (g * coutG) + co) * spatial, spatial)
+                                    .CopyTo(staging.AsSpan((co * chunk.Width) + (i * spatial), spatial));
+                            }
+                        }
+
+                        dy = staging;
+                        lddy = chunk.Width;
+                    }
+
+                    if (shape.IsPointwise && chunk.Images == 1)
+                    {
+                        // The column gradient is the input gradient itself.
+                        Span<float> dx = gradInput.Slice((((chunk.Image * shape.InChannels) + (g * cinG)) * inSpatial) + chunk.Start);
+                        Gemm.Sgemm(true, false, rows, chunk.Width, coutG, 1f, w, rows, dy, lddy, 0f, dx, inSpatial, threads);
+                    }
+                    else
+                    {
+                        columns ??= ArrayPool<float>.Shared.Rent(rows * chunk.Width);
+                        Gemm.Sgemm(true, false, rows, chunk.Width, coutG, 1f, w, rows, dy, lddy, 0f, columns, chunk.Width, threads);
+                        Col2ImChunk(shape, columns, g, chunk, gradInput, threads);
+                    }
+                }
+            }
+            finally
+            {
+                Return(columns);
+                Return(staging);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Computes the gradients of conv2d with respect to its weight and bias, summed over the batch.
+    /// </summary>
+    /// <param name="shape">The convolution geometry.</param>
+    /// <param name="input">[N, C_in, H, W].</param>
+    /// <param name="gradOutput">[N, C_out, H_out, W_out].</param>
+    /// <param name="gradWeight">[C_out, C_in / groups, kH, kW]; overwritten.</param>
+    /// <param name="gradBias">[C_out], overwritten; or empty to skip.</param>
+    /// <param name="threads">Threads to use at most; 0 or less means <see cref="Environment.ProcessorCount"/>.</param>
+    public static void Conv2dBackwardWeight(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradWeight, Span<float> gradBias, int threads)
+        => Conv2dBackwardWeight(shape, input, gradOutput, gradWeight, gradBias, threads, chunkColumns: 0);
+
+    /// <summary>As the public overload, with the im2col chunk width forced (0 = automatic); tests use odd widths to cross every chunk boundary.</summary>
+    internal static void Conv2dBackwardWeight(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradWeight, Span<float> gradBias, int threads, int chunkColumns)
+    {
+        Check(shape, input.Length, "input", shape.InputLength);
+        Check(shape, gradOutput.Length, "gradOutput", shape.OutputLength);
+        Check(shape, gradWeight.Length, "gradWeight", shape.WeightLength);
+        if (!gradBias.IsEmpty)
+        {
+            Check(shape, gradBias.Length, "gradBias", shape.OutChannels);
+        }
+
+        threads = Gemm.ResolveThreads(threads);
+        int coutG = shape.OutChannelsPerGroup, rows = shape.ColumnRows, spatial = shape.OutSpatial;
+        int cinG = shape.InChannelsPerGroup, inSpatial = shape.InSpatial;
+        if (shape.Batch == 0)
+        {
+            gradWeight[..(int)shape.WeightLength].Clear();
+        }
+
+        bool first = true;
+        foreach (Chunk chunk in Chunks(shape, chunkColumns))
+        {
+            float[]? columns = null, staging = null;
+            try
+            {
+                for (int g = 0; g < shape.Groups; g++)
+                {
+                    Span<float> dw = gradWeight.Slice(g * coutG * rows, coutG * rows);
+                    ReadOnlySpan<float> dy;
+                    int lddy;
+                    if (chunk.Images == 1)
+                    {
+                        dy = gradOutput.Slice((((chunk.Image * shape.OutChannels) + (g * coutG)) * spatial) + chunk.Start);
+                        lddy = spatial;
+                    }
+                    else
+                    {
+                        staging ??= ArrayPool<float>.Shared.Rent(coutG * chunk.Width);
+                        for (int i = 0; i < chunk.Images; i++)
+                        {
+                            for (int co = 0; co < coutG; co++)
+                            {
+                                gradOutput.Slice((((chunk.Image + i) * shape.OutChannels) + (g * coutG) + co) * spatial, spatial)
+                                    .CopyTo(staging.AsSpan((co * chunk.Width) + (i * spatial), spatial));
+                            }
+                        }
+
+                        dy = staging;
+                        lddy = chunk.Width;
+                    }
+
+                    ReadOnlySpan<float> cols;
+                    int ldcols;
+                    if (shape.IsPointwise && chunk.Images == 1)
+                    {
+                        cols = input.Slice((((chunk.Image * shape.InChannels) + (g * cinG)) * inSpatial) + chunk.Start);
+                        ldcols = inSpatial;
+                    }
+                    else
+                    {
+                        columns ??= ArrayPool<float>.Shared.Rent(rows * chunk.Width);
+                        Im2ColChunk(shape, input, g, chunk, columns, threads);
+                        cols = columns;
+                        ldcols = chunk.Width;
+                    }
+
+                    // dW += dY_chunk · colsᵀ; chunks are visited in a fixed order, so the sum is reproducible.
+                    Gemm.Sgemm(false, true, coutG, rows, chunk.Width, 1f, dy, lddy, cols, ldcols, first ? 0f : 1f, dw, rows, threads);
+                }
+
+                first = false;
+            }
+            finally
+            {
+                Return(columns);
+                Return(staging);
+            }
+        }
+
+        if (!gradBias.IsEmpty)
+        {
+            for (int c = 0; c < shape.OutChannels; c++)
+            {
+                double sum = 0;
+                for (int n = 0; n < shape.Batch; n++)
+                {
+                    sum += TensorPrimitives.Sum(gradOutput.Slice(((n * shape.OutChannels) + c) * spatial, spatial));
+                }
+
+                gradBias[c] = (float)sum;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Computes PyTorch's conv_transpose2d forward: output = conv_transpose2d(input, weight) + bias, where
+    /// <paramref name="shape"/> comes from <see cref="Conv2dShape.ForTransposed"/>.
+    /// </summary>
+    /// <param name="shape">The equivalent convolution (its output is this op's input).</param>
+    /// <param name="input">[N, C_in_t, H, W] (= the convolution's output shape).</param>
+    /// <param name="weight">[C_in_t, C_out_t / groups, kH, kW].</param>
+    /// <param name="bias">[C_out_t], or empty for none.</param>
+    /// <param name="output">[N, C_out_t, H_t, W_t] (= the convolution's input shape); overwritten.</param>
+    /// <param name="threads">Threads to use at most; 0 or less means <see cref="Environment.ProcessorCount"/>.</param>
+    public static void ConvTranspose2dForward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output, int threads)
+    {
+        Conv2dBackwardInput(shape, input, weight, output, threads);
+        if (!bias.IsEmpty)
+        {
+            Check(shape, bias.Length, "bias", shape.InChannels);
+            AddBias(output, bias, shape.Batch, shape.InChannels, shape.InSpatial);
+        }
+    }
+
+    /// <summary>
+    /// Writes the im2col matrix of one image and one channel group for the output positions
+    /// [<paramref name="start"/>, <paramref name="start"/> + <paramref name="width"/>): row (c·kH + i)·kW + j,
+    /// column p holds input[c, y·sH − pH + i·dH, x·sW − pW + j·dW] for position p = y·W_out + x, or 0 in the padding.
+    /// </summary>
+    /// <param name="shape">The convolution geometry.</param>
+    /// <param name="image">The group's channels of one image: [C_in / groups, H, W].</param>
+    /// <param name="start">First output position.</param>
+    /// <param name="width">Number of output positions.</param>
+    /// <param name="columns">[ColumnRows, ld] destination.</param>
+    /// <param name="ld">Row length of <paramref name="columns"/> (at least <paramref name="width"/>).</param>
+    public static unsafe void Im2Col(in Conv2dShape shape, ReadOnlySpan<float> image, int start, int width, Span<float> columns, int ld)
+    {
+        CheckColumns(shape, image.Length, start, width, columns.Length, ld);
+        fixed (float* src = image)
+        fixed (float* dst = columns)
+        {
+            Im2ColRows(shape, src, start, width, dst, ld, 0, shape.ColumnRows);
+        }
+    }
+
+    /// <summary>
+    /// The adjoint of <see cref="Im2Col"/>: adds every column entry back onto the image position it was read from.
+    /// </summary>
+    /// <param name="shape">The convolution geometry.</param>
+    /// <param name="columns">[ColumnRows, ld] source.</param>
+    /// <param name="ld">Row length of <paramref name="columns"/>.</param>
+    /// <param name="start">First output position the columns stand for.</param>
+    /// <param name="width">Number of output positions.</param>
+    /// <param name="image">The group's channels of one image: [C_in / groups, H, W]; accumulated into.</param>
+    public static unsafe void Col2Im(in Conv2dShape shape, ReadOnlySpan<float> columns, int ld, int start, int width, Span<float> image)
+    {
+        CheckColumns(shape, image.Length, start, width, columns.Length, ld);
+        fixed (float* src = columns)
+        fixed (float* dst = image)
+        {
+            Col2ImChannels(shape, src, ld, start, width, dst, 0, shape.InChannelsPerGroup);
+        }
+    }
+
+    /// <summary>Adds bias[c] to every element of channel c of an [N, C, spatial] tensor.</summary>
+    /// <param name="data">[N, C, spatial].</param>
+    /// <param name="bias">[C].</param>
+    /// <param name="batch">N.</param>
+    /// <param name="channels">C.</param>
+    /// <param name="spatial">Elements per channel.</param>
+    public static void AddBias(Span<float> data, ReadOnlySpan<float> bias, int batch, int channels, int spatial)
+    {
+        for (int n = 0; n < batch; n++)
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                Span<float> plane = data.Slice(((n * channels) + c) * spatial, spatial);
+                TensorPrimitives.Add(plane, bias[c], plane);
+            }
+        }
+    }
+
+    private static void CheckColumns(in Conv2dShape shape, int imageLength, int start, int width, int columnsLength, int ld)
+    {
+        shape.Validate();
+        if (start < 0 || width < 0 || start + width > shape.OutSpatial || ld < width)
+        {
+            throw new ArgumentOutOfRangeException(nameof(start), $"Positions [{start}, {start + width}) with row length {ld} do not fit the {shape.OutSpatial} output positions.");
+        }
+
+        if (imageLength < shape.InChannelsPerGroup * shape.InSpatial)
+        {
+            throw new ArgumentException($"The image holds {imageLength} elements but one group of one image needs {shape.InChannelsPerGroup * shape.InSpatial}.");
+        }
+
+        if (width > 0 && columnsLength < ((long)(shape.ColumnRows - 1) * ld) + width)
+        {
+            throw new ArgumentException($"The column matrix holds {columnsLength} elements but needs {((long)(shape.ColumnRows - 1) * ld) + width}.");
+        }
+    }
+
+    private static void Check(in Conv2dShape shape, int actual, string name, long needed)
+    {
+        shape.Validate();
+        if (actual < needed)
+        {
+            throw new ArgumentException($"The {name} span holds {actual} elements but the convolution needs {needed}.", name);
+        }
+    }
+
+    private static void Return(float[]? array)
+    {
+        if (array is not null)
+        {
+            ArrayPool<float>.Shared.Return(array);
+        }
+    }
+
+    /// <summary>A run of output columns: either part of one image, or several whole images side by side.</summary>
+    private readonly record struct Chunk(int Image, int Images, int Start, int Width);
+
+    private static IEnumerable<Chunk> Chunks(Conv2dShape shape, int chunkColumns)
+    {
+        int spatial = shape.OutSpatial;
+        // Enough columns for an efficient GEMM, within the im2col budget.
+        long target = chunkColumns > 0 ? chunkColumns : Math.Max(256, ColumnBudget / Math.Max(1, shape.ColumnRows));
+        if (spatial >= target)
+        {
+            int pieces = (int)((spatial + target - 1) / target);
+            for (int n = 0; n < shape.Batch; n++)
+            {
+                for (int p = 0; p < pieces; p++)
+                {
+                    int s0 = (int)((long)spatial * p / pieces), s1 = (int)((long)spatial * (p + 1) / pieces);
+                    yield return new Chunk(n, 1, s0, s1 - s0);
+                }
+            }
+        }
+        else
+        {
+            int perChunk = (int)Math.Max(1, target / spatial);
+            for (int n = 0; n < shape.Batch; n += perChunk)
+            {
+                int images = Math.Min(perChunk, shape.Batch - n);
+                yield return new Chunk(n, images, 0, images * spatial);
+            }
+        }
+    }
+
+    /// <summary>Fills columns [ColumnRows, chunk.Width] for group g of the chunk, splitting rows across threads when large.</summary>
+    private static unsafe void Im2ColChunk(in Conv2dShape shape, ReadOnlySpan<float> input, int g, Chunk chunk, float[] columns, int threads)
+    {
+        int rows = shape.ColumnRows, spatial = shape.OutSpatial, imageStride = shape.InChannels * shape.InSpatial;
+        int parts = (int)Math.Clamp((long)rows * chunk.Width / MinParallelCopy, 1, Math.Min(threads, rows));
+        Conv2dShape s = shape;
+        fixed (float* src = input)
+        fixed (float* dst = columns)
+        {
+            nint srcAddress = (nint)(src + (g * shape.InChannelsPerGroup * shape.InSpatial)), dstAddress = (nint)dst;
+            void Part(int part)
+            {
+                int r0 = (int)((long)rows * part / parts), r1 = (int)((long)rows * (part + 1) / parts);
+                for (int i = 0; i < chunk.Images; i++)
+                {
+                    float* image = (float*)srcAddress + ((long)(chunk.Image + i) * imageStride);
+                    int start = chunk.Images == 1 ? chunk.Start : 0, width = chunk.Images == 1 ? chunk.Width : spatial;
+                    Im2ColRows(s, image, start, width, (float*)dstAddress + ((long)i * spatial), chunk.Width, r0, r1);
+                }
+            }
+
+            if (parts == 1)
+            {
+                Part(0);
+            }
+            else
+            {
+                Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, Part);
+            }
+        }
+    }
+
+    /// <summary>Adds columns [ColumnRows, chunk.Width] into group g of the chunk's images, splitting channels across threads.</summary>
+    private static unsafe void Col2ImChunk(in Conv2dShape shape, float[] columns, int g, Chunk chunk, Span<float> gradInput, int threads)
+    {
+        int cinG = shape.InChannelsPerGroup, spatial = shape.OutSpatial, imageStride = shape.InChannels * shape.InSpatial;
+        int parts = (int)Math.Clamp((long)shape.ColumnRows * chunk.Width / MinParallelCopy, 1, Math.Min(threads, cinG));
+        Conv2dShape s = shape;
+        fixed (float* src = columns)
+        fixed (float* dst = gradInput)
+        {
+            nint srcAddress = (nint)src, dstAddress = (nint)(dst + (g * cinG * shape.InSpatial));
+            void Part(int part)
+            {
+                // Each part owns whole input channels, so no two threads add to the same element.
+                int c0 = (int)((long)cinG * part / parts), c1 = (int)((long)cinG * (part + 1) / parts);
+                for (int i = 0; i < chunk.Images; i++)
+                {
+                    float* image = (float*)dstAddress + ((long)(chunk.Image + i) * imageStride);
+                    int start = chunk.Images == 1 ? chunk.Start : 0, width = chunk.Images == 1 ? chunk.Width : spatial;
+                    Col2ImChannels(s, (float*)srcAddress + ((long)i * spatial), chunk.Width, start, width, image, c0, c1);
+                }
+            }
+
+            if (parts == 1)
+            {
+                Part(0);
+            }
+            else
+            {
+                Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, Part);
+            }
+        }
+    }
+
+    /// <summary>im2col rows [r0, r1) of one image for output positions [start, start + width).</summary>
+    private static unsafe void Im2ColRows(in Conv2dShape s, float* image, int start, int width, float* columns, int ld, int r0, int r1)
+    {
+        int kh = s.KernelHeight, kw = s.KernelWidth, h = s.InHeight, w = s.InWidth, wo = s.OutWidth;
+        int sh = s.StrideHeight, sw = s.StrideWidth, ph = s.PaddingHeight, pw = s.PaddingWidth, dh = s.DilationHeight, dw = s.DilationWidth;
+        int end = start + width;
+        for (int r = r0; r < r1; r++)
+        {
+            int c = r / (kh * kw), ki = r / kw % kh, kj = r % kw;
+            float* plane = image + ((long)c * h * w);
+            float* dstRow = columns + ((long)r * ld);
+            int xOffset = (kj * dw) - pw;
+            // Output x whose input x = x·sw + xOffset lies inside [0, w).
+            int xLo = xOffset >= 0 ? 0 : (-xOffset + sw - 1) / sw;
+            int xHi = w - 1 - xOffset < 0 ? 0 : Math.Min(wo, ((w - 1 - xOffset) / sw) + 1);
+            for (int p = start; p < end;)
+            {
+                int y = p / wo, x0 = p - (y * wo), x1 = Math.Min(wo, x0 + (end - p));
+                float* d = dstRow + (p - start);
+                int iy = (y * sh) - ph + (ki * dh);
+                if ((uint)iy >= (uint)h)
+                {
+                    new Span<float>(d, x1 - x0).Clear();
+                }
+                else
+                {
+                    float* srcRow = plane + ((long)iy * w) + xOffset;
+                    int a = Math.Clamp(xLo, x0, x1), b = Math.Clamp(xHi, a, x1);
+                    for (int x = x0; x < a; x++)
+                    {
+                        d[x - x0] = 0f;
+                    }
+
+                    if (sw == 1)
+                    {
+                        new ReadOnlySpan<float>(srcRow + a, b - a).CopyTo(new Span<float>(d + (a - x0), b - a));
+                    }
+                    else
+                    {
+                        for (int x = a; x < b; x++)
+                        {
+                            d[x - x0] = srcRow[(long)x * sw];
+                        }
+                    }
+
+                    for (int x = b; x < x1; x++)
+                    {
+                        d[x - x0] = 0f;
+                    }
+                }
+
+                p += x1 - x0;
+            }
+        }
+    }
+
+    /// <summary>col2im for input channels [c0, c1) of one image, output positions [start, start + width).</summary>
+    private static unsafe void Col2ImChannels(in Conv2dShape s, float* columns, int ld, int start, int width, float* image, int c0, int c1)
+    {
+        int kh = s.KernelHeight, kw = s.KernelWidth, h = s.InHeight, w = s.InWidth, wo = s.OutWidth;
+        int sh = s.StrideHeight, sw = s.StrideWidth, ph = s.PaddingHeight, pw = s.PaddingWidth, dh = s.DilationHeight, dw = s.DilationWidth;
+        int end = start + width;
+        for (int c = c0; c < c1; c++)
+        {
+            float* plane = image + ((long)c * h * w);
+            for (int ki = 0; ki < kh; ki++)
+            {
+                for (int kj = 0; kj < kw; kj++)
+                {
+                    int r = (((c * kh) + ki) * kw) + kj;
+                    float* srcRow = columns + ((long)r * ld);
+                    int xOffset = (kj * dw) - pw;
+                    int xLo = xOffset >= 0 ? 0 : (-xOffset + sw - 1) / sw;
+                    int xHi = w - 1 - xOffset < 0 ? 0 : Math.Min(wo, ((w - 1 - xOffset) / sw) + 1);
+                    for (int p = start; p < end;)
+                    {
+                        int y = p / wo, x0 = p - (y * wo), x1 = Math.Min(wo, x0 + (end - p));
+                        int iy = (y * sh) - ph + (ki * dh);
+                        if ((uint)iy < (uint)h)
+                        {
+                            float* src = srcRow + (p - start);
+                            float* dstRow = plane + ((long)iy * w) + xOffset;
+                            int a = Math.Clamp(xLo, x0, x1), b = Math.Clamp(xHi, a, x1);
+                            if (sw == 1)
+                            {
+                                var target = new Span<float>(dstRow + a, b - a);
+                                TensorPrimitives.Add(target, new ReadOnlySpan<float>(src + (a - x0), b - a), target);
+                            }
+                            else
+                            {
+                                for (int x = a; x < b; x++)
+                                {
+                                    dstRow[(long)x * sw] += src[x - x0];
+                                }
+                            }
+                        }
+
+                        p += x1 - x0;
+                    }
+                }
+            }
+        }
+    }
+}
