@@ -1,0 +1,357 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Colorize.Imaging.Processing;
+
+namespace Colorize.Imaging.ColorSpaces;
+
+/// <summary>
+/// Fast, parallel conversions between interleaved 8/16-bit sRGB pixels and planar CIE Lab floats — the colorization
+/// pipeline's first and last steps.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Integer inputs are decoded through 256- or 65536-entry tables (built once in double precision); the matrix, the
+/// cube roots and the sRGB encoding run in SIMD over chunks of a row. Rows are spread over threads; each row is
+/// computed the same way whichever thread gets it, so the output does not depend on the thread count.
+/// </para>
+/// <para>
+/// Grey inputs (<see cref="InterleavedLayout.Gray8"/>, <see cref="InterleavedLayout.Gray16"/>) are looked up in tables
+/// of skimage's exact (double precision) result for r = g = b. Note that skimage's matrix maps grey to a and b of
+/// about 1e-3 rather than exactly 0; the tables reproduce that.
+/// </para>
+/// <para>
+/// Output: each sRGB channel is clipped to 0…1 (the gamut clamp of skimage's <c>lab2rgb</c>), then quantised by
+/// rounding to nearest (v·255 + 0.5, truncated; ·65535 for 16 bits). Alpha is never written. A grey output receives
+/// the sRGB encoding of the colour's relative luminance, which depends on L alone.
+/// </para>
+/// </remarks>
+public static class LabConverter
+{
+    /// <summary>Pixels per SIMD chunk of a row; a multiple of every vector width, small enough for the stack.</summary>
+    private const int Chunk = 256;
+
+    /// <summary>
+    /// Converts interleaved pixels to planar L, a, b (or L alone when <paramref name="a"/> and <paramref name="b"/> are empty).
+    /// </summary>
+    /// <param name="pixels">The source pixels; 16-bit layouts hold native-endian <see cref="ushort"/> channels.</param>
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    /// <param name="stride">Bytes from one source row to the next.</param>
+    /// <param name="layout">The source layout.</param>
+    /// <param name="l">Receives L (0…100), <paramref name="planeStride"/> floats per row.</param>
+    /// <param name="a">Receives a, or empty to skip a and b.</param>
+    /// <param name="b">Receives b, or empty to skip a and b.</param>
+    /// <param name="planeStride">Floats from one plane row to the next (at least <paramref name="width"/>).</param>
+    /// <param name="maxDegreeOfParallelism">Threads to use at most; 0 or negative for one per logical processor.</param>
+    /// <exception cref="ArgumentException">A buffer is too small, or only one of <paramref name="a"/> and <paramref name="b"/> is given.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size or stride is impossible.</exception>
+    public static unsafe void ToLab(
+        ReadOnlySpan<byte> pixels, int width, int height, int stride, InterleavedLayout layout,
+        Span<float> l, Span<float> a, Span<float> b, int planeStride, int maxDegreeOfParallelism = -1)
+    {
+        int bpp = layout.BytesPerPixel();
+        BufferChecks.Check(pixels.Length, width, height, stride, bpp, nameof(pixels), nameof(stride));
+        BufferChecks.Check(l.Length, width, height, planeStride, 1, nameof(l), nameof(planeStride));
+        bool chroma = !a.IsEmpty || !b.IsEmpty;
+        if (chroma)
+        {
+            if (a.IsEmpty || b.IsEmpty)
+            {
+                throw new ArgumentException("Pass both the a and the b plane, or neither (for L alone).", a.IsEmpty ? nameof(a) : nameof(b));
+            }
+
+            BufferChecks.Check(a.Length, width, height, planeStride, 1, nameof(a), nameof(planeStride));
+            BufferChecks.Check(b.Length, width, height, planeStride, 1, nameof(b), nameof(planeStride));
+        }
+
+        fixed (byte* src = pixels)
+        fixed (float* pl = l)
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        {
+            var job = new ToLabJob
+            {
+                Pixels = src, Stride = stride, Layout = layout, Width = width,
+                L = pl, A = chroma ? pa : null, B = chroma ? pb : null, PlaneStride = planeStride,
+            };
+            ParallelRows.For(height, (long)width * (chroma ? 24 : 10), maxDegreeOfParallelism, job);
+        }
+    }
+
+    /// <summary>
+    /// Converts planar L, a, b to interleaved pixels, clipping out-of-gamut colours per channel and leaving alpha untouched.
+    /// </summary>
+    /// <param name="l">L, <paramref name="planeStride"/> floats per row.</param>
+    /// <param name="a">a.</param>
+    /// <param name="b">b.</param>
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    /// <param name="planeStride">Floats from one plane row to the next (at least <paramref name="width"/>).</param>
+    /// <param name="pixels">The destination pixels; 16-bit layouts receive native-endian <see cref="ushort"/> channels.</param>
+    /// <param name="stride">Bytes from one destination row to the next.</param>
+    /// <param name="layout">The destination layout.</param>
+    /// <param name="chromaScale">Multiplies a and b before conversion (the user's colour strength); 1 leaves them unchanged.</param>
+    /// <param name="maxDegreeOfParallelism">Threads to use at most; 0 or negative for one per logical processor.</param>
+    /// <exception cref="ArgumentException">A buffer is too small.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size or stride is impossible, or <paramref name="chromaScale"/> is not finite.</exception>
+    public static unsafe void FromLab(
+        ReadOnlySpan<float> l, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int width, int height, int planeStride,
+        Span<byte> pixels, int stride, InterleavedLayout layout, float chromaScale = 1f, int maxDegreeOfParallelism = -1)
+    {
+        int bpp = layout.BytesPerPixel();
+        BufferChecks.Check(pixels.Length, width, height, stride, bpp, nameof(pixels), nameof(stride));
+        BufferChecks.Check(l.Length, width, height, planeStride, 1, nameof(l), nameof(planeStride));
+        BufferChecks.Check(a.Length, width, height, planeStride, 1, nameof(a), nameof(planeStride));
+        BufferChecks.Check(b.Length, width, height, planeStride, 1, nameof(b), nameof(planeStride));
+        if (!float.IsFinite(chromaScale))
+        {
+            throw new ArgumentOutOfRangeException(nameof(chromaScale), chromaScale, "The chroma scale must be a finite number.");
+        }
+
+        fixed (byte* dst = pixels)
+        fixed (float* pl = l)
+        fixed (float* pa = a)
+        fixed (float* pb = b)
+        {
+            var job = new FromLabJob
+            {
+                Pixels = dst, Stride = stride, Layout = layout, Width = width,
+                L = pl, A = pa, B = pb, PlaneStride = planeStride, ChromaScale = chromaScale,
+            };
+            ParallelRows.For(height, (long)width * 30, maxDegreeOfParallelism, job);
+        }
+    }
+
+    private unsafe struct ToLabJob : IRowJob
+    {
+        public byte* Pixels;
+        public int Stride;
+        public InterleavedLayout Layout;
+        public int Width;
+        public float* L;
+        public float* A;
+        public float* B;
+        public int PlaneStride;
+
+        public readonly void Run(int rowStart, int rowEnd)
+        {
+            if (Layout.IsGray())
+            {
+                RunGray(rowStart, rowEnd);
+                return;
+            }
+
+            bool wide = Layout.Is16Bit();
+            ReadOnlySpan<float> lut = wide ? SrgbTransfer.Lut16 : SrgbTransfer.Lut8;
+            ref float table = ref MemoryMarshal.GetReference(lut);
+            int bpp = Layout.BytesPerPixel();
+            var (ro, go, bo) = Layout.ChannelOffsets();
+            if (wide)
+            {
+                ro *= 2; go *= 2; bo *= 2;
+            }
+
+            Span<float> red = stackalloc float[Chunk];
+            Span<float> green = stackalloc float[Chunk];
+            Span<float> blue = stackalloc float[Chunk];
+            ref float r = ref MemoryMarshal.GetReference(red);
+            ref float g = ref MemoryMarshal.GetReference(green);
+            ref float bl = ref MemoryMarshal.GetReference(blue);
+
+            for (int y = rowStart; y < rowEnd; y++)
+            {
+                byte* row = Pixels + ((long)y * Stride);
+                long planeRow = (long)y * PlaneStride;
+                for (int x0 = 0; x0 < Width; x0 += Chunk)
+                {
+                    int n = Math.Min(Chunk, Width - x0);
+                    byte* p = row + ((long)x0 * bpp);
+                    if (wide)
+                    {
+                        for (int i = 0; i < n; i++, p += bpp)
+                        {
+                            Unsafe.Add(ref r, i) = Unsafe.Add(ref table, Unsafe.ReadUnaligned<ushort>(p + ro));
+                            Unsafe.Add(ref g, i) = Unsafe.Add(ref table, Unsafe.ReadUnaligned<ushort>(p + go));
+                            Unsafe.Add(ref bl, i) = Unsafe.Add(ref table, Unsafe.ReadUnaligned<ushort>(p + bo));
+                        }
+                    }
+                    else
+                    {
+                        for (int i = 0; i < n; i++, p += bpp)
+                        {
+                            Unsafe.Add(ref r, i) = Unsafe.Add(ref table, p[ro]);
+                            Unsafe.Add(ref g, i) = Unsafe.Add(ref table, p[go]);
+                            Unsafe.Add(ref bl, i) = Unsafe.Add(ref table, p[bo]);
+                        }
+                    }
+
+                    ref float lOut = ref L[planeRow + x0];
+                    if (A != null)
+                    {
+                        LabKernels.LinearRgbToLab(ref r, ref g, ref bl, ref lOut, ref A[planeRow + x0], ref B[planeRow + x0], n);
+                    }
+                    else
+                    {
+                        LabKernels.LinearRgbToL(ref r, ref g, ref bl, ref lOut, n);
+                    }
+                }
+            }
+        }
+
+        private readonly void RunGray(int rowStart, int rowEnd)
+        {
+            bool wide = Layout == InterleavedLayout.Gray16;
+            GrayLabTables tables = wide ? GrayLabTables.Bits16 : GrayLabTables.Bits8;
+            ref float tl = ref MemoryMarshal.GetArrayDataReference(tables.L);
+            ref float ta = ref MemoryMarshal.GetArrayDataReference(tables.A);
+            ref float tb = ref MemoryMarshal.GetArrayDataReference(tables.B);
+            for (int y = rowStart; y < rowEnd; y++)
+            {
+                byte* row = Pixels + ((long)y * Stride);
+                float* lRow = L + ((long)y * PlaneStride);
+                float* aRow = A == null ? null : A + ((long)y * PlaneStride);
+                float* bRow = B == null ? null : B + ((long)y * PlaneStride);
+                for (int x = 0; x < Width; x++)
+                {
+                    int v = wide ? Unsafe.ReadUnaligned<ushort>(row + (2 * x)) : row[x];
+                    lRow[x] = Unsafe.Add(ref tl, v);
+                    if (aRow != null)
+                    {
+                        aRow[x] = Unsafe.Add(ref ta, v);
+                        bRow[x] = Unsafe.Add(ref tb, v);
+                    }
+                }
+            }
+        }
+    }
+
+    private unsafe struct FromLabJob : IRowJob
+    {
+        public byte* Pixels;
+        public int Stride;
+        public InterleavedLayout Layout;
+        public int Width;
+        public float* L;
+        public float* A;
+        public float* B;
+        public int PlaneStride;
+        public float ChromaScale;
+
+        public readonly void Run(int rowStart, int rowEnd)
+        {
+            bool wide = Layout.Is16Bit();
+            bool gray = Layout.IsGray();
+            float scale = wide ? 65535f : 255f;
+            int bpp = Layout.BytesPerPixel();
+            var (ro, go, bo) = Layout.ChannelOffsets();
+            if (wide)
+            {
+                ro *= 2; go *= 2; bo *= 2;
+            }
+
+            Span<float> red = stackalloc float[Chunk];
+            Span<float> green = stackalloc float[Chunk];
+            Span<float> blue = stackalloc float[Chunk];
+            ref float r = ref MemoryMarshal.GetReference(red);
+            ref float g = ref MemoryMarshal.GetReference(green);
+            ref float bl = ref MemoryMarshal.GetReference(blue);
+
+            for (int y = rowStart; y < rowEnd; y++)
+            {
+                byte* row = Pixels + ((long)y * Stride);
+                long planeRow = (long)y * PlaneStride;
+                for (int x0 = 0; x0 < Width; x0 += Chunk)
+                {
+                    int n = Math.Min(Chunk, Width - x0);
+                    byte* p = row + ((long)x0 * bpp);
+                    if (gray)
+                    {
+                        LabKernels.LToLuminance(ref L[planeRow + x0], ref r, n);
+                        SrgbTransfer.FromLinearClipped(red[..n], red);
+                        for (int i = 0; i < n; i++, p += bpp)
+                        {
+                            Store(p, 0, Unsafe.Add(ref r, i), scale, wide);
+                        }
+
+                        continue;
+                    }
+
+                    LabKernels.LabToLinearRgb(ref L[planeRow + x0], ref A[planeRow + x0], ref B[planeRow + x0], ChromaScale, ref r, ref g, ref bl, n);
+                    SrgbTransfer.FromLinearClipped(red[..n], red);
+                    SrgbTransfer.FromLinearClipped(green[..n], green);
+                    SrgbTransfer.FromLinearClipped(blue[..n], blue);
+                    if (wide)
+                    {
+                        for (int i = 0; i < n; i++, p += bpp)
+                        {
+                            Unsafe.WriteUnaligned(p + ro, (ushort)((Unsafe.Add(ref r, i) * 65535f) + 0.5f));
+                            Unsafe.WriteUnaligned(p + go, (ushort)((Unsafe.Add(ref g, i) * 65535f) + 0.5f));
+                            Unsafe.WriteUnaligned(p + bo, (ushort)((Unsafe.Add(ref bl, i) * 65535f) + 0.5f));
+                        }
+                    }
+                    else
+                    {
+                        for (int i = 0; i < n; i++, p += bpp)
+                        {
+                            p[ro] = (byte)((Unsafe.Add(ref r, i) * 255f) + 0.5f);
+                            p[go] = (byte)((Unsafe.Add(ref g, i) * 255f) + 0.5f);
+                            p[bo] = (byte)((Unsafe.Add(ref bl, i) * 255f) + 0.5f);
+                        }
+                    }
+                }
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Store(byte* p, int offset, float v, float scale, bool wide)
+        {
+            if (wide)
+            {
+                Unsafe.WriteUnaligned(p + offset, (ushort)((v * scale) + 0.5f));
+            }
+            else
+            {
+                p[offset] = (byte)((v * scale) + 0.5f);
+            }
+        }
+    }
+}
+
+/// <summary>skimage's Lab of every grey level r = g = b = v/max, in double precision, rounded to float.</summary>
+internal sealed class GrayLabTables
+{
+    private static GrayLabTables? s_bits8;
+    private static GrayLabTables? s_bits16;
+
+    private GrayLabTables(int levels)
+    {
+        L = new float[levels];
+        A = new float[levels];
+        B = new float[levels];
+        double max = levels - 1;
+        for (int i = 0; i < levels; i++)
+        {
+            double v = i / max;
+            var (l, a, b) = CieLab.FromSrgb(v, v, v);
+            L[i] = (float)l;
+            A[i] = (float)a;
+            B[i] = (float)b;
+        }
+    }
+
+    public float[] L { get; }
+
+    public float[] A { get; }
+
+    public float[] B { get; }
+
+    public static GrayLabTables Bits8 => s_bits8 ?? Publish(ref s_bits8, 256);
+
+    public static GrayLabTables Bits16 => s_bits16 ?? Publish(ref s_bits16, 65536);
+
+    private static GrayLabTables Publish(ref GrayLabTables? slot, int levels)
+    {
+        Interlocked.CompareExchange(ref slot, new GrayLabTables(levels), null);
+        return slot;
+    }
+}
