@@ -1,3 +1,4 @@
+using Colorize.Imaging.Formats.Bmp;
 using Colorize.Imaging.Formats.Png;
 
 namespace Colorize.Imaging;
@@ -10,6 +11,8 @@ public sealed partial class ImageFormatRegistry
         registry.AddDecoder(new PngDecoder());
         registry.AddEncoder(new PngEncoder());
         AddJpegCodecs(registry);
+        registry.AddDecoder(new BmpDecoder());
+        registry.AddEncoder(new BmpEncoder());
     }
 
     /// <summary>

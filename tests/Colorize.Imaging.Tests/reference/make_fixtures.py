@@ -315,9 +315,17 @@ def make_bmp():
         with open(os.path.join(out, name), "wb") as f:
             f.write(blob)
 
+    # PIL 9.4 misreads an RLE4 literal run of odd length that ends a row (it drops the last nibble), so that
+    # file's reference is the array the script encoded; elsewhere PIL and the truth agree.
+    truth = {"hand-rle4.bmp": np.asarray(pal16, dtype=np.uint8)[idx4]}
+
     count = 0
     for name in sorted(os.listdir(out)):
         path = os.path.join(out, name)
+        if name in truth:
+            write_ref(path, truth[name])
+            count += 1
+            continue
         im = Image.open(path)
         im.load()
         # Our BMP decoder returns gray for 1/8-bit files whose palette is gray, RGBA when the file has an alpha mask, else RGB.
