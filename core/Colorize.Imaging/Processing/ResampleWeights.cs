@@ -109,7 +109,7 @@ internal sealed class ResampleWeights
 
     /// <summary>
     /// The weights of PyTorch's <c>F.interpolate(mode='bilinear', align_corners=False, antialias=False)</c> along one axis:
-    /// source position (i + 0.5)·(in/out) − 0.5 (computed as PyTorch does: float ratio, double product), clamped at 0,
+    /// source position (i + 0.5)·(in/out) − 0.5 (computed as PyTorch 1.13 does: float ratio, double position, float λ), clamped at 0,
     /// split between the two neighbours; no antialiasing when shrinking.
     /// </summary>
     public static ResampleWeights ForTorchBilinear(int inSize, int outSize)
@@ -128,15 +128,17 @@ internal sealed class ResampleWeights
                 continue;
             }
 
-            float real = (float)((ratio * (i + 0.5)) - 0.5);
+            // PyTorch's CPU kernel keeps the source position in its accumulation type (double for float tensors)
+            // and rounds only λ to float; rounding the position first would cost up to ~1e-5 relative in λ.
+            double real = (ratio * (i + 0.5)) - 0.5;
             if (real < 0)
             {
                 real = 0;
             }
 
-            int i0 = (int)real;
-            float lambda1 = Math.Clamp(real - i0, 0f, 1f);
-            float lambda0 = 1f - lambda1;
+            int i0 = Math.Min((int)real, inSize - 1);
+            float lambda1 = (float)Math.Clamp(real - i0, 0.0, 1.0);
+            float lambda0 = (float)(1.0 - lambda1);
             start[i] = i0;
             if (i0 < inSize - 1)
             {
