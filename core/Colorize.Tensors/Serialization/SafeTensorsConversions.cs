@@ -289,6 +289,22 @@ internal static class SafeTensorsConversions
 
                 return;
             case SafeTensorsDType.F16:
+                if (BitConverter.IsLittleEndian)
+                {
+                    // The vectorized BCL conversion rounds like (Half)x; only NaNs need making canonical.
+                    TensorPrimitives.ConvertToHalf(source, MemoryMarshal.Cast<byte, Half>(destination));
+                    Span<ushort> halves = MemoryMarshal.Cast<byte, ushort>(destination);
+                    for (int i = 0; i < halves.Length; i++)
+                    {
+                        if ((halves[i] & 0x7FFF) > 0x7C00)
+                        {
+                            halves[i] = SingleToHalfBits(source[i]);
+                        }
+                    }
+
+                    return;
+                }
+
                 for (int i = 0; i < source.Length; i++)
                 {
                     BinaryPrimitives.WriteUInt16LittleEndian(destination.Slice(2 * i), SingleToHalfBits(source[i]));
@@ -296,11 +312,7 @@ internal static class SafeTensorsConversions
 
                 return;
             case SafeTensorsDType.BF16:
-                for (int i = 0; i < source.Length; i++)
-                {
-                    BinaryPrimitives.WriteUInt16LittleEndian(destination.Slice(2 * i), SingleToBFloat16Bits(source[i]));
-                }
-
+                SingleToBFloat16(source, destination);
                 return;
             default:
                 throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "Float values can be written as F32, F16 or BF16.");
@@ -342,6 +354,39 @@ internal static class SafeTensorsConversions
         {
             destination[i] = BFloat16BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(source.Slice(2 * i)));
         }
+    }
+
+    private static void SingleToBFloat16(ReadOnlySpan<float> source, Span<byte> destination)
+    {
+        int i = 0;
+        if (BitConverter.IsLittleEndian && Vector128.IsHardwareAccelerated)
+        {
+            // The same round-to-nearest-even as SingleToBFloat16Bits, 8 values at a time.
+            ref float src = ref MemoryMarshal.GetReference(source);
+            ref ushort dst = ref MemoryMarshal.GetReference(MemoryMarshal.Cast<byte, ushort>(destination));
+            for (; i <= source.Length - Vector128<ushort>.Count; i += Vector128<ushort>.Count)
+            {
+                Vector128<float> lower = Vector128.LoadUnsafe(ref src, (nuint)i);
+                Vector128<float> upper = Vector128.LoadUnsafe(ref src, (nuint)(i + Vector128<float>.Count));
+                Vector128<ushort> rounded = Vector128.Narrow(RoundToBFloat16(lower), RoundToBFloat16(upper));
+                rounded.StoreUnsafe(ref dst, (nuint)i);
+            }
+        }
+
+        for (; i < source.Length; i++)
+        {
+            BinaryPrimitives.WriteUInt16LittleEndian(destination.Slice(2 * i), SingleToBFloat16Bits(source[i]));
+        }
+    }
+
+    /// <summary>Rounded bfloat16 bits in the low half of each lane (0xFFFF for NaN), ready to narrow.</summary>
+    private static Vector128<uint> RoundToBFloat16(Vector128<float> values)
+    {
+        Vector128<uint> bits = values.AsUInt32();
+        Vector128<uint> bias = Vector128.Create(0x7FFFu) + (Vector128.ShiftRightLogical(bits, 16) & Vector128<uint>.One);
+        Vector128<uint> rounded = Vector128.ShiftRightLogical(bits + bias, 16);
+        Vector128<uint> isNumber = Vector128.Equals(values, values).AsUInt32();
+        return Vector128.ConditionalSelect(isNumber, rounded, Vector128.Create((uint)BFloat16NaN));
     }
 
     private static float[] BuildF8E4M3Table()

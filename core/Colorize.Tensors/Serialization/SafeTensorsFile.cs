@@ -364,8 +364,11 @@ public sealed class SafeTensorsFile : IDisposable
             : throw new NotSupportedException(
                 $"Tensor {SafeTensorsHeaderParser.Quote(entry.Name)} has {entry.ElementCount} elements, more than one array holds.");
 
-    private static void CheckMaxHeaderBytes(long maxHeaderBytes) =>
+    private static void CheckMaxHeaderBytes(long maxHeaderBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxHeaderBytes);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxHeaderBytes, (long)Array.MaxLength);
+    }
 
     private static SafeTensorsFormatException TooShort(long length) =>
         new($"The input is {length} bytes long; a safetensors file starts with an 8-byte header length, so it is not a safetensors file or it is truncated.");
@@ -373,7 +376,7 @@ public sealed class SafeTensorsFile : IDisposable
     /// <summary>Checks the header length N before anything is allocated for it.</summary>
     private static int CheckHeaderLength(ulong n, long maxHeaderBytes, long available)
     {
-        if (n > (ulong)Math.Max(0, maxHeaderBytes))
+        if (n > (ulong)maxHeaderBytes)
         {
             throw new SafeTensorsFormatException(
                 $"The safetensors header claims to be {n} bytes long, over the limit of {maxHeaderBytes} bytes; the file is corrupt or not a safetensors file.");

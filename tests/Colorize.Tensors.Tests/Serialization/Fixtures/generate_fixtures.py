@@ -89,7 +89,9 @@ def rounding_inputs(rng, mantissa_bits, min_exp, max_exp, count):
                 -1e10, 2.0 ** -14, 2.0 ** -24, 2.0 ** -25, 3 * 2.0 ** -25, 2.0 ** -26, 6.0e-8, 3.4028234663852886e38,
                 1.1754943508222875e-38, 1e-45, 1.0 + 2.0 ** -11, 1.0 + 3 * 2.0 ** -11, 1.0 + 2.0 ** -8,
                 1.0 + 3 * 2.0 ** -8, 0.1, 1.0 / 3.0]
-    values = np.array(specials, dtype=np.float32)
+    nans = np.array([0x7FC00000, 0xFFC00000, 0x7F800001, 0xFF800001, 0x7FFFE000, 0x7FFFFFFF, 0xFFA00000],
+                    dtype=np.uint32).view(np.float32)
+    values = np.concatenate([np.array(specials, dtype=np.float32), nans])
     # Exact midpoints between neighbours of the narrow format (ties), and one float32 ulp either side of them.
     exps = rng.integers(min_exp, max_exp, count)
     mants = rng.integers(0, 1 << mantissa_bits, count)
