@@ -1,0 +1,125 @@
+#!/usr/bin/python3
+"""Times in PyTorch the same work as tests/Colorize.Benchmarks/Tensors (GemmBenchmarks, ConvBenchmarks).
+
+Run with Debian's Python, which has python3-torch:
+
+    /usr/bin/python3 tests/Colorize.Benchmarks/pytorch/bench_kernels.py [--threads 1 2] [--quick]
+
+For each thread count T it calls torch.set_num_threads(T), times every case (best of several timed
+repeats after a warm-up; a repeat runs the case enough times to last about 0.2 s) and prints a Markdown
+table with milliseconds and GFLOP/s (a multiply-add counts 2). torch.mm goes to the BLAS PyTorch was
+built against (OpenBLAS on Debian; see torch.__config__.show()), convolutions to oneDNN (mkldnn) when enabled.
+"""
+
+import argparse
+import platform
+import time
+
+import torch
+import torch.nn.functional as F
+
+# name, M, N, K: the same list as GemmBenchmarks.Cases().
+GEMM_CASES = [
+    ("square 256", 256, 256, 256),
+    ("square 512", 512, 512, 512),
+    ("square 1024", 1024, 1024, 1024),
+    ("square 2048", 2048, 2048, 2048),
+    ("conv 1→64 @256² (64×16384×16)", 64, 128 * 128, 16),
+    ("conv 64→128 @128² (128×4096×1024)", 128, 64 * 64, 1024),
+    ("conv 128→256 @64² (256×1024×2048)", 256, 32 * 32, 2048),
+    ("conv 256→512 @32² (512×256×4096)", 512, 16 * 16, 4096),
+    ("conv 512→512 @8² (512×16×8192)", 512, 4 * 4, 8192),
+]
+
+# name, transposed, in_channels, out_channels, input size, kernel, stride, padding: ConvBenchmarks.Cases().
+CONV_CASES = [
+    ("conv 1→64 4×4 s2 @256²", False, 1, 64, 256, 4, 2, 1),
+    ("conv 128→256 4×4 s2 @64²", False, 128, 256, 64, 4, 2, 1),
+    ("conv 512→512 4×4 s2 @8²", False, 512, 512, 8, 4, 2, 1),
+    ("convT 256→64 4×4 s2 @64²→128²", True, 256, 64, 64, 4, 2, 1),
+]
+
+
+def best_seconds(fn, min_time=0.2, repeats=5):
+    fn()  # warm-up (and oneDNN primitive creation)
+    start = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - start, 1e-6)
+    inner = max(1, int(min_time / once))
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(inner):
+            fn()
+        best = min(best, (time.perf_counter() - start) / inner)
+    return best
+
+
+def gemm_rows(threads, repeats):
+    rows = []
+    gen = torch.Generator().manual_seed(42)
+    for name, m, n, k in GEMM_CASES:
+        a = torch.rand(m, k, generator=gen) - 0.5
+        b = torch.rand(k, n, generator=gen) - 0.5
+        c = torch.empty(m, n)
+        seconds = best_seconds(lambda: torch.mm(a, b, out=c), repeats=repeats)
+        rows.append(("SGEMM", name, threads, seconds, 2.0 * m * n * k))
+    return rows
+
+
+def conv_rows(threads, repeats):
+    rows = []
+    gen = torch.Generator().manual_seed(42)
+    for name, transposed, cin, cout, size, k, stride, pad in CONV_CASES:
+        x = torch.rand(1, cin, size, size, generator=gen) - 0.5
+        if transposed:
+            w = torch.rand(cin, cout, k, k, generator=gen) - 0.5
+            y = F.conv_transpose2d(x, w, stride=stride, padding=pad)
+            # A transposed convolution does the multiply-adds of the convolution it is the adjoint of.
+            flops = 2.0 * x.numel() * cout * k * k
+        else:
+            w = torch.rand(cout, cin, k, k, generator=gen) - 0.5
+            y = F.conv2d(x, w, stride=stride, padding=pad)
+            flops = 2.0 * y.numel() * cin * k * k
+        bias = torch.rand(cout, generator=gen) - 0.5
+        dy = torch.rand(y.shape, generator=gen) - 0.5
+
+        def backward(mask):
+            return torch.ops.aten.convolution_backward(
+                dy, x, w, [cout], [stride, stride], [pad, pad], [1, 1], transposed, [0, 0], 1, mask)
+
+        if transposed:
+            forward = lambda: F.conv_transpose2d(x, w, bias, stride=stride, padding=pad)
+        else:
+            forward = lambda: F.conv2d(x, w, bias, stride=stride, padding=pad)
+        with torch.no_grad():
+            for label, fn in (
+                ("Forward", forward),
+                ("BackwardInput", lambda: backward([True, False, False])),
+                ("BackwardWeight", lambda: backward([False, True, True])),
+            ):
+                rows.append((label, name, threads, best_seconds(fn, repeats=repeats), flops))
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    args = parser.parse_args()
+    repeats = 2 if args.quick else 5
+
+    print(f"PyTorch {torch.__version__}, {platform.processor() or platform.machine()}, "
+          f"BLAS: {'OpenBLAS' if 'openblas' in open('/proc/self/maps').read().lower() else 'see torch.__config__.show()'}, "
+          f"mkldnn enabled: {torch.backends.mkldnn.is_available()}")
+    print()
+    print("| Work | Case | Threads | ms | GFLOP/s |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for threads in args.threads:
+        torch.set_num_threads(threads)
+        for work, name, t, seconds, flops in gemm_rows(threads, repeats) + conv_rows(threads, repeats):
+            print(f"| {work} | {name} | {t} | {seconds * 1e3:.3f} | {flops / seconds / 1e9:.1f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
