@@ -1,5 +1,6 @@
 using Colorize.Imaging.Formats.Bmp;
 using Colorize.Imaging.Formats.Png;
+using Colorize.Imaging.Formats.Tiff;
 
 namespace Colorize.Imaging;
 
@@ -11,6 +12,7 @@ public sealed partial class ImageFormatRegistry
         registry.AddDecoder(new PngDecoder());
         registry.AddEncoder(new PngEncoder());
         AddJpegCodecs(registry);
+        registry.AddDecoder(new TiffDecoder());
         registry.AddDecoder(new BmpDecoder());
         registry.AddEncoder(new BmpEncoder());
     }

@@ -405,10 +405,18 @@ def make_tiff():
         tiffcp(path, os.path.join(out, f"{key}-zip-tiles-be.tif"), "-c", "zip", "-t", "-w", "32", "-l", "16", "-B")
         expected[f"{key}-zip-tiles-be.tif"] = arr
         if arr.ndim == 3:
-            tiffcp(path, os.path.join(out, f"{key}-planar.tif"), "-p", "separate", "-c", "lzw", "-r", "4")
-            expected[f"{key}-planar.tif"] = arr
-            tiffcp(path, os.path.join(out, f"{key}-planar-tiles.tif"), "-p", "separate", "-c", "zip:2", "-t", "-w", "16", "-l", "16")
+            # Planar configuration 2 (one plane per channel); tiffcp converts only 8-bit, tifffile writes any.
+            extras = {"extrasamples": [2]} if arr.shape[2] == 4 else {}
+            planes = np.ascontiguousarray(np.moveaxis(arr, -1, 0))
+            tifffile.imwrite(os.path.join(out, f"{key}-planar-zip.tif"), planes, photometric="rgb", planarconfig="separate",
+                             compression="zlib", rowsperstrip=6, **extras)
+            expected[f"{key}-planar-zip.tif"] = arr
+            tifffile.imwrite(os.path.join(out, f"{key}-planar-tiles.tif"), planes, photometric="rgb", planarconfig="separate",
+                             tile=(16, 16), **extras)
             expected[f"{key}-planar-tiles.tif"] = arr
+            if arr.dtype == np.uint8:
+                tiffcp(path, os.path.join(out, f"{key}-planar-lzw.tif"), "-p", "separate", "-c", "lzw:2", "-r", "4")
+                expected[f"{key}-planar-lzw.tif"] = arr
         single = os.path.join(out, f"{key}-deflate32946-onestrip.tif")
         tiffcp(path, single, "-c", "zip", "-r", "100000")
         patch_compression(single, 8, 32946)
@@ -441,7 +449,8 @@ def make_tiff():
         if a.dtype == np.uint8:
             mode = "L" if a.ndim == 2 else {3: "RGB", 4: "RGBA"}[a.shape[2]]
             check_equal(name, a, np.asarray(im.convert(mode)))
-        elif a.ndim == 2:
+        elif a.ndim == 2 and "miniswhite" not in name:
+            # (PIL 9.4 does not invert 16-bit MinIsWhite; that file's reference is the array written.)
             check_equal(name, a, np.asarray(im).astype(np.uint16))
         write_ref(path, arr)
     shutil.rmtree(tmp)
