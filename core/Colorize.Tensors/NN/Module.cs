@@ -107,6 +107,9 @@ public abstract class Module
     /// <summary>Adds a function run before every <see cref="Module{TIn, TOut}.Call"/>, like <c>register_forward_pre_hook</c>.</summary>
     internal void AddForwardPreHook(Action<Module> hook) => _preHooks.Add(hook);
 
+    /// <summary>Whether forward pre-hooks (such as spectral norm) change this module's tensors before each forward.</summary>
+    public bool HasPreHooks => _preHooks.Count > 0;
+
     /// <summary>Runs the forward pre-hooks.</summary>
     protected void RunPreHooks()
     {

@@ -30,6 +30,13 @@ public sealed class Sequential : Module<Tensor, Tensor>, IEnumerable<Module<Tens
         _layers.Add(layer);
     }
 
+    /// <summary>Replaces the layer at <paramref name="index"/>, keeping its name.</summary>
+    public void Replace(int index, Module<Tensor, Tensor> layer)
+    {
+        RegisterModule(index.ToString(CultureInfo.InvariantCulture), layer);
+        _layers[index] = layer;
+    }
+
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
