@@ -13,6 +13,7 @@ public sealed partial class ImageFormatRegistry
         registry.AddEncoder(new PngEncoder());
         AddJpegCodecs(registry);
         registry.AddDecoder(new TiffDecoder());
+        registry.AddEncoder(new TiffEncoder());
         registry.AddDecoder(new BmpDecoder());
         registry.AddEncoder(new BmpEncoder());
     }
