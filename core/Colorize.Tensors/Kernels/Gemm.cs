@@ -376,12 +376,14 @@ internal static class Gemm
         int ncMax = Math.Min(cfg.NC, DivideRoundingUp(n1 - n0, nr) * nr);
         nint aFloats = (nint)DivideRoundingUp(mcMax, mr) * mr * kcMax;
         nint bFloats = (nint)DivideRoundingUp(ncMax, nr) * nr * kcMax;
-        GemmWorkspace ws = GemmWorkspace.Rent(aFloats + bFloats + (mr * nr) + 64);
+        // Each region keeps 64-byte alignment and the slack the transposing packers may spill into.
+        nint aRegion = (aFloats + GemmPacking.Slack + 15) & ~15, bRegion = (bFloats + GemmPacking.Slack + 15) & ~15;
+        GemmWorkspace ws = GemmWorkspace.Rent(aRegion + bRegion + (mr * nr));
         try
         {
             float* packedA = ws.Memory;
-            float* packedB = packedA + ((aFloats + 15) & ~15);
-            float* tile = packedB + ((bFloats + 15) & ~15);
+            float* packedB = packedA + aRegion;
+            float* tile = packedB + bRegion;
             for (int ic = m0; ic < m1; ic += cfg.MC)
             {
                 int mc = Math.Min(cfg.MC, m1 - ic);

@@ -1,4 +1,6 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Colorize.Tensors.Kernels;
 
@@ -6,8 +8,19 @@ namespace Colorize.Tensors.Kernels;
 /// Copies blocks of op(A) and op(B) into the contiguous, zero-padded micro-panel layout the micro-kernels read:
 /// an A panel holds, for each k, MR consecutive row values; a B panel holds, for each k, NR consecutive column values.
 /// </summary>
+/// <remarks>
+/// Two source layouts occur. When the panel's rows (or columns) are contiguous for each k, a panel step is a
+/// plain copy. When instead each panel row is contiguous along k (A not transposed, B transposed), the block is
+/// transposed 8×8 at a time with AVX shuffles; the scalar loop is the fallback elsewhere. Packing only moves
+/// values, so which path runs never changes a result bit.
+/// The transposing path may write up to 8 floats past the end of a panel block (later overwritten or unused):
+/// buffers need <see cref="Slack"/> floats of room after each block.
+/// </remarks>
 internal static class GemmPacking
 {
+    /// <summary>Floats of scratch room a packed block may touch past its end.</summary>
+    public const int Slack = 16;
+
     /// <summary>Packs rows [i0, i0 + mc) and columns [p0, p0 + kc) of op(A) into ⌈mc/mr⌉ panels of kc·mr floats.</summary>
     public static unsafe void PackA(bool transA, float* a, int lda, int i0, int mc, int p0, int kc, int mr, float* dst)
     {
@@ -18,32 +31,12 @@ internal static class GemmPacking
             if (transA)
             {
                 // op(A)[i, p] = a[p·lda + i]: each k contributes a contiguous run of rows.
-                float* s = a + ((long)p0 * lda) + i0 + ir;
-                for (int p = 0; p < kc; p++, s += lda, d += mr)
-                {
-                    CopyPadded(s, d, rows, mr);
-                }
+                CopyRuns(a + ((long)p0 * lda) + i0 + ir, lda, d, kc, rows, mr);
             }
             else
             {
-                // op(A)[i, p] = a[i·lda + p]: rows are contiguous in k, so read them row by row.
-                for (int r = 0; r < rows; r++)
-                {
-                    float* s = a + ((long)(i0 + ir + r) * lda) + p0;
-                    float* dr = d + r;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        dr[(nint)p * mr] = s[p];
-                    }
-                }
-
-                for (int r = rows; r < mr; r++)
-                {
-                    for (int p = 0; p < kc; p++)
-                    {
-                        d[((nint)p * mr) + r] = 0f;
-                    }
-                }
+                // op(A)[i, p] = a[i·lda + p]: rows are contiguous in k, so the block is transposed.
+                Transpose(a + ((long)(i0 + ir) * lda) + p0, lda, rows, kc, d, mr);
             }
         }
     }
@@ -58,43 +51,113 @@ internal static class GemmPacking
             if (!transB)
             {
                 // op(B)[p, j] = b[p·ldb + j]: each k row is a contiguous run of columns.
-                float* s = b + ((long)p0 * ldb) + j0 + jr;
-                for (int p = 0; p < kc; p++, s += ldb, d += nr)
-                {
-                    CopyPadded(s, d, cols, nr);
-                }
+                CopyRuns(b + ((long)p0 * ldb) + j0 + jr, ldb, d, kc, cols, nr);
             }
             else
             {
                 // op(B)[p, j] = b[j·ldb + p]: columns of op(B) are contiguous rows of b.
-                for (int q = 0; q < cols; q++)
-                {
-                    float* s = b + ((long)(j0 + jr + q) * ldb) + p0;
-                    float* dq = d + q;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        dq[(nint)p * nr] = s[p];
-                    }
-                }
-
-                for (int q = cols; q < nr; q++)
-                {
-                    for (int p = 0; p < kc; p++)
-                    {
-                        d[((nint)p * nr) + q] = 0f;
-                    }
-                }
+                Transpose(b + ((long)(j0 + jr) * ldb) + p0, ldb, cols, kc, d, nr);
             }
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void CopyPadded(float* s, float* d, int count, int width)
+    /// <summary>d[p·width + i] = s[p·ld + i] for i &lt; count, 0 for count ≤ i &lt; width, p &lt; kc.</summary>
+    private static unsafe void CopyRuns(float* s, int ld, float* d, int kc, int count, int width)
     {
-        Unsafe.CopyBlockUnaligned(d, s, (uint)count * sizeof(float));
-        for (int i = count; i < width; i++)
+        if (Vector256.IsHardwareAccelerated && count >= 8)
         {
-            d[i] = 0f;
+            for (int p = 0; p < kc; p++, s += ld, d += width)
+            {
+                // Whole vectors, then one last vector ending exactly at count (it may overlap the previous one).
+                int i = 0;
+                for (; i <= count - 8; i += 8)
+                {
+                    Vector256.Store(Vector256.Load(s + i), d + i);
+                }
+
+                if (i < count)
+                {
+                    Vector256.Store(Vector256.Load(s + count - 8), d + count - 8);
+                }
+
+                for (i = count; i < width; i++)
+                {
+                    d[i] = 0f;
+                }
+            }
+
+            return;
+        }
+
+        for (int p = 0; p < kc; p++, s += ld, d += width)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                d[i] = s[i];
+            }
+
+            for (int i = count; i < width; i++)
+            {
+                d[i] = 0f;
+            }
         }
     }
+
+    /// <summary>d[p·width + r] = s[r·ld + p] for r &lt; rows, 0 for rows ≤ r &lt; width, p &lt; kc.</summary>
+    private static unsafe void Transpose(float* s, int ld, int rows, int kc, float* d, int width)
+    {
+        int p = 0;
+        if (Avx.IsSupported && kc >= 8)
+        {
+            int groups = (width + 7) / 8;
+            for (; p <= kc - 8; p += 8)
+            {
+                // Highest group first: a group whose 8-wide stores run past the panel width spills into the next
+                // k's first entries, which the lower groups (or, for width < 8, the next k's store) then overwrite.
+                for (int g = groups - 1; g >= 0; g--)
+                {
+                    int r0 = g * 8;
+                    Transpose8x8(s + ((long)r0 * ld) + p, ld, rows - r0, d + ((nint)p * width) + r0, width);
+                }
+            }
+        }
+
+        for (; p < kc; p++)
+        {
+            float* dp = d + ((nint)p * width);
+            for (int r = 0; r < rows; r++)
+            {
+                dp[r] = s[((long)r * ld) + p];
+            }
+
+            for (int r = rows; r < width; r++)
+            {
+                dp[r] = 0f;
+            }
+        }
+    }
+
+    /// <summary>Transposes an 8×8 tile (rows beyond <paramref name="valid"/> read as 0) into 8 stores of 8 floats, <paramref name="stride"/> apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Transpose8x8(float* s, int ld, int valid, float* d, int stride)
+    {
+        Vector256<float> r0 = Row(s, ld, 0, valid), r1 = Row(s, ld, 1, valid), r2 = Row(s, ld, 2, valid), r3 = Row(s, ld, 3, valid);
+        Vector256<float> r4 = Row(s, ld, 4, valid), r5 = Row(s, ld, 5, valid), r6 = Row(s, ld, 6, valid), r7 = Row(s, ld, 7, valid);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Vector256.Store(Avx.Permute2x128(u0, u4, 0x20), d);
+        Vector256.Store(Avx.Permute2x128(u1, u5, 0x20), d + stride);
+        Vector256.Store(Avx.Permute2x128(u2, u6, 0x20), d + (2 * stride));
+        Vector256.Store(Avx.Permute2x128(u3, u7, 0x20), d + (3 * stride));
+        Vector256.Store(Avx.Permute2x128(u0, u4, 0x31), d + (4 * stride));
+        Vector256.Store(Avx.Permute2x128(u1, u5, 0x31), d + (5 * stride));
+        Vector256.Store(Avx.Permute2x128(u2, u6, 0x31), d + (6 * stride));
+        Vector256.Store(Avx.Permute2x128(u3, u7, 0x31), d + (7 * stride));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe Vector256<float> Row(float* s, int ld, int r, int valid)
+        => r < valid ? Vector256.Load(s + ((long)r * ld)) : Vector256<float>.Zero;
 }
