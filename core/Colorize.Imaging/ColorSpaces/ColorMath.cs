@@ -14,62 +14,55 @@ namespace Colorize.Imaging.ColorSpaces;
 /// independent of how rows are split between threads.
 /// </para>
 /// <para>
-/// Cube root: an exponent-splitting initial guess (bits / 3 plus a bias, accurate to about 3 %), one Halley step
-/// y ← y·(y³ + 2x)/(2y³ + x) (which cubes the relative error, to ~1e-5), then one Newton step whose residual is
-/// computed with fused multiply-adds (which squares it, to far below float precision). The result is within about one
-/// float ulp of the true cube root for 1e-30 ≤ x ≤ 1e30 (tests check it against <see cref="Math.Cbrt"/>).
+/// Cube root without a single division: an exponent-splitting guess of x^(−1/3) (a bias minus bits/3, within 3.5 %),
+/// two Newton steps r ← r·(4 − x·r³)/3 (error 3.5e-2 → 2.4e-3 → 1.1e-5), y = x·r², then one Newton step for y³ = x whose
+/// residual is computed with fused multiply-adds (error → ~1e-10, far below float precision). The result is within
+/// about half an ulp of the true cube root for 1e-30 ≤ x ≤ 1e30 (tests check it against <see cref="Math.Cbrt"/>).
 /// </para>
 /// </remarks>
 internal static class ColorMath
 {
-    // bits(x^(1/3)) ≈ bits(x)/3 + (2/3)·127·2^23; the bias is lowered slightly (as in Kahan's cbrt) to centre the guess's error.
-    private const int CbrtBias = 709_921_077;
+    // bits(x^(−1/3)) ≈ (4/3)·127·2^23 − bits(x)/3; this bias (fitted over one exponent period) keeps the guess within 3.5 %.
+    private const int RcbrtBias = 0x54A232A0;
     private const float OneThird = 1f / 3f;
+    private const float FourThirds = 4f / 3f;
 
-    /// <summary>Cube root of positive, finite, normal lanes. Other lanes give unspecified (but finite or NaN, never trapping) results.</summary>
+    /// <summary>Cube root of lanes in [1e-30, 1e30]; other positive lanes lose accuracy, non-positive lanes give garbage (never a trap).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector<float> CbrtPositive(Vector<float> x)
     {
-        // Integer division by 3 has no SIMD instruction; going through float loses only low bits of the guess.
-        Vector<int> bits = Vector.AsVectorInt32(x);
-        Vector<int> guess = Vector.ConvertToInt32(Vector.ConvertToSingle(bits) * new Vector<float>(OneThird)) + new Vector<int>(CbrtBias);
-        Vector<float> y = HalleyStep(Vector.AsVectorSingle(guess), x);
+        // Integer division by 3 has no SIMD instruction; going through float only blurs the guess's low bits.
+        Vector<int> third = Vector.ConvertToInt32Native(Vector.ConvertToSingle(Vector.AsVectorInt32(x)) * new Vector<float>(OneThird));
+        Vector<float> r = Vector.AsVectorSingle(new Vector<int>(RcbrtBias) - third);
+        Vector<float> xThird = x * new Vector<float>(OneThird);
+        r *= Vector.FusedMultiplyAdd(-xThird, r * r * r, new Vector<float>(FourThirds));
+        r *= Vector.FusedMultiplyAdd(-xThird, r * r * r, new Vector<float>(FourThirds));
+        Vector<float> r2 = r * r;
+        Vector<float> y = x * r2;
 
-        // One Newton step y − (y³ − x)/(3y²) with the residual y³ − x computed almost exactly through FMA
-        // (y·y = y2 + e exactly, so y³ = y2·y + e·y): the float rounding in a plain Halley step would cap the
-        // accuracy at ~3 ulp, this reaches ~0.5 ulp.
+        // Final Newton step y − (y³ − x)/(3y²), with 1/(3y²) ≈ r²/3 and the residual y³ − x computed almost exactly
+        // (y·y = y2 + e exactly, so y³ = y2·y + e·y).
         Vector<float> y2 = y * y;
         Vector<float> e = Vector.FusedMultiplyAdd(y, y, -y2);
         Vector<float> residual = Vector.FusedMultiplyAdd(y2, y, -x) + (e * y);
-        return y - (residual / (y2 * new Vector<float>(3f)));
+        return Vector.FusedMultiplyAdd(-residual, r2 * new Vector<float>(OneThird), y);
     }
 
     /// <summary>Scalar twin of <see cref="CbrtPositive(Vector{float})"/>: the same operations, so the same bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float CbrtPositive(float x)
     {
-        int bits = BitConverter.SingleToInt32Bits(x);
-        int guess = (int)((float)bits * OneThird) + CbrtBias;
-        float y = HalleyStep(BitConverter.Int32BitsToSingle(guess), x);
+        int third = float.ConvertToIntegerNative<int>(BitConverter.SingleToInt32Bits(x) * OneThird);
+        float r = BitConverter.Int32BitsToSingle(RcbrtBias - third);
+        float xThird = x * OneThird;
+        r *= MathF.FusedMultiplyAdd(-xThird, r * r * r, FourThirds);
+        r *= MathF.FusedMultiplyAdd(-xThird, r * r * r, FourThirds);
+        float r2 = r * r;
+        float y = x * r2;
         float y2 = y * y;
         float e = MathF.FusedMultiplyAdd(y, y, -y2);
         float residual = MathF.FusedMultiplyAdd(y2, y, -x) + (e * y);
-        return y - (residual / (y2 * 3f));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<float> HalleyStep(Vector<float> y, Vector<float> x)
-    {
-        // Divide before multiplying by y: y·(y³ + 2x) would overflow near 1e29 and go subnormal near 1e-30.
-        Vector<float> y3 = y * y * y;
-        return y * ((y3 + x + x) / (y3 + y3 + x));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float HalleyStep(float y, float x)
-    {
-        float y3 = y * y * y;
-        return y * ((y3 + x + x) / (y3 + y3 + x));
+        return MathF.FusedMultiplyAdd(-residual, r2 * OneThird, y);
     }
 
     /// <summary>
