@@ -676,10 +676,99 @@ def gen_gradient_penalty():
     fx.save()
 
 
+class OptimNet(nn.Sequential):
+    """The net of the optimizer trajectories: conv, leaky ReLU, strided conv, leaky ReLU, transposed conv, tanh.
+    No BatchNorm after a biased conv: a bias whose gradient is zero only up to rounding would make Adam's
+    normalised step m/sqrt(v) follow the rounding noise, not the maths."""
+
+    def __init__(self):
+        super().__init__(
+            nn.Conv2d(3, 6, 3, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(6, 6, 4, stride=2, padding=1),
+            nn.LeakyReLU(0.2),
+            nn.ConvTranspose2d(6, 3, 4, stride=2, padding=1),
+            nn.Tanh(),
+        )
+
+
+def gen_optim():
+    """Ten optimizer steps on a small conv net: the loss before each step and every parameter after it."""
+    fx = Fixture("optim", 115)
+    steps = 10
+    base = OptimNet()
+    randomize(base, scale=0.25)
+    init = OrderedDict((k, v.clone()) for k, v in base.state_dict().items())
+    for k, v in init.items():
+        fx.put(f"init/{k}", v)
+    xs = randn(steps, 2, 3, 6, 8)
+    ts = torch.tanh(randn(steps, 2, 3, 6, 8))
+    fx.put("x", xs)
+    fx.put("target", ts)
+
+    configs = [
+        ("adam_pix2pix", lambda ps: torch.optim.Adam(ps, lr=2e-3, betas=(0.5, 0.999)),
+         {"type": "adam", "lr": 2e-3, "betas": [0.5, 0.999], "eps": 1e-8, "weight_decay": 0.0}),
+        ("adam_l2", lambda ps: torch.optim.Adam(ps, lr=1e-3, weight_decay=0.05),
+         {"type": "adam", "lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.05}),
+        ("adamw", lambda ps: torch.optim.AdamW(ps, lr=3e-3, betas=(0.0, 0.9), weight_decay=0.1),
+         {"type": "adamw", "lr": 3e-3, "betas": [0.0, 0.9], "eps": 1e-8, "weight_decay": 0.1}),
+        ("sgd_momentum", lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9),
+         {"type": "sgd", "lr": 0.05, "momentum": 0.9, "dampening": 0.0, "weight_decay": 0.0, "nesterov": False}),
+        ("sgd_nesterov_wd", lambda ps: torch.optim.SGD(ps, lr=0.03, momentum=0.8, weight_decay=1e-3, nesterov=True),
+         {"type": "sgd", "lr": 0.03, "momentum": 0.8, "dampening": 0.0, "weight_decay": 1e-3, "nesterov": True}),
+    ]
+    for name, make, params in configs:
+        net = OptimNet()
+        net.load_state_dict(init)
+        net = net.double()
+        opt = make(net.parameters())
+        losses = []
+        after = OrderedDict((k, []) for k, _ in net.named_parameters())
+        for s in range(steps):
+            opt.zero_grad(set_to_none=True)
+            y = net(xs[s].double())
+            loss = F.mse_loss(y, ts[s].double()) + 0.5 * F.l1_loss(y, ts[s].double())
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+            for k, p in net.named_parameters():
+                after[k].append(p.detach().clone())
+        fx.put(f"{name}/loss", torch.tensor(losses))
+        for k, v in after.items():
+            fx.put(f"{name}/after/{k}", torch.stack(v))
+        params["steps"] = steps
+        params["loss"] = "mse + 0.5 * l1"
+        fx.note(name, params)
+
+    # Two parameter groups with their own learning rates (TTUR-style), Adam.
+    net = OptimNet()
+    net.load_state_dict(init)
+    net = net.double()
+    opt = torch.optim.Adam([{"params": list(net[0].parameters()) + list(net[2].parameters()), "lr": 1e-3},
+                            {"params": net[4].parameters(), "lr": 4e-3}], betas=(0.5, 0.999))
+    losses, after = [], OrderedDict((k, []) for k, _ in net.named_parameters())
+    for s in range(steps):
+        opt.zero_grad(set_to_none=True)
+        y = net(xs[s].double())
+        loss = F.mse_loss(y, ts[s].double()) + 0.5 * F.l1_loss(y, ts[s].double())
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+        for k, p in net.named_parameters():
+            after[k].append(p.detach().clone())
+    fx.put("adam_groups/loss", torch.tensor(losses))
+    for k, v in after.items():
+        fx.put(f"adam_groups/after/{k}", torch.stack(v))
+    fx.note("adam_groups", {"type": "adam_groups", "lr": [1e-3, 4e-3], "betas": [0.5, 0.999], "eps": 1e-8,
+                            "weight_decay": 0.0, "steps": steps, "loss": "mse + 0.5 * l1"})
+    fx.save()
+
+
 def main():
     torch.set_num_threads(1)
     gens = [gen_elementwise, gen_activations, gen_reductions, gen_linalg, gen_shape, gen_conv, gen_pool, gen_resize,
-            gen_norm, gen_losses, gen_modules, gen_state_dict, gen_gradient_penalty]
+            gen_norm, gen_losses, gen_modules, gen_state_dict, gen_gradient_penalty, gen_optim]
     only = set(sys.argv[1:])
     for g in gens:
         if only and g.__name__[4:] not in only:

@@ -22,7 +22,7 @@ public sealed class StateDictGoldenTests
         using var file = SafeTensorsFile.Open(GoldenFixture.PathOf("convnet_state_dict"));
         Assert.Equal(SafeTensorsDType.I64, file.GetEntry("net.1.num_batches_tracked").DType);
         var net = new GoldenConvNet();
-        var load = net.LoadStateDict(ReadStateDict(file), strict: true);
+        var load = net.LoadStateDict(StateDictIO.ReadAll(file), strict: true);
         Assert.Empty(load.MissingKeys);
         Assert.Empty(load.UnexpectedKeys);
 
@@ -79,39 +79,28 @@ public sealed class StateDictGoldenTests
 
         var state = module.StateDict();
         string statePath = Path.Combine(ReverseDirectory, $"{name}_state_dict.safetensors");
-        var writer = new SafeTensorsWriter();
-        foreach (var (key, value) in state)
-        {
-            if (key.EndsWith("num_batches_tracked", StringComparison.Ordinal))
-            {
-                // PyTorch keeps this counter as int64; write it the way torch.save/safetensors would.
-                writer.AddInt64(key, value.Shape, Array.ConvertAll(value.ToArray(), v => (long)v));
-            }
-            else
-            {
-                writer.Add(key, SafeTensorsDType.F32, value.Shape, value.Data);
-            }
-        }
-
-        writer.Save(statePath);
+        module.Save(statePath);
 
         var io = new SafeTensorsWriter();
         io.Add("x", SafeTensorsDType.F32, x.Shape, x.Data);
         io.Add("eval_out", SafeTensorsDType.F32, y.Shape, y.Data);
         io.Save(Path.Combine(ReverseDirectory, $"{name}_io.safetensors"));
 
-        // Round trip: the file holds exactly our keys, and a fresh module loaded from it computes the same output.
-        using var file = SafeTensorsFile.Open(statePath);
-        Assert.Equal(state.Keys.Order(StringComparer.Ordinal), file.Entries.Select(e => e.Name).Order(StringComparer.Ordinal));
+        // Round trip: the file holds exactly our keys (the batch counters as I64, as PyTorch keeps them), and a fresh
+        // module loaded from it computes the same output.
+        using (var file = SafeTensorsFile.Open(statePath))
+        {
+            Assert.Equal(state.Keys.Order(StringComparer.Ordinal), file.Entries.Select(e => e.Name).Order(StringComparer.Ordinal));
+            Assert.All(file.Entries, e => Assert.Equal(
+                e.Name.EndsWith("num_batches_tracked", StringComparison.Ordinal) ? SafeTensorsDType.I64 : SafeTensorsDType.F32, e.DType));
+        }
+
         Module<Tensor, Tensor> fresh = name == "convnet" ? new GoldenConvNet(new Generator(99)) : new SelfAttention(16, generator: new Generator(98));
-        fresh.LoadStateDict(ReadStateDict(file), strict: true);
+        fresh.Load(statePath, strict: true);
         fresh.Eval();
         using (Tensor.NoGrad())
         {
             GoldenAssert.Exact(y, fresh.Call(x), $"{name}: output after reloading our own state dict");
         }
     }
-
-    internal static Dictionary<string, Tensor> ReadStateDict(SafeTensorsFile file) =>
-        file.Entries.ToDictionary(e => e.Name, e => Tensor.FromArray(file.ReadFloat32(e.Name), e.GetShapeInt32()), StringComparer.Ordinal);
 }
