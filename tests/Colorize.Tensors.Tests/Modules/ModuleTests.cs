@@ -1,7 +1,7 @@
 using Colorize.Tensors;
 using Colorize.Tensors.NN;
 
-namespace Colorize.Tensors.Tests.NN;
+namespace Colorize.Tensors.Tests.Modules;
 
 public sealed class ModuleTests
 {

@@ -1,7 +1,7 @@
 using Colorize.Tensors;
 using Colorize.Tensors.NN;
 
-namespace Colorize.Tensors.Tests.Autograd;
+namespace Colorize.Tensors.Tests.Gradients;
 
 /// <summary>The engine promises the same bits for any thread count.</summary>
 [Collection("TensorOptions")]
@@ -42,4 +42,4 @@ public sealed class ThreadCountInvarianceTests
 }
 
 [CollectionDefinition("TensorOptions", DisableParallelization = true)]
-public sealed class TensorOptionsCollection;
+public sealed class TensorOptionsSerialGroup;

@@ -2,7 +2,7 @@ using Colorize.Tensors;
 using Colorize.Tensors.NN;
 using Colorize.Tensors.Optim;
 
-namespace Colorize.Tensors.Tests.Optim;
+namespace Colorize.Tensors.Tests.Optimizers;
 
 public sealed class OptimizerTests
 {

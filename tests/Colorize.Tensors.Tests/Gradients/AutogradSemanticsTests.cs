@@ -1,7 +1,7 @@
 using Colorize.Tensors;
 using Colorize.Tensors.Autograd;
 
-namespace Colorize.Tensors.Tests.Autograd;
+namespace Colorize.Tensors.Tests.Gradients;
 
 public sealed class AutogradSemanticsTests
 {
