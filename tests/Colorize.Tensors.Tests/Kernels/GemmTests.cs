@@ -89,9 +89,15 @@ public sealed class GemmTests
     {
         // Blocks far smaller than real ones put every A, B and K block boundary inside small matrices.
         GemmKernelKind kind = Enum.Parse<GemmKernelKind>(kernel);
-        GemmConfig baseConfig = GemmConfig.For(kind);
-        GemmConfig tiny = baseConfig.WithBlocking(kc: 5, mc: baseConfig.MR + 3, nc: baseConfig.NR + 1, minMultiplyAddsPerThread: 1);
-        foreach ((int m, int n, int k) in new[] { (31, 77, 23), (2 * baseConfig.MR, 3 * baseConfig.NR, 10), (1, 40, 6) })
+        // The main configuration and the one for products of at most 16 columns (a different tile with AVX-512).
+        CheckTinyBlocking(kind, GemmConfig.For(kind));
+        CheckTinyBlocking(kind, GemmConfig.For(kind, 16));
+    }
+
+    private static void CheckTinyBlocking(GemmKernelKind kind, GemmConfig baseConfig)
+    {
+        GemmConfig tiny = baseConfig.WithBlocking(kc: 11, mc: baseConfig.MR + 3, nc: baseConfig.NR + 1, minMultiplyAddsPerThread: 1);
+        foreach ((int m, int n, int k) in new[] { (31, 77, 23), (2 * baseConfig.MR, 3 * baseConfig.NR, 10), (1, 40, 6), (60, 13, 30) })
         {
             foreach (bool transA in new[] { false, true })
             {
@@ -169,7 +175,7 @@ public sealed class GemmTests
     {
         GemmKernelKind kind = Enum.Parse<GemmKernelKind>(kernel);
         // Shapes big enough that 2 and 3 threads really split the work, along M, along N, and both.
-        int[][] shapes = [[130, 150, 270], [40, 600, 100], [300, 40, 100]];
+        int[][] shapes = [[130, 150, 270], [40, 600, 100], [300, 40, 100], [600, 16, 300]];
         foreach (int[] s in shapes)
         {
             int m = s[0], n = s[1], k = s[2];
