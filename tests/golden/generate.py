@@ -126,6 +126,49 @@ class Fixture:
         self.note(name, meta)
         return live, outs
 
+    def double_case(self, name, op, inputs, fn, grad=None, **params):
+        """Records first and second derivatives of a one-output op (what createGraph / WGAN-GP needs).
+
+        grad/<k>   g_k = d(sum out * gout)/d input_k, computed with create_graph=True
+        ggw/<k>    a random weight for g_k
+        grad2/<k>  d(sum_k g_k * ggw_k)/d input_k (zeros where PyTorch reports the input unused)
+        """
+        grad = list(inputs) if grad is None else grad
+        live = OrderedDict()
+        for k, v in inputs.items():
+            self.put(f"{name}/in/{k}", v)
+            x = v.to(F64)
+            if k in grad:
+                x.requires_grad_(True)
+            live[k] = x
+        out = fn(*live.values())
+        self.put(f"{name}/out/0", out)
+        gout = torch.randn(out.shape, dtype=F32)
+        self.put(f"{name}/gout/0", gout)
+        wrt = [live[k] for k in grad]
+        g1 = torch.autograd.grad(out, wrt, gout.double(), create_graph=True)
+        total = 0
+        for k, g in zip(grad, g1):
+            w = torch.randn(g.shape, dtype=F32)
+            self.put(f"{name}/grad/{k}", g)
+            self.put(f"{name}/ggw/{k}", w)
+            total = total + (g * w.double()).sum()
+        unused = []
+        if total.requires_grad:
+            g2 = torch.autograd.grad(total, wrt, allow_unused=True)
+        else:
+            g2 = [None] * len(wrt)
+        for k, g, x in zip(grad, g2, wrt):
+            if g is None:
+                unused.append(k)
+                g = torch.zeros_like(x)
+            self.put(f"{name}/grad2/{k}", g)
+        meta = OrderedDict(op=op)
+        meta.update(params)
+        meta["outputs"] = 1
+        meta["unused"] = unused
+        self.note(name, meta)
+
     def save(self):
         os.makedirs(OUT, exist_ok=True)
         path = os.path.join(OUT, self.name + ".safetensors")
@@ -692,6 +735,66 @@ class OptimNet(nn.Sequential):
         )
 
 
+def gen_double_backward():
+    """Second derivatives through every op a critic or a penalty may use."""
+    fx = Fixture("double_backward", 116)
+    d = fx.double_case
+    d("tanh", "tanh", od(x=randn(3, 5)), torch.tanh)
+    d("sigmoid", "sigmoid", od(x=randn(3, 5) * 2), torch.sigmoid)
+    d("exp", "exp", od(x=randn(3, 5)), torch.exp)
+    d("log", "log", od(x=rand(3, 5, low=0.3, high=3.0)), torch.log)
+    d("sqrt", "sqrt", od(x=rand(3, 5, low=0.3, high=3.0)), torch.sqrt)
+    d("pow_3", "pow", od(x=randn(3, 5)), lambda x: x.pow(3.0), exponent=3.0)
+    d("pow_2", "pow", od(x=randn(3, 5)), lambda x: x.pow(2.0), exponent=2.0)
+    d("pow_-0.5", "pow", od(x=rand(3, 5, low=0.5, high=2.0)), lambda x: x.pow(-0.5), exponent=-0.5)
+    d("mul_broadcast", "mul", od(a=randn(2, 3, 4), b=randn(3, 1)), lambda a, b: a * b)
+    d("div_broadcast", "div", od(a=randn(2, 3, 4), b=away_from_zero(4)), lambda a, b: a / b)
+    d("abs", "abs", od(x=away_from_zero(4, 5, margin=0.05)), torch.abs)
+    d("relu", "relu", od(x=away_from_zero(4, 5, margin=0.01)), F.relu)
+    d("leaky_relu", "leaky_relu", od(x=away_from_zero(4, 5, margin=0.01)), lambda x: F.leaky_relu(x, 0.2),
+      negative_slope=0.2)
+    d("softmax", "softmax", od(x=randn(3, 4, 5)), lambda x: F.softmax(x, 1), dim=1)
+    d("sum_dim", "sum", od(x=randn(3, 4, 5)), lambda x: x.sum(1), dims=[1], keepdim=False)
+    d("mean_dims", "mean", od(x=randn(3, 4, 5)), lambda x: x.mean((0, 2), keepdim=True), dims=[0, 2], keepdim=True)
+    d("var_dim", "var", od(x=randn(3, 4, 5)), lambda x: x.var(2), dims=[2], unbiased=True, keepdim=False)
+    d("norm_dim", "norm", od(x=randn(3, 4, 5)), lambda x: x.norm(dim=(1, 2)), dims=[1, 2], keepdim=False)
+    d("norm_all", "norm", od(x=randn(4, 5)), lambda x: x.norm(), dims=None, keepdim=False)
+    d("max_dim", "max", od(x=distinct(3, 6)), lambda x: x.max(1)[0], dim=1, keepdim=False)
+    d("maximum", "maximum", od(a=randn(3, 5), b=randn(3, 5)), torch.maximum)
+    d("clamp", "clamp", od(x=randn(4, 6)), lambda x: x.clamp(-0.5, 0.7), min=-0.5, max=0.7)
+    d("matmul_batched", "matmul", od(a=randn(2, 3, 4), b=randn(4, 5)), torch.matmul)
+    d("bmm", "bmm", od(a=randn(2, 3, 4), b=randn(2, 4, 5)), torch.bmm)
+    d("linear", "linear", od(x=randn(4, 6), w=randn(3, 6), b=randn(3)), F.linear)
+    d("conv2d", "conv2d", od(x=randn(2, 3, 6, 7), w=randn(4, 3, 3, 3), b=randn(4)),
+      lambda x, w, b: F.conv2d(x, w, b, 2, 1), stride=[2, 2], padding=[1, 1], dilation=[1, 1], groups=1)
+    d("conv2d_groups_dilation", "conv2d", od(x=randn(2, 4, 7, 7), w=randn(4, 2, 3, 3)),
+      lambda x, w: F.conv2d(x, w, None, 1, 2, 2, 2), stride=[1, 1], padding=[2, 2], dilation=[2, 2], groups=2)
+    d("conv_transpose2d", "conv_transpose2d", od(x=randn(2, 3, 4, 5), w=randn(3, 2, 4, 4), b=randn(2)),
+      lambda x, w, b: F.conv_transpose2d(x, w, b, 2, 1), stride=[2, 2], padding=[1, 1], output_padding=[0, 0],
+      groups=1, dilation=[1, 1])
+    d("instance_norm_affine", "instance_norm", od(x=randn(2, 3, 4, 5), w=rand(3, low=0.5, high=1.5), b=randn(3)),
+      lambda x, w, b: F.instance_norm(x, weight=w, bias=b), eps=1e-5)
+    d("batch_norm_train", "batch_norm_stateless", od(x=randn(4, 3, 3, 4), w=rand(3, low=0.5, high=1.5), b=randn(3)),
+      lambda x, w, b: F.batch_norm(x, None, None, w, b, True, 0.1, 1e-5), training=True, momentum=0.1, eps=1e-5)
+    d("avg_pool2d", "avg_pool2d", od(x=randn(2, 2, 7, 6)), lambda x: F.avg_pool2d(x, 3, 2, 1), kernel=3, stride=2,
+      padding=1, ceil_mode=False, count_include_pad=True)
+    d("max_pool2d", "max_pool2d", od(x=distinct(2, 2, 6, 7)), lambda x: F.max_pool2d(x, 3, 2, 1), kernel=3, stride=2,
+      padding=1, dilation=1, ceil_mode=False)
+    d("adaptive_avg_pool2d", "adaptive_avg_pool2d", od(x=randn(2, 2, 7, 5)), lambda x: F.adaptive_avg_pool2d(x, (3, 2)),
+      size=[3, 2])
+    d("interpolate_bilinear", "interpolate", od(x=randn(1, 2, 4, 5)),
+      lambda x: F.interpolate(x, size=(7, 9), mode="bilinear", align_corners=False), size=[7, 9], scale_factor=None,
+      mode="bilinear", align_corners=False)
+    d("pad_reflect", "pad", od(x=randn(2, 2, 4, 5)), lambda x: F.pad(x, (2, 1, 1, 3), mode="reflect"),
+      padding=[2, 1, 1, 3], mode="reflect", value=0.0)
+    d("slice_step", "slice", od(x=randn(3, 8)), lambda x: x[:, 1:7:2], dim=1, start=1, end=7, step=2)
+    d("permute", "permute", od(x=randn(2, 3, 4)), lambda x: x.permute(2, 0, 1), dims=[2, 0, 1])
+    d("expand", "expand", od(x=randn(3, 1)), lambda x: x.expand(2, 3, 4), shape=[2, 3, 4])
+    d("where", "where", od(cond=(torch.rand(3, 4) > 0.5).float(), a=randn(3, 4), b=randn(3, 4)),
+      lambda c, a, b: torch.where(c != 0, a, b), grad=["a", "b"])
+    fx.save()
+
+
 def gen_optim():
     """Ten optimizer steps on a small conv net: the loss before each step and every parameter after it."""
     fx = Fixture("optim", 115)
@@ -768,7 +871,7 @@ def gen_optim():
 def main():
     torch.set_num_threads(1)
     gens = [gen_elementwise, gen_activations, gen_reductions, gen_linalg, gen_shape, gen_conv, gen_pool, gen_resize,
-            gen_norm, gen_losses, gen_modules, gen_state_dict, gen_gradient_penalty, gen_optim]
+            gen_norm, gen_losses, gen_modules, gen_state_dict, gen_gradient_penalty, gen_optim, gen_double_backward]
     only = set(sys.argv[1:])
     for g in gens:
         if only and g.__name__[4:] not in only:

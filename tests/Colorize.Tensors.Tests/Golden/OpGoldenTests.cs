@@ -166,6 +166,7 @@ internal static class OpRunner
             "pixel_shuffle" => [Functional.PixelShuffle(X(), I(p, "factor"))],
             "pad" => [Pad(X(), p)],
             "batch_norm" => [BatchNorm(@in, p, after)],
+            "batch_norm_stateless" => [Functional.BatchNorm(X(), null, null, Opt("w"), Opt("b"), Bool(p, "training"), F(p, "momentum"), F(p, "eps"))],
             "instance_norm" => [Functional.InstanceNorm(X(), Opt("w"), Opt("b"), F(p, "eps"))],
             "l1" => [Losses.L1(X(), @in["t"], Reduction(p))],
             "mse" => [Losses.Mse(X(), @in["t"], Reduction(p))],
