@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Colorize.Tensors.Kernels;
 
@@ -536,6 +538,10 @@ internal static class Convolution
                     {
                         new ReadOnlySpan<float>(srcRow + a, b - a).CopyTo(new Span<float>(d + (a - x0), b - a));
                     }
+                    else if (sw == 2)
+                    {
+                        GatherEven(srcRow + (2L * a), d + (a - x0), b - a);
+                    }
                     else
                     {
                         for (int x = a; x < b; x++)
@@ -587,6 +593,10 @@ internal static class Convolution
                                 var target = new Span<float>(dstRow + a, b - a);
                                 TensorPrimitives.Add(target, new ReadOnlySpan<float>(src + (a - x0), b - a), target);
                             }
+                            else if (sw == 2)
+                            {
+                                ScatterAddEven(src + (a - x0), dstRow + (2L * a), b - a);
+                            }
                             else
                             {
                                 for (int x = a; x < b; x++)
@@ -600,6 +610,49 @@ internal static class Convolution
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>d[i] = s[2i] for i &lt; count (the stride-2 im2col row), eight at a time with AVX2.</summary>
+    private static unsafe void GatherEven(float* s, float* d, int count)
+    {
+        int i = 0;
+        if (Avx2.IsSupported)
+        {
+            // Reads reach s[2i + 15]; stopping while i ≤ count − 9 keeps them before s[2·(count − 1)], the last element needed.
+            for (; i <= count - 9; i += 8)
+            {
+                Vector256<float> evens = Avx.Shuffle(Avx.LoadVector256(s + (2 * i)), Avx.LoadVector256(s + (2 * i) + 8), 0x88);
+                Avx.Store(d + i, Avx2.Permute4x64(evens.AsDouble(), 0xD8).AsSingle());
+            }
+        }
+
+        for (; i < count; i++)
+        {
+            d[i] = s[2 * i];
+        }
+    }
+
+    /// <summary>d[2i] += s[i] for i &lt; count (the stride-2 col2im row); the odd entries in between get + 0.</summary>
+    private static unsafe void ScatterAddEven(float* s, float* d, int count)
+    {
+        int i = 0;
+        if (Avx2.IsSupported)
+        {
+            // Touches d[2i .. 2i + 15], all inside the row while i ≤ count − 9 (the last one needed is d[2·(count − 1)]).
+            for (; i <= count - 9; i += 8)
+            {
+                Vector256<float> v = Avx.LoadVector256(s + i);
+                Vector256<float> low = Avx.UnpackLow(v, Vector256<float>.Zero), high = Avx.UnpackHigh(v, Vector256<float>.Zero);
+                float* target = d + (2 * i);
+                Avx.Store(target, Avx.Add(Avx.LoadVector256(target), Avx.Permute2x128(low, high, 0x20)));
+                Avx.Store(target + 8, Avx.Add(Avx.LoadVector256(target + 8), Avx.Permute2x128(low, high, 0x31)));
+            }
+        }
+
+        for (; i < count; i++)
+        {
+            d[2 * i] += s[i];
         }
     }
 }
