@@ -17,6 +17,7 @@ public sealed class ConvolutionTests
         new[] { 2, 2, 5, 4, 3, 5, 4, 3, 2, 2, 3, 1, 1, 1 },      // kernel as big as the input, odd padding
         new[] { 1, 4, 10, 9, 4, 3, 3, 3, 2, 1, 1, 2, 3, 4 },     // depthwise, dilated, strided
         new[] { 3, 8, 16, 18, 5, 4, 4, 2, 2, 1, 1, 1, 1, 1 },    // pix2pix-like down-sampling
+        new[] { 2, 2, 5, 61, 3, 4, 3, 2, 2, 1, 1, 1, 1, 1 },     // wide rows: the vectorised stride-2 gather and scatter
     };
 
     // The batch's output positions are processed in chunks: automatic (0), or forced narrow widths that split
