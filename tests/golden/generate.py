@@ -239,6 +239,15 @@ def gen_elementwise():
     fx.case("maximum", "maximum", od(a=a, b=b), torch.maximum)
     fx.case("minimum_broadcast", "minimum", od(a=randn(2, 3, 5), b=randn(5)), torch.minimum)
     fx.case("square", "square", od(x=randn(3, 4)), torch.square)
+    # ties and kinks: PyTorch's conventions at exactly equal / exactly zero / exactly at a bound
+    ta = torch.tensor([[1.0, 2.0, -3.0, 0.5], [0.0, 4.0, 4.0, -1.0]])
+    tb = torch.tensor([[1.0, 1.0, -3.0, 0.75], [0.0, 5.0, 4.0, -2.0]])
+    fx.case("maximum_ties", "maximum", od(a=ta, b=tb), torch.maximum)
+    fx.case("minimum_ties", "minimum", od(a=ta.clone(), b=tb.clone()), torch.minimum)
+    fx.case("abs_at_zero", "abs", od(x=torch.tensor([-2.0, -0.0, 0.0, 0.5, 0.0, 3.0])), torch.abs)
+    fx.case("clamp_at_bounds", "clamp", od(x=torch.tensor([-1.0, -0.5, -0.25, 0.0, 0.5, 0.75])),
+            lambda x: x.clamp(-0.5, 0.5), min=-0.5, max=0.5)
+    fx.case("mul_one_side_grad", "mul", od(a=randn(2, 3), b=randn(3)), lambda a, b: a * b, grad=["a"])
     fx.save()
 
 
@@ -254,6 +263,10 @@ def gen_activations():
     for d in (0, 1, -1):
         fx.case(f"softmax_dim{d}", "softmax", od(x=randn(3, 4, 5) * 2), lambda x, d=d: F.softmax(x, dim=d), dim=d)
     fx.case("softmax_large_values", "softmax", od(x=randn(2, 9) * 30 + 50), lambda x: F.softmax(x, dim=1), dim=1)
+    z = torch.tensor([[-1.0, 0.0, 2.0], [0.0, -0.0, 0.5]])
+    fx.case("relu_at_zero", "relu", od(x=z), F.relu)
+    fx.case("leaky_relu_at_zero", "leaky_relu", od(x=z.clone()), lambda x: F.leaky_relu(x, 0.2), negative_slope=0.2)
+    fx.case("softmax_single", "softmax", od(x=randn(3, 1)), lambda x: F.softmax(x, dim=1), dim=1)
     fx.save()
 
 
@@ -284,6 +297,10 @@ def gen_reductions():
     fx.case("norm_dim1", "norm", od(x=x3()), lambda x: x.norm(dim=1), dims=[1], keepdim=False)
     fx.case("norm_dims12_keep", "norm", od(x=x3()), lambda x: x.norm(dim=(1, 2), keepdim=True), dims=[1, 2],
             keepdim=True)
+    ties = torch.tensor([[1.0, 3.0, 3.0, 2.0], [5.0, 5.0, 5.0, -1.0], [0.0, -2.0, 0.0, 0.0]])
+    fx.case("max_all_ties", "max", od(x=torch.tensor([[1.0, 4.0], [4.0, 4.0]])), lambda x: x.max(), dim=None,
+            keepdim=False)
+    fx.case("max_dim_ties", "max", od(x=ties), lambda x: tuple(x.max(1)), dim=1, keepdim=False)
     fx.save()
 
 
@@ -300,6 +317,7 @@ def gen_linalg():
     fx.case("linear", "linear", od(x=randn(4, 6), w=randn(3, 6), b=randn(3)), F.linear)
     fx.case("linear_3d_input", "linear", od(x=randn(2, 5, 6), w=randn(4, 6), b=randn(4)), F.linear)
     fx.case("linear_no_bias", "linear", od(x=randn(3, 7), w=randn(2, 7)), F.linear)
+    fx.case("linear_1d_input", "linear", od(x=randn(6), w=randn(3, 6), b=randn(3)), F.linear)
     fx.save()
 
 
@@ -330,6 +348,8 @@ def gen_shape():
     fx.case("expand_keep", "expand", od(x=randn(1, 4)), lambda x: x.expand(3, -1), shape=[3, -1])
     fx.case("unsqueeze", "unsqueeze", od(x=randn(3, 4)), lambda x: x.unsqueeze(1), dim=1)
     fx.case("squeeze", "squeeze", od(x=randn(3, 1, 4)), lambda x: x.squeeze(1), dim=1)
+    fx.case("cat_partial_grad", "cat", od(a=randn(2, 3), b=randn(2, 2), c=randn(2, 1)),
+            lambda a, b, c: torch.cat([a, b, c], 1), grad=["b"], dim=1)
     fx.save()
 
 
@@ -402,6 +422,13 @@ def gen_pool():
     for (oh, ow) in ((3, 4), (5, 5), (1, 1), (10, 4), (7, 2)):
         fx.case(f"adaptive_{oh}x{ow}", "adaptive_avg_pool2d", od(x=randn(2, 3, 7, 9)),
                 lambda x, oh=oh, ow=ow: F.adaptive_avg_pool2d(x, (oh, ow)), size=[oh, ow])
+    # ceil_mode where the last window would start in the right padding: PyTorch drops it
+    maxpool("max_k2_s2_p1_ceil_drop", distinct(1, 2, 5, 7), 2, 2, 1, ceil=True)
+    avgpool("avg_k2_s2_p1_ceil_drop", randn(1, 2, 5, 7), 2, 2, 1, ceil=True)
+    avgpool("avg_k2_s2_p1_ceil_drop_exclude", randn(1, 2, 5, 7), 2, 2, 1, ceil=True, include=False)
+    maxpool("max_k3_s2_dil2_ceil", distinct(1, 2, 9, 10), 3, 2, 1, 2, ceil=True)
+    # ties inside windows: the first maximum in scan order gets the gradient
+    maxpool("max_ties", torch.randint(0, 3, (2, 2, 6, 7)).float(), 3, 2, 1)
     fx.save()
 
 
@@ -496,7 +523,7 @@ def gen_losses():
     fx.case("bce_logits_smoothed_zero", "bce_with_logits", od(x=randn(4, 5) * 3),
             lambda x: F.binary_cross_entropy_with_logits(x, torch.full_like(x, 0.1)), target=0.1)
     fx.case("bce_logits_tensor_target", "bce_with_logits", od(x=randn(3, 1, 4) * 4, t=rand(3, 1, 4)),
-            F.binary_cross_entropy_with_logits, grad=["x"], target=None)
+            F.binary_cross_entropy_with_logits, target=None)
     fx.case("bce_logits_extreme", "bce_with_logits", od(x=torch.tensor([-60.0, -20.0, -3.0, 2.5, 25.0, 70.0])),
             lambda x: F.binary_cross_entropy_with_logits(x, torch.full_like(x, 0.95)), target=0.95)
     fx.case("hinge_critic", "hinge_critic", od(real=away_from_zero(6, 1) + 1.0, fake=away_from_zero(6, 1) - 1.0),
@@ -550,6 +577,39 @@ class SelfAttention(nn.Module):
         beta = F.softmax(torch.bmm(f.transpose(1, 2), g), dim=1)
         o = self.gamma * torch.bmm(v, beta) + x.view(n, c, h * w)
         return o.view(n, c, h, w).contiguous()
+
+
+class LayerZoo(nn.Module):
+    """Every remaining layer type: ModuleList, ReplicationPad2d, InstanceNorm2d with and without affine, BatchNorm2d
+    without affine and without running statistics, MaxPool2d, AvgPool2d, Upsample (bilinear and nearest), PixelShuffle,
+    Sigmoid, Linear."""
+
+    def __init__(self):
+        super().__init__()
+        self.pad = nn.ReplicationPad2d((1, 2, 1, 0))
+        self.convs = nn.ModuleList([nn.Conv2d(3, 8, 3), nn.Conv2d(8, 8, 3, padding=1)])
+        self.inorm = nn.InstanceNorm2d(8, affine=True)
+        self.inorm_plain = nn.InstanceNorm2d(8)
+        self.bn_plain = nn.BatchNorm2d(8, affine=False, momentum=0.2)
+        self.bn_batch_stats = nn.BatchNorm2d(8, track_running_stats=False)
+        self.pool = nn.MaxPool2d(3, 2, 1)
+        self.avg = nn.AvgPool2d(3, 1, 1, count_include_pad=False)
+        self.up = nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)
+        self.to_shuffle = nn.Conv2d(8, 3 * 4, 1)
+        self.shuffle = nn.PixelShuffle(2)
+        self.down = nn.Upsample(scale_factor=0.5)
+        self.act = nn.Sigmoid()
+        self.fc = nn.Linear(10, 4)
+
+    def forward(self, x):
+        x = self.convs[0](self.pad(x))
+        x = F.leaky_relu(self.inorm(x), 0.2)
+        x = self.inorm_plain(self.convs[1](x))
+        x = F.relu(self.bn_plain(x))
+        x = self.bn_batch_stats(self.pool(x))
+        x = self.up(self.avg(x))
+        x = self.down(self.shuffle(self.to_shuffle(x)))
+        return self.fc(self.act(x))
 
 
 def randomize(module, scale=0.3):
@@ -627,6 +687,10 @@ def gen_modules():
     att = SelfAttention(16)
     randomize(att)
     module_case(fx, "self_attention", att, randn(2, 16, 3, 5), modes=("train", "eval"))
+
+    zoo = LayerZoo()
+    randomize(zoo)
+    module_case(fx, "layer_zoo", zoo, randn(2, 3, 9, 8), modes=("train", "eval"))
 
     # load_state_dict(strict=False) on a state dict with one key missing and one unexpected: PyTorch's report
     net2 = ConvNet()

@@ -71,3 +71,52 @@ internal sealed class GoldenConvHeadCritic : Module<Tensor, Tensor>
         return _head.Call(x).Mean([1, 2, 3]);
     }
 }
+
+/// <summary>generate.py's LayerZoo: every layer type the conv net does not use.</summary>
+internal sealed class GoldenLayerZoo : Module<Tensor, Tensor>
+{
+    private readonly ReplicationPad2d _pad;
+    private readonly ModuleList<Conv2d> _convs;
+    private readonly InstanceNorm2d _inorm;
+    private readonly InstanceNorm2d _inormPlain;
+    private readonly BatchNorm2d _bnPlain;
+    private readonly BatchNorm2d _bnBatchStats;
+    private readonly MaxPool2d _pool;
+    private readonly AvgPool2d _avg;
+    private readonly Upsample _up;
+    private readonly Conv2d _toShuffle;
+    private readonly PixelShuffle _shuffle;
+    private readonly Upsample _down;
+    private readonly Sigmoid _act;
+    private readonly Linear _fc;
+
+    public GoldenLayerZoo()
+    {
+        _pad = RegisterModule("pad", new ReplicationPad2d((1, 2, 1, 0)));
+        _convs = RegisterModule("convs", new ModuleList<Conv2d>(new Conv2d(3, 8, 3), new Conv2d(8, 8, 3, padding: 1)));
+        _inorm = RegisterModule("inorm", new InstanceNorm2d(8, affine: true));
+        _inormPlain = RegisterModule("inorm_plain", new InstanceNorm2d(8));
+        _bnPlain = RegisterModule("bn_plain", new BatchNorm2d(8, affine: false, momentum: 0.2f));
+        _bnBatchStats = RegisterModule("bn_batch_stats", new BatchNorm2d(8, trackRunningStats: false));
+        _pool = RegisterModule("pool", new MaxPool2d(3, 2, 1));
+        _avg = RegisterModule("avg", new AvgPool2d(3, 1, 1, countIncludePad: false));
+        _up = RegisterModule("up", new Upsample(2, InterpolationMode.Bilinear, alignCorners: false));
+        _toShuffle = RegisterModule("to_shuffle", new Conv2d(8, 3 * 4, 1));
+        _shuffle = RegisterModule("shuffle", new PixelShuffle(2));
+        _down = RegisterModule("down", new Upsample(0.5));
+        _act = RegisterModule("act", new Sigmoid());
+        _fc = RegisterModule("fc", new Linear(10, 4));
+    }
+
+    public override Tensor Forward(Tensor input)
+    {
+        var x = _convs[0].Call(_pad.Call(input));
+        x = Functional.LeakyRelu(_inorm.Call(x), 0.2f);
+        x = _inormPlain.Call(_convs[1].Call(x));
+        x = Functional.Relu(_bnPlain.Call(x));
+        x = _bnBatchStats.Call(_pool.Call(x));
+        x = _up.Call(_avg.Call(x));
+        x = _down.Call(_shuffle.Call(_toShuffle.Call(x)));
+        return _fc.Call(_act.Call(x));
+    }
+}

@@ -16,6 +16,9 @@ public sealed class ModuleGoldenTests
     public void ConvNet_MatchesPyTorch() => Check("convnet", new GoldenConvNet());
 
     [Fact]
+    public void LayerZoo_MatchesPyTorch() => Check("layer_zoo", new GoldenLayerZoo());
+
+    [Fact]
     public void SpectralNormConv_PowerIterationAndOutputsMatchPyTorch() =>
         Check("sn_conv", SpectralNorm.Apply(new Conv2d(4, 6, 3, padding: 1)));
 
