@@ -105,4 +105,36 @@ public static partial class Functional
 
         return input * mask;
     }
+
+    /// <summary>
+    /// Channel dropout (<c>F.dropout2d</c>): zeroes whole [H, W] planes of an [N, C, H, W] tensor with probability
+    /// <paramref name="p"/> and scales the kept planes by 1/(1 − p); identity when not training.
+    /// </summary>
+    public static Tensor Dropout2d(Tensor input, float p, bool training, Generator generator)
+    {
+        if (p < 0 || p > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(p), "Dropout probability must be in [0, 1].");
+        }
+
+        if (!training || p == 0)
+        {
+            return input;
+        }
+
+        if (input.Rank != 4)
+        {
+            throw new ArgumentException($"Dropout2d needs an [N, C, H, W] input, got {ShapeUtil.Format(input.Shape)}.");
+        }
+
+        var mask = Tensor.Empty(input.Shape[0], input.Shape[1], 1, 1);
+        var md = mask.Data;
+        float scale = p == 1 ? 0f : 1f / (1f - p);
+        for (int i = 0; i < md.Length; i++)
+        {
+            md[i] = generator.NextFloat() >= p ? scale : 0f;
+        }
+
+        return input * mask;
+    }
 }

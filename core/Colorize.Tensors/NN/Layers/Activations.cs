@@ -47,6 +47,21 @@ public sealed class Dropout(float p = 0.5f, Generator? generator = null) : Modul
     public override Tensor Forward(Tensor input) => Functional.Dropout(input, P, Training, Generator ?? Tensors.Generator.Default);
 }
 
+/// <summary>Channel dropout (<c>nn.Dropout2d</c>), used by DeOldify's critic.</summary>
+/// <param name="p">Probability of zeroing a channel.</param>
+/// <param name="generator">Random source of the masks; <see cref="Generator.Default"/> when null.</param>
+public sealed class Dropout2d(float p = 0.5f, Generator? generator = null) : Module<Tensor, Tensor>
+{
+    /// <summary>Probability of zeroing a channel.</summary>
+    public float P { get; } = p;
+
+    /// <summary>The mask generator.</summary>
+    public Generator? Generator { get; set; } = generator;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input) => Functional.Dropout2d(input, P, Training, Generator ?? Tensors.Generator.Default);
+}
+
 /// <summary>2-D max pooling (<c>nn.MaxPool2d</c>).</summary>
 /// <param name="kernelSize">Window size.</param>
 /// <param name="stride">Step (defaults to the window size).</param>

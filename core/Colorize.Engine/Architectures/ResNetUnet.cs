@@ -1,0 +1,234 @@
+using Colorize.Tensors;
+using Colorize.Tensors.NN;
+
+namespace Colorize.Engine.Architectures;
+
+/// <summary>
+/// The U-Net with a ResNet encoder of seeds 000 and 004 (DeOldify / Shariatnia), predicting Lab ab from L.
+/// </summary>
+/// <remarks>
+/// Encoder: a torchvision-layout ResNet18 or ResNet34 (<c>encoder.conv1</c>, <c>encoder.layer1.0.conv1</c>, …) taking
+/// one channel, with features at 1/2, 1/4, 1/8, 1/16 and 1/32 of the input. Middle: BatchNorm + ReLU, then two 3×3
+/// convs (512→1024→512). Decoder: four blocks, each upsampling with DeOldify's PixelShuffle_ICNR (1×1 conv to 4× the
+/// channels, ICNR init, PixelShuffle(2), blur = replication pad (1,0,1,0) + 2×2 average pool stride 1, ReLU),
+/// concatenating the BatchNorm'd skip feature, ReLU, and two 3×3 convs + ReLU; the block at 1/8 resolution ends with
+/// SAGAN self-attention. A last PixelShuffle_ICNR reaches full resolution, the input L is concatenated, a residual
+/// block of two 3×3 convs follows, and a 1×1 conv with tanh gives ab. Decoder convs are spectral-normalised when
+/// <c>spectralNorm</c> is on (DeOldify's NormType.Spectral). The input side must be divisible by 32.
+/// </remarks>
+public sealed class ResNetUnet : Module<Tensor, Tensor>
+{
+    private readonly ResNetEncoder _encoder;
+    private readonly Sequential _middle;
+    private readonly ModuleList<UnetUpBlock> _decoder;
+    private readonly PixelShuffleIcnr _finalShuffle;
+    private readonly Sequential _residual;
+    private readonly Conv2d _head;
+
+    /// <summary>Creates the network.</summary>
+    /// <param name="encoderDepth">18 or 34.</param>
+    /// <param name="inputChannels">1 for L.</param>
+    /// <param name="outputChannels">2 for ab.</param>
+    /// <param name="width">Width multiplier of the decoder channels (1 = DeOldify-like 256/128/64/64).</param>
+    /// <param name="selfAttention">Self-attention in the 1/8-resolution decoder block.</param>
+    /// <param name="spectralNorm">Spectral norm on decoder convolutions.</param>
+    /// <param name="generator">Random source of the initial weights.</param>
+    public ResNetUnet(int encoderDepth = 34, int inputChannels = 1, int outputChannels = 2, float width = 1f, bool selfAttention = true, bool spectralNorm = true, Generator? generator = null)
+    {
+        _encoder = RegisterModule("encoder", new ResNetEncoder(encoderDepth, inputChannels, generator));
+        _middle = RegisterModule("middle", new Sequential(
+            new BatchNorm2d(512), new ReLU(),
+            Layers.Conv(512, 1024, 3, spectralNorm, generator), new ReLU(),
+            Layers.Conv(1024, 512, 3, spectralNorm, generator), new ReLU()));
+
+        int Scale(int c) => Math.Max(8, (int)Math.Round(c * width));
+        int[] skipChannels = [256, 128, 64, 64];
+        int[] outChannels = [Scale(256), Scale(128), Scale(64), Scale(64)];
+        _decoder = RegisterModule("decoder", new ModuleList<UnetUpBlock>());
+        int upIn = 512;
+        for (int i = 0; i < 4; i++)
+        {
+            _decoder.Add(new UnetUpBlock(upIn, skipChannels[i], outChannels[i], selfAttention && i == 1, spectralNorm, generator));
+            upIn = outChannels[i];
+        }
+
+        _finalShuffle = RegisterModule("final_shuffle", new PixelShuffleIcnr(upIn, upIn, spectralNorm, generator));
+        int resChannels = upIn + inputChannels;
+        _residual = RegisterModule("residual", new Sequential(
+            Layers.Conv(resChannels, resChannels, 3, spectralNorm, generator), new ReLU(),
+            Layers.Conv(resChannels, resChannels, 3, spectralNorm, generator), new ReLU()));
+        _head = RegisterModule("head", new Conv2d(resChannels, outputChannels, 1, generator: generator));
+    }
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        if (input.Shape[2] % 32 != 0 || input.Shape[3] % 32 != 0)
+        {
+            throw new ArgumentException($"ResNetUnet needs a height and width divisible by 32, got {input.Shape[2]}×{input.Shape[3]}.");
+        }
+
+        var features = _encoder.Features(input);
+        var x = _middle.Call(features[4]);
+        for (int i = 0; i < 4; i++)
+        {
+            x = _decoder[i].Forward(x, features[3 - i]);
+        }
+
+        x = _finalShuffle.Call(x);
+        x = Tensor.Cat([x, input], 1);
+        x = x + _residual.Call(x);
+        return _head.Call(x).Tanh();
+    }
+}
+
+/// <summary>A torchvision-layout ResNet18/34 body returning the features at 1/2, 1/4, 1/8, 1/16 and 1/32.</summary>
+internal sealed class ResNetEncoder : Module<Tensor, Tensor>
+{
+    private readonly Conv2d _conv1;
+    private readonly BatchNorm2d _bn1;
+    private readonly Sequential[] _layers;
+
+    public ResNetEncoder(int depth, int inputChannels, Generator? generator)
+    {
+        int[] blocks = depth switch
+        {
+            18 => [2, 2, 2, 2],
+            34 => [3, 4, 6, 3],
+            _ => throw new ArgumentOutOfRangeException(nameof(depth), "The ResNet encoder has depth 18 or 34."),
+        };
+        _conv1 = RegisterModule("conv1", new Conv2d(inputChannels, 64, 7, stride: 2, padding: 3, bias: false, generator: generator));
+        _bn1 = RegisterModule("bn1", new BatchNorm2d(64));
+        _layers = new Sequential[4];
+        int inC = 64;
+        for (int l = 0; l < 4; l++)
+        {
+            int outC = 64 << l;
+            var layer = new Sequential();
+            for (int b = 0; b < blocks[l]; b++)
+            {
+                layer.Add(new BasicBlock(b == 0 ? inC : outC, outC, b == 0 && l > 0 ? 2 : 1, generator));
+            }
+
+            _layers[l] = RegisterModule($"layer{l + 1}", layer);
+            inC = outC;
+        }
+
+        foreach (var (_, m) in NamedModules())
+        {
+            if (m is Conv2d conv)
+            {
+                Init.KaimingNormal(conv.Weight, mode: FanMode.FanOut, nonlinearity: "relu", generator: generator);
+            }
+        }
+    }
+
+    public Tensor[] Features(Tensor input)
+    {
+        var f1 = _bn1.Call(_conv1.Call(input)).Relu();
+        var f2 = _layers[0].Call(Functional.MaxPool2d(f1, 3, 2, 1));
+        var f3 = _layers[1].Call(f2);
+        var f4 = _layers[2].Call(f3);
+        var f5 = _layers[3].Call(f4);
+        return [f1, f2, f3, f4, f5];
+    }
+
+    public override Tensor Forward(Tensor input) => Features(input)[4];
+}
+
+/// <summary>torchvision's BasicBlock: conv3×3-BN-ReLU-conv3×3-BN plus the (downsampled) input, ReLU.</summary>
+internal sealed class BasicBlock : Module<Tensor, Tensor>
+{
+    private readonly Conv2d _conv1, _conv2;
+    private readonly BatchNorm2d _bn1, _bn2;
+    private readonly Sequential? _downsample;
+
+    public BasicBlock(int inC, int outC, int stride, Generator? generator)
+    {
+        _conv1 = RegisterModule("conv1", new Conv2d(inC, outC, 3, stride: stride, padding: 1, bias: false, generator: generator));
+        _bn1 = RegisterModule("bn1", new BatchNorm2d(outC));
+        _conv2 = RegisterModule("conv2", new Conv2d(outC, outC, 3, padding: 1, bias: false, generator: generator));
+        _bn2 = RegisterModule("bn2", new BatchNorm2d(outC));
+        if (stride != 1 || inC != outC)
+        {
+            _downsample = RegisterModule("downsample", new Sequential(new Conv2d(inC, outC, 1, stride: stride, bias: false, generator: generator), new BatchNorm2d(outC)));
+        }
+    }
+
+    public override Tensor Forward(Tensor input)
+    {
+        var y = _bn2.Call(_conv2.Call(_bn1.Call(_conv1.Call(input)).Relu()));
+        return (y + (_downsample?.Call(input) ?? input)).Relu();
+    }
+}
+
+/// <summary>One decoder block: PixelShuffle_ICNR up, BatchNorm'd skip concatenated, ReLU, two convs (+ self-attention).</summary>
+internal sealed class UnetUpBlock : Module
+{
+    private readonly PixelShuffleIcnr _shuffle;
+    private readonly BatchNorm2d _bn;
+    private readonly Sequential _convs;
+
+    public UnetUpBlock(int upIn, int skip, int outC, bool selfAttention, bool spectralNorm, Generator? generator)
+    {
+        _shuffle = RegisterModule("shuf", new PixelShuffleIcnr(upIn, upIn / 2, spectralNorm, generator));
+        _bn = RegisterModule("bn", new BatchNorm2d(skip));
+        int ni = (upIn / 2) + skip;
+        _convs = RegisterModule("convs", new Sequential(
+            Layers.Conv(ni, outC, 3, spectralNorm, generator), new ReLU(),
+            Layers.Conv(outC, outC, 3, spectralNorm, generator), new ReLU()));
+        if (selfAttention)
+        {
+            _convs.Add(new SelfAttention(outC, spectralNorm, generator));
+        }
+    }
+
+    public Tensor Forward(Tensor up, Tensor skip)
+    {
+        var x = _shuffle.Call(up);
+        if (x.Shape[2] != skip.Shape[2] || x.Shape[3] != skip.Shape[3])
+        {
+            x = Functional.Interpolate(x, skip.Shape[2], skip.Shape[3]);
+        }
+
+        return _convs.Call(Tensor.Cat([x, _bn.Call(skip)], 1).Relu());
+    }
+}
+
+/// <summary>DeOldify's PixelShuffle_ICNR with blur: 1×1 conv to 4·nf channels (ICNR), PixelShuffle(2), blur, ReLU.</summary>
+internal sealed class PixelShuffleIcnr : Module<Tensor, Tensor>
+{
+    private readonly Conv2d _conv;
+
+    public PixelShuffleIcnr(int ni, int nf, bool spectralNorm, Generator? generator)
+    {
+        var conv = new Conv2d(ni, nf * 4, 1, generator: generator);
+        Init.Icnr(conv.Weight, 2, generator);
+        Init.Constant(conv.Bias!, 0f);
+        _conv = RegisterModule("conv", spectralNorm ? SpectralNorm.Apply(conv, generator: generator) : conv);
+    }
+
+    public override Tensor Forward(Tensor input)
+    {
+        var x = Functional.PixelShuffle(_conv.Call(input), 2);
+        // Blur against checkerboard artefacts: replicate one row/column on the top/left, then 2×2 mean, stride 1.
+        x = Functional.AvgPool2d(Functional.Pad(x, (1, 0, 1, 0), PaddingMode.Replicate), 2, stride: 1);
+        return x.Relu();
+    }
+}
+
+/// <summary>Convolution factory shared by the decoder: same padding, optional spectral norm.</summary>
+internal static class Layers
+{
+    public static Conv2d Conv(int ni, int nf, int kernel, bool spectralNorm, Generator? generator, int stride = 1, int? padding = null, bool bias = true)
+    {
+        var conv = new Conv2d(ni, nf, kernel, stride: stride, padding: padding ?? ((kernel - 1) / 2), bias: bias, generator: generator);
+        Init.KaimingNormal(conv.Weight, generator: generator);
+        if (conv.Bias is { } b)
+        {
+            Init.Constant(b, 0f);
+        }
+
+        return spectralNorm ? SpectralNorm.Apply(conv, generator: generator) : conv;
+    }
+}
