@@ -1,9 +1,22 @@
 using BenchmarkDotNet.Running;
+using Colorize.Benchmarks.Tensors;
 
 namespace Colorize.Benchmarks;
 
-/// <summary>Entry point: <c>dotnet run -c Release --project tests/Colorize.Benchmarks -- --filter '*Gemm*'</c>.</summary>
+/// <summary>
+/// Entry point. BenchmarkDotNet: <c>dotnet run -c Release --project tests/Colorize.Benchmarks -- --filter '*Gemm*'</c>;
+/// the side-by-side table for docs/benchmarks.md: <c>... -- kernel-table 1 2</c>.
+/// </summary>
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "kernel-table")
+        {
+            KernelTable.Run(args[1..]);
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    }
 }
