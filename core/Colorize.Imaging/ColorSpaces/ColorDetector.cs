@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Colorize.Abstractions;
 using Colorize.Imaging.Processing;
 
 namespace Colorize.Imaging.ColorSpaces;
@@ -27,7 +28,7 @@ public sealed record ColorDetectionOptions
     public int MaxSamples { get; init; } = 65536;
 }
 
-/// <summary>What <see cref="ColorDetector.Analyze"/> found.</summary>
+/// <summary>What <see cref="ColorDetector"/> found.</summary>
 /// <param name="IsColor">Whether <paramref name="Score"/> reaches <see cref="ColorDetectionOptions.MinColorfulShare"/>.</param>
 /// <param name="Score">Share (0…1) of sampled pixels whose chroma, off the tint line when tints are ignored, exceeds the threshold.</param>
 /// <param name="RawColorfulShare">Share of sampled pixels whose plain chroma exceeds the threshold (tint included).</param>
@@ -55,8 +56,18 @@ public readonly record struct ColorDetectionResult(bool IsColor, double Score, d
 /// </para>
 /// <para>Grey layouts are never colour. The cost is one Lab conversion of the samples: well under a millisecond.</para>
 /// </remarks>
-public static class ColorDetector
+public static partial class ColorDetector
 {
+    /// <summary>Samples a pixel buffer and decides whether it is colour.</summary>
+    /// <param name="pixels">The pixels.</param>
+    /// <param name="options">Thresholds; <see langword="null"/> for the defaults.</param>
+    /// <returns>The decision and the statistics behind it.</returns>
+    public static ColorDetectionResult Analyze(PixelBuffer pixels, ColorDetectionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        return Analyze(pixels.Memory.Span, pixels.Width, pixels.Height, pixels.Stride, pixels.Format.ToInterleavedLayout(), options);
+    }
+
     /// <summary>Samples an interleaved image and decides whether it is colour.</summary>
     /// <param name="pixels">Pixels; 16-bit layouts hold native-endian <see cref="ushort"/> channels.</param>
     /// <param name="width">Width in pixels.</param>

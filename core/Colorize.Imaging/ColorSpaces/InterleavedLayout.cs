@@ -1,3 +1,5 @@
+using Colorize.Abstractions;
+
 namespace Colorize.Imaging.ColorSpaces;
 
 /// <summary>
@@ -38,6 +40,22 @@ public enum InterleavedLayout
 /// <summary>Facts about each <see cref="InterleavedLayout"/>.</summary>
 public static class InterleavedLayoutInfo
 {
+    /// <summary>The layout of a <see cref="PixelFormat"/> (the plugin contract's pixel formats all have one).</summary>
+    /// <param name="format">A defined pixel format.</param>
+    /// <returns>The layout with the same bytes.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The format is <see cref="PixelFormat.Unknown"/> or undefined.</exception>
+    public static InterleavedLayout ToInterleavedLayout(this PixelFormat format) => format switch
+    {
+        PixelFormat.Gray8 => InterleavedLayout.Gray8,
+        PixelFormat.Gray16 => InterleavedLayout.Gray16,
+        PixelFormat.Rgb24 => InterleavedLayout.Rgb24,
+        PixelFormat.Rgba32 => InterleavedLayout.Rgba32,
+        PixelFormat.Bgra32 => InterleavedLayout.Bgra32,
+        PixelFormat.Rgb48 => InterleavedLayout.Rgb48,
+        PixelFormat.Rgba64 => InterleavedLayout.Rgba64,
+        _ => throw new ArgumentOutOfRangeException(nameof(format), format, "The pixel format is not defined."),
+    };
+
     /// <summary>Bytes one pixel occupies.</summary>
     /// <param name="layout">The layout.</param>
     /// <returns>1, 2, 3, 4, 6 or 8.</returns>

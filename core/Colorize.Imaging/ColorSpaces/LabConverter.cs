@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Colorize.Abstractions;
 using Colorize.Imaging.Processing;
 
 namespace Colorize.Imaging.ColorSpaces;
@@ -25,7 +26,7 @@ namespace Colorize.Imaging.ColorSpaces;
 /// the sRGB encoding of the colour's relative luminance, which depends on L alone.
 /// </para>
 /// </remarks>
-public static class LabConverter
+public static partial class LabConverter
 {
     /// <summary>Pixels per SIMD chunk of a row; a multiple of every vector width, small enough for the stack.</summary>
     private const int Chunk = 256;
@@ -120,6 +121,41 @@ public static class LabConverter
             };
             ParallelRows.For(height, (long)width * 30, maxDegreeOfParallelism, job);
         }
+    }
+
+    /// <summary>
+    /// Converts a pixel buffer to planar L, a, b with rows of <c>source.Width</c> floats (or L alone when
+    /// <paramref name="a"/> and <paramref name="b"/> are empty).
+    /// </summary>
+    /// <param name="source">The pixels.</param>
+    /// <param name="l">Receives L; at least Width × Height floats.</param>
+    /// <param name="a">Receives a, or empty.</param>
+    /// <param name="b">Receives b, or empty.</param>
+    /// <param name="maxDegreeOfParallelism">Threads to use at most; 0 or negative for one per logical processor.</param>
+    /// <exception cref="ArgumentException">A plane is too small, or only one of <paramref name="a"/> and <paramref name="b"/> is given.</exception>
+    public static void ToLab(PixelBuffer source, Span<float> l, Span<float> a, Span<float> b, int maxDegreeOfParallelism = -1)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ToLab(source.Memory.Span, source.Width, source.Height, source.Stride, source.Format.ToInterleavedLayout(), l, a, b, source.Width, maxDegreeOfParallelism);
+    }
+
+    /// <summary>
+    /// Writes planar L, a, b (rows of <c>destination.Width</c> floats) into a pixel buffer, clipping out-of-gamut colours
+    /// and leaving alpha untouched.
+    /// </summary>
+    /// <param name="l">L.</param>
+    /// <param name="a">a.</param>
+    /// <param name="b">b.</param>
+    /// <param name="destination">The pixels to write.</param>
+    /// <param name="chromaScale">Multiplies a and b first (the user's colour strength); 1 leaves them unchanged.</param>
+    /// <param name="maxDegreeOfParallelism">Threads to use at most; 0 or negative for one per logical processor.</param>
+    /// <exception cref="ArgumentException">A plane is too small.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="chromaScale"/> is not finite.</exception>
+    public static void FromLab(ReadOnlySpan<float> l, ReadOnlySpan<float> a, ReadOnlySpan<float> b, PixelBuffer destination, float chromaScale = 1f, int maxDegreeOfParallelism = -1)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        FromLab(l, a, b, destination.Width, destination.Height, destination.Width, destination.Memory.Span, destination.Stride,
+            destination.Format.ToInterleavedLayout(), chromaScale, maxDegreeOfParallelism);
     }
 
     private unsafe struct ToLabJob : IRowJob

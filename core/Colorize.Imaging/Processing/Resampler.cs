@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using Colorize.Abstractions;
+
 namespace Colorize.Imaging.Processing;
 
 /// <summary>
@@ -21,7 +24,7 @@ namespace Colorize.Imaging.Processing;
 /// </para>
 /// <para>A source containing infinities or NaN may spread them to neighbouring outputs (zero weights still multiply them).</para>
 /// </remarks>
-public static class Resampler
+public static partial class Resampler
 {
     /// <summary>Resizes a single-channel float plane the way PIL resizes an "F" image.</summary>
     /// <param name="source">Source plane.</param>
@@ -138,6 +141,77 @@ public static class Resampler
         var wx = ResampleWeights.ForFilter(sourceWidth, destinationWidth, filter);
         var wy = ResampleWeights.ForFilter(sourceHeight, destinationHeight, filter);
         ResampleKernels.Resize16(source, sourceStride, destination, destinationStride, channels, wx, wy, maxDegreeOfParallelism);
+    }
+
+    /// <summary>
+    /// Resizes one pixel buffer into another of the same format (their sizes give the scale), like PIL's
+    /// <c>Image.resize</c>: formats with alpha are premultiplied first and unpremultiplied after, so transparent pixels
+    /// lend no colour to their neighbours.
+    /// </summary>
+    /// <remarks>
+    /// 8-bit formats use PIL's arithmetic throughout (its premultiplication rounding included), so Rgb24, Gray8 and
+    /// Rgba32 results equal PIL's "RGB", "L" and "RGBA" resizes. 16-bit alpha is premultiplied with rounding to 16 bits.
+    /// </remarks>
+    /// <param name="source">The pixels to resize.</param>
+    /// <param name="destination">Receives the result; same format as <paramref name="source"/>.</param>
+    /// <param name="filter">The reconstruction filter.</param>
+    /// <param name="premultiplyAlpha">Whether to premultiply formats with alpha (as PIL does); <see langword="false"/> filters alpha as an ordinary channel.</param>
+    /// <param name="maxDegreeOfParallelism">Threads to use at most; 0 or negative for one per logical processor.</param>
+    /// <exception cref="ArgumentException">The formats differ, or a 16-bit buffer has an odd stride.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The filter is unknown.</exception>
+    public static void Resize(PixelBuffer source, PixelBuffer destination, ResampleFilter filter, bool premultiplyAlpha = true, int maxDegreeOfParallelism = -1)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (source.Format != destination.Format)
+        {
+            throw new ArgumentException($"The destination is {destination.Format} but the source is {source.Format}; convert first.", nameof(destination));
+        }
+
+        int channels = source.Format.ChannelCount();
+        bool alpha = premultiplyAlpha && source.Format.HasAlpha();
+        if (source.Format.BytesPerChannel() == 1)
+        {
+            ReadOnlySpan<byte> src = source.Memory.Span;
+            int srcStride = source.Stride;
+            byte[]? premultiplied = null;
+            if (alpha)
+            {
+                premultiplied = AlphaPremultiplication.Premultiply8(src, source.Width, source.Height, srcStride);
+                src = premultiplied;
+                srcStride = source.Width * 4;
+            }
+
+            Resize(src, source.Width, source.Height, srcStride, destination.Memory.Span, destination.Width, destination.Height, destination.Stride,
+                channels, filter, maxDegreeOfParallelism);
+            if (alpha)
+            {
+                AlphaPremultiplication.Unpremultiply8(destination.Memory.Span, destination.Width, destination.Height, destination.Stride);
+            }
+
+            return;
+        }
+
+        if (source.Stride % 2 != 0 || destination.Stride % 2 != 0)
+        {
+            throw new ArgumentException("16-bit pixel buffers need an even stride (whole 16-bit channels per row).", source.Stride % 2 != 0 ? nameof(source) : nameof(destination));
+        }
+
+        ReadOnlySpan<ushort> src16 = MemoryMarshal.Cast<byte, ushort>(source.Memory.Span);
+        int srcStride16 = source.Stride / 2;
+        if (alpha)
+        {
+            src16 = AlphaPremultiplication.Premultiply16(src16, source.Width, source.Height, srcStride16);
+            srcStride16 = source.Width * 4;
+        }
+
+        Span<ushort> dst16 = MemoryMarshal.Cast<byte, ushort>(destination.Memory.Span);
+        Resize(src16, source.Width, source.Height, srcStride16, dst16, destination.Width, destination.Height, destination.Stride / 2,
+            channels, filter, maxDegreeOfParallelism);
+        if (alpha)
+        {
+            AlphaPremultiplication.Unpremultiply16(dst16, destination.Width, destination.Height, destination.Stride / 2);
+        }
     }
 
     /// <summary>

@@ -145,6 +145,8 @@ def resample_fixture():
             a["RGB_" + tag] = np.asarray(Image.fromarray(rgb8, "RGB").resize((ow, oh), f), dtype=np.uint8)
             rgba_img = Image.frombytes("RGBa", (w, h), rgba8.tobytes())
             a["RGBa_" + tag] = np.frombuffer(rgba_img.resize((ow, oh), f).tobytes(), np.uint8).reshape(oh, ow, 4)
+            # Straight RGBA: PIL premultiplies (RGBA -> RGBa), resizes, and unpremultiplies.
+            a["RGBA_" + tag] = np.asarray(Image.fromarray(rgba8, "RGBA").resize((ow, oh), f), dtype=np.uint8)
             a["I_" + tag] = np.clip(np.asarray(Image.fromarray(src16.astype(np.int32), "I").resize((ow, oh), f)), 0, 65535).astype(np.uint16)
 
     # A large shrink ratio (8x), where the stretched filters have 17-49 taps.
