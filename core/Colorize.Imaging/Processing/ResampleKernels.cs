@@ -11,24 +11,30 @@ internal static unsafe class ResampleKernels
 {
     private const int Half8 = 1 << (ResampleWeights.FixedPointBits - 1);
 
+    /// <summary>
+    /// Computes output rows [<paramref name="rowStart"/>, <paramref name="rowStart"/> + <paramref name="rowCount"/>)
+    /// into <paramref name="destination"/> (whose row 0 is output row <paramref name="rowStart"/>). Every output row
+    /// gets the same bits whether it is computed alone, in a band, or with the whole image.
+    /// </summary>
     public static void ResizeFloat(ReadOnlySpan<float> source, int sourceStride, Span<float> destination, int destinationStride,
-        ResampleWeights wx, ResampleWeights wy, int maxDegreeOfParallelism)
+        ResampleWeights wx, ResampleWeights wy, int rowStart, int rowCount, int maxDegreeOfParallelism)
     {
-        int inW = wx.InSize, inH = wy.InSize, outW = wx.OutSize, outH = wy.OutSize;
-        bool needH = inW != outW, needV = inH != outH;
+        int inW = wx.InSize, inH = wy.InSize, outW = wx.OutSize;
+        bool needH = inW != outW, needV = inH != wy.OutSize;
+        int rowEnd = rowStart + rowCount;
         if (!needH && !needV)
         {
-            for (int y = 0; y < inH; y++)
+            for (int y = rowStart; y < rowEnd; y++)
             {
-                source.Slice(y * sourceStride, inW).CopyTo(destination.Slice(y * destinationStride, inW));
+                source.Slice(y * sourceStride, inW).CopyTo(destination.Slice((y - rowStart) * destinationStride, inW));
             }
 
             return;
         }
 
-        // PIL filters only the source rows the vertical pass will read.
-        int yFirst = needV ? wy.Start[0] : 0;
-        int yLast = needV ? wy.Start[outH - 1] + wy.Count[outH - 1] : inH;
+        // Only the source rows the vertical pass will read get filtered horizontally (as PIL does for the whole image).
+        int yFirst = needV ? wy.Start[rowStart] : rowStart;
+        int yLast = needV ? wy.Start[rowEnd - 1] + wy.Count[rowEnd - 1] : rowEnd;
         float[] temp = needH && needV ? new float[(long)(yLast - yFirst) * outW] : [];
 
         fixed (float* src = source)
@@ -49,7 +55,7 @@ internal static unsafe class ResampleKernels
 
             if (needV)
             {
-                RunVerticalFloat(vSource, vStride, vOffset, dst, destinationStride, outW, wy, maxDegreeOfParallelism);
+                RunVerticalFloat(vSource, vStride, vOffset, dst, destinationStride, outW, wy, rowStart, rowCount, maxDegreeOfParallelism);
             }
         }
     }
@@ -72,7 +78,7 @@ internal static unsafe class ResampleKernels
         }
     }
 
-    private static void RunVerticalFloat(float* src, int srcStride, int rowOffset, float* dst, int dstStride, int width, ResampleWeights wy, int maxDop)
+    private static void RunVerticalFloat(float* src, int srcStride, int rowOffset, float* dst, int dstStride, int width, ResampleWeights wy, int rowStart, int rowCount, int maxDop)
     {
         fixed (int* pStart = wy.Start)
         fixed (int* pCount = wy.Count)
@@ -81,9 +87,9 @@ internal static unsafe class ResampleKernels
             var job = new VerticalFloatJob
             {
                 Src = src, SrcStride = srcStride, RowOffset = rowOffset, Dst = dst, DstStride = dstStride, Width = width,
-                Start = pStart, Count = pCount, Weights = pWeights, MaxTaps = wy.MaxTaps,
+                Start = pStart + rowStart, Count = pCount + rowStart, Weights = pWeights + ((long)rowStart * wy.MaxTaps), MaxTaps = wy.MaxTaps,
             };
-            ParallelRows.For(wy.OutSize, (long)width * wy.MaxTaps, maxDop, job);
+            ParallelRows.For(rowCount, (long)width * wy.MaxTaps, maxDop, job);
         }
     }
 

@@ -47,7 +47,7 @@ public static partial class Resampler
         CheckPlanes(source.Length, sourceWidth, sourceHeight, sourceStride, destination.Length, destinationWidth, destinationHeight, destinationStride, 1);
         var wx = ResampleWeights.ForFilter(sourceWidth, destinationWidth, filter);
         var wy = ResampleWeights.ForFilter(sourceHeight, destinationHeight, filter);
-        ResampleKernels.ResizeFloat(source, sourceStride, destination, destinationStride, wx, wy, maxDegreeOfParallelism);
+        ResampleKernels.ResizeFloat(source, sourceStride, destination, destinationStride, wx, wy, 0, destinationHeight, maxDegreeOfParallelism);
     }
 
     /// <summary>
@@ -78,7 +78,69 @@ public static partial class Resampler
         CheckPlanes(source.Length, sourceWidth, sourceHeight, sourceStride, destination.Length, destinationWidth, destinationHeight, destinationStride, 1);
         var wx = ResampleWeights.ForTorchBilinear(sourceWidth, destinationWidth);
         var wy = ResampleWeights.ForTorchBilinear(sourceHeight, destinationHeight);
-        ResampleKernels.ResizeFloat(source, sourceStride, destination, destinationStride, wx, wy, maxDegreeOfParallelism);
+        ResampleKernels.ResizeFloat(source, sourceStride, destination, destinationStride, wx, wy, 0, destinationHeight, maxDegreeOfParallelism);
+    }
+
+    /// <summary>
+    /// Computes only output rows [<paramref name="destinationRowStart"/>, <paramref name="destinationRowStart"/> +
+    /// <paramref name="destinationRowCount"/>) of
+    /// <see cref="Resize(ReadOnlySpan{float}, int, int, int, Span{float}, int, int, int, ResampleFilter, int)"/>, with
+    /// exactly the same values: lets a caller stream a large result band by band instead of holding all of it.
+    /// </summary>
+    /// <param name="source">Source plane.</param>
+    /// <param name="sourceWidth">Source width in pixels.</param>
+    /// <param name="sourceHeight">Source height in pixels.</param>
+    /// <param name="sourceStride">Floats from one source row to the next.</param>
+    /// <param name="destinationRows">Receives the band; its row 0 is output row <paramref name="destinationRowStart"/>.</param>
+    /// <param name="destinationWidth">Width of the whole output in pixels.</param>
+    /// <param name="destinationHeight">Height of the whole output in pixels.</param>
+    /// <param name="destinationStride">Floats from one band row to the next.</param>
+    /// <param name="destinationRowStart">First output row to compute.</param>
+    /// <param name="destinationRowCount">Number of output rows to compute.</param>
+    /// <param name="filter">The reconstruction filter.</param>
+    /// <param name="maxDegreeOfParallelism">Threads to use at most; 0 or negative for one per logical processor.</param>
+    /// <exception cref="ArgumentException">A buffer is too small.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size, stride or row range is impossible, or the filter is unknown.</exception>
+    public static void Resize(
+        ReadOnlySpan<float> source, int sourceWidth, int sourceHeight, int sourceStride,
+        Span<float> destinationRows, int destinationWidth, int destinationHeight, int destinationStride,
+        int destinationRowStart, int destinationRowCount, ResampleFilter filter, int maxDegreeOfParallelism = -1)
+    {
+        CheckBand(source.Length, sourceWidth, sourceHeight, sourceStride, destinationRows.Length, destinationWidth, destinationHeight, destinationStride, destinationRowStart, destinationRowCount);
+        var wx = ResampleWeights.ForFilter(sourceWidth, destinationWidth, filter);
+        var wy = ResampleWeights.ForFilter(sourceHeight, destinationHeight, filter);
+        ResampleKernels.ResizeFloat(source, sourceStride, destinationRows, destinationStride, wx, wy, destinationRowStart, destinationRowCount, maxDegreeOfParallelism);
+    }
+
+    /// <summary>
+    /// Computes only output rows [<paramref name="destinationRowStart"/>, <paramref name="destinationRowStart"/> +
+    /// <paramref name="destinationRowCount"/>) of
+    /// <see cref="ResizeBilinearTorch(ReadOnlySpan{float}, int, int, int, Span{float}, int, int, int, int)"/>, with
+    /// exactly the same values: e.g. enlarge the predicted ab planes and merge them with L one band at a time, so a
+    /// 24-megapixel result never needs full-resolution ab planes.
+    /// </summary>
+    /// <param name="source">Source plane.</param>
+    /// <param name="sourceWidth">Source width in pixels.</param>
+    /// <param name="sourceHeight">Source height in pixels.</param>
+    /// <param name="sourceStride">Floats from one source row to the next.</param>
+    /// <param name="destinationRows">Receives the band; its row 0 is output row <paramref name="destinationRowStart"/>.</param>
+    /// <param name="destinationWidth">Width of the whole output in pixels.</param>
+    /// <param name="destinationHeight">Height of the whole output in pixels.</param>
+    /// <param name="destinationStride">Floats from one band row to the next.</param>
+    /// <param name="destinationRowStart">First output row to compute.</param>
+    /// <param name="destinationRowCount">Number of output rows to compute.</param>
+    /// <param name="maxDegreeOfParallelism">Threads to use at most; 0 or negative for one per logical processor.</param>
+    /// <exception cref="ArgumentException">A buffer is too small.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A size, stride or row range is impossible.</exception>
+    public static void ResizeBilinearTorch(
+        ReadOnlySpan<float> source, int sourceWidth, int sourceHeight, int sourceStride,
+        Span<float> destinationRows, int destinationWidth, int destinationHeight, int destinationStride,
+        int destinationRowStart, int destinationRowCount, int maxDegreeOfParallelism = -1)
+    {
+        CheckBand(source.Length, sourceWidth, sourceHeight, sourceStride, destinationRows.Length, destinationWidth, destinationHeight, destinationStride, destinationRowStart, destinationRowCount);
+        var wx = ResampleWeights.ForTorchBilinear(sourceWidth, destinationWidth);
+        var wy = ResampleWeights.ForTorchBilinear(sourceHeight, destinationHeight);
+        ResampleKernels.ResizeFloat(source, sourceStride, destinationRows, destinationStride, wx, wy, destinationRowStart, destinationRowCount, maxDegreeOfParallelism);
     }
 
     /// <summary>
@@ -233,6 +295,17 @@ public static partial class Resampler
         }
 
         return ((int)Math.Max(1, Math.Round((double)width * shortSide / height, MidpointRounding.AwayFromZero)), shortSide);
+    }
+
+    private static void CheckBand(int sourceLength, int sourceWidth, int sourceHeight, int sourceStride, int destinationLength, int destinationWidth, int destinationHeight, int destinationStride, int rowStart, int rowCount)
+    {
+        BufferChecks.CheckSize(destinationWidth, destinationHeight);
+        if (rowStart < 0 || rowCount <= 0 || rowStart > destinationHeight - rowCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rowStart), rowStart, $"Rows [{rowStart}, {(long)rowStart + rowCount}) are not a non-empty range inside the {destinationHeight} output rows.");
+        }
+
+        CheckPlanes(sourceLength, sourceWidth, sourceHeight, sourceStride, destinationLength, destinationWidth, rowCount, destinationStride, 1);
     }
 
     private static void CheckChannels(int channels)

@@ -217,6 +217,48 @@ public sealed class ResamplerTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(61, 97, 0)]
+    [InlineData(17, 11, 1)]
+    [InlineData(41, 200, 2)]
+    [InlineData(90, 29, 3)]
+    [InlineData(41, 29, 4)]
+    public void Bands_EqualTheWholeResult(int width, int height, int filterIndex)
+    {
+        float[] src = Ref.Bytes("src8").Select(v => (float)v).ToArray();
+        var filter = (ResampleFilter)(filterIndex % 4);
+        var whole = new float[width * height];
+        var wholeTorch = new float[width * height];
+        Resampler.Resize(src, W, H, W, whole, width, height, width, filter);
+        Resampler.ResizeBilinearTorch(src, W, H, W, wholeTorch, width, height, width);
+
+        // Uneven bands, including single rows, with a padded stride.
+        int stride = width + 5;
+        var band = new float[stride * height];
+        var bandTorch = new float[stride * height];
+        var banded = new float[width * height];
+        var bandedTorch = new float[width * height];
+        int row = 0, size = 1;
+        while (row < height)
+        {
+            int count = Math.Min(size, height - row);
+            Resampler.Resize(src, W, H, W, band, width, height, stride, row, count, filter);
+            Resampler.ResizeBilinearTorch(src, W, H, W, bandTorch, width, height, stride, row, count);
+            for (int r = 0; r < count; r++)
+            {
+                Array.Copy(band, r * stride, banded, (row + r) * width, width);
+                Array.Copy(bandTorch, r * stride, bandedTorch, (row + r) * width, width);
+            }
+
+            row += count;
+            size = (size * 3) + 1;
+        }
+
+        Assert.Equal(whole, banded);
+        Assert.Equal(wholeTorch, bandedTorch);
+        Assert.Throws<ArgumentOutOfRangeException>(() => Resampler.Resize(src, W, H, W, band, width, height, stride, height - 1, 2, filter));
+    }
+
     [Fact]
     public void Resize_SameSize_CopiesExactly()
     {
