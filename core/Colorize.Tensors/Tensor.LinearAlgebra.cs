@@ -74,6 +74,7 @@ public sealed partial class Tensor
             throw new ArgumentException($"Matmul shapes {ShapeUtil.Format(a._shape)}{(transA ? "ᵀ" : "")} and {ShapeUtil.Format(b._shape)}{(transB ? "ᵀ" : "")} do not fit.");
         }
 
+        ExecutionScope.Checkpoint();
         var result = batched ? Empty(batch, m, n) : Empty(m, n);
         int aStride = ar * ac, bStride = br * bc, cStride = m * n;
         for (int i = 0; i < batch; i++)

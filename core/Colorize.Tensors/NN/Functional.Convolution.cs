@@ -126,6 +126,7 @@ internal static class ConvOps
             throw new ArgumentException($"Convolution output size {ho}×{wo} is not positive for input {ShapeUtil.Format(x.Shape)} and kernel {w.Shape[2]}×{w.Shape[3]}.");
         }
 
+        ExecutionScope.Checkpoint();
         var y = Tensor.Empty(x.Shape[0], w.Shape[0], ho, wo);
         ConvBridge.Forward(x.Storage, x.ShapeArray, w.Storage, w.ShapeArray, y.Storage, y.ShapeArray, geo);
         if (GradMode.ShouldRecord(x, w))
@@ -139,6 +140,7 @@ internal static class ConvOps
 
     public static Tensor BackwardInput(Tensor dy, Tensor w, int[] inputShape, ConvGeometry geo)
     {
+        ExecutionScope.Checkpoint();
         var dx = Tensor.Empty(inputShape);
         ConvBridge.BackwardInput(dy.Storage, dy.ShapeArray, w.Storage, w.ShapeArray, dx.Storage, inputShape, geo);
         if (GradMode.ShouldRecord(dy, w))

@@ -1,0 +1,98 @@
+using Colorize.Abstractions;
+using Colorize.Imaging.ColorSpaces;
+using Colorize.Imaging.Processing;
+using Colorize.Tensors;
+using Colorize.Tensors.NN;
+
+namespace Colorize.Engine.Pipeline;
+
+/// <summary>
+/// The colorization pipeline of the design: L at full resolution; L resized to the render size (aspect kept, padded
+/// to the stride); the generator maps L/50 − 1 to tanh·110 = ab; ab is cropped, enlarged bilinearly (as PyTorch's
+/// interpolate) to full resolution, scaled by the colour strength and merged with the original L; alpha is copied.
+/// </summary>
+public static class ColorizationPipeline
+{
+    /// <summary>The fixed Lab normalisation of every pack (manifest "l/50-1,ab/110").</summary>
+    public const float LScale = 50f;
+
+    /// <summary>ab = tanh output × 110.</summary>
+    public const float AbScale = 110f;
+
+    /// <summary>Colorizes <paramref name="source"/> into <paramref name="destination"/>.</summary>
+    /// <param name="network">The generator, in eval mode.</param>
+    /// <param name="stride">Input sides must be multiples of this.</param>
+    /// <param name="renderSize">Short side at which the network runs.</param>
+    /// <param name="source">Source pixels.</param>
+    /// <param name="destination">Destination pixels (same size; may be the same buffer).</param>
+    /// <param name="strength">Colour strength 0..2.</param>
+    /// <param name="heavyOps">Heavy ops one forward runs (for progress); 0 if unknown.</param>
+    /// <param name="progress">Progress sink.</param>
+    /// <param name="cancellationToken">Cancellation, checked between layers.</param>
+    public static void Run(
+        Module<Tensor, Tensor> network, int stride, int renderSize,
+        PixelBuffer source, PixelBuffer destination, float strength, int heavyOps,
+        IProgress<ColorizeProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (source.Width != destination.Width || source.Height != destination.Height)
+        {
+            throw new ArgumentException($"Source is {source.Width}×{source.Height} but destination is {destination.Width}×{destination.Height}.");
+        }
+
+        int width = source.Width, height = source.Height;
+        int threads = TensorOptions.NumThreads;
+        cancellationToken.ThrowIfCancellationRequested();
+        progress?.Report(new ColorizeProgress(0, "converting"));
+
+        // 1. L at full resolution (the only full-size float plane kept for the whole run).
+        var lFull = GC.AllocateUninitializedArray<float>(checked(width * height));
+        LabConverter.ToLab(source.Memory.Span, width, height, source.Stride, source.Format.ToInterleavedLayout(), lFull, [], [], width, threads);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        // 2. L at the render size, normalised and padded to the stride.
+        var geo = RenderGeometry.For(width, height, renderSize, stride);
+        var lSmall = new float[geo.Width * geo.Height];
+        Resampler.Resize(lFull, width, height, width, lSmall, geo.Width, geo.Height, geo.Width,
+            geo.Width < width ? ResampleFilter.Box : ResampleFilter.Bicubic, threads);
+        var input = Tensor.Wrap(lSmall, 1, 1, geo.Height, geo.Width);
+        Tensor ab;
+        using (Tensor.NoGrad())
+        {
+            input = input.Mul(1f / LScale).Add(-1f);
+            if (geo.PaddedWidth != geo.Width || geo.PaddedHeight != geo.Height)
+            {
+                input = Functional.Pad(input, (0, geo.PaddedWidth - geo.Width, 0, geo.PaddedHeight - geo.Height), PaddingMode.Replicate);
+            }
+
+            progress?.Report(new ColorizeProgress(0.05, "network"));
+
+            // 3. The generator, with cancellation and per-layer progress.
+            int done = 0;
+            using (ExecutionScope.Begin(
+                heavyOps > 0 && progress is not null
+                    ? () => progress.Report(new ColorizeProgress(0.05 + (0.85 * Math.Min(1.0, ++done / (double)heavyOps)), "network"))
+                    : null,
+                cancellationToken))
+            {
+                ab = network.Call(input);
+            }
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        progress?.Report(new ColorizeProgress(0.9, "merging"));
+
+        // 4. Crop the padding, enlarge ab to full resolution as PyTorch's bilinear interpolate does.
+        int planeSmall = geo.PaddedWidth * geo.PaddedHeight;
+        var abData = ab.Data;
+        var aFull = GC.AllocateUninitializedArray<float>(width * height);
+        var bFull = GC.AllocateUninitializedArray<float>(width * height);
+        Resampler.ResizeBilinearTorch(abData[..planeSmall], geo.Width, geo.Height, geo.PaddedWidth, aFull, width, height, width, threads);
+        Resampler.ResizeBilinearTorch(abData.Slice(planeSmall, planeSmall), geo.Width, geo.Height, geo.PaddedWidth, bFull, width, height, width, threads);
+
+        // 5. Alpha first (the merge never writes it), then L + strength·110·ab → sRGB, clamped to the gamut.
+        AlphaCopy.Copy(source, destination);
+        LabConverter.FromLab(lFull, aFull, bFull, width, height, width, destination.Memory.Span, destination.Stride,
+            destination.Format.ToInterleavedLayout(), AbScale * strength, threads);
+        progress?.Report(new ColorizeProgress(1, "done"));
+    }
+}
