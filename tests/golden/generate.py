@@ -526,6 +526,9 @@ def gen_losses():
             F.binary_cross_entropy_with_logits, target=None)
     fx.case("bce_logits_extreme", "bce_with_logits", od(x=torch.tensor([-60.0, -20.0, -3.0, 2.5, 25.0, 70.0])),
             lambda x: F.binary_cross_entropy_with_logits(x, torch.full_like(x, 0.95)), target=0.95)
+    # logits exactly 0 (a zero-initialised head): PyTorch's gradient is sigmoid(0) - target = 0.5 - target
+    fx.case("bce_logits_at_zero", "bce_with_logits", od(x=torch.tensor([[0.0, 0.0, 1.5], [-0.0, -2.0, 0.0]])),
+            lambda x: F.binary_cross_entropy_with_logits(x, torch.full_like(x, 0.9)), target=0.9)
     fx.case("hinge_critic", "hinge_critic", od(real=away_from_zero(6, 1) + 1.0, fake=away_from_zero(6, 1) - 1.0),
             lambda real, fake: F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean())
     fx.case("hinge_generator", "hinge_generator", od(fake=randn(5, 1)), lambda fake: -fake.mean())
@@ -854,6 +857,8 @@ def gen_double_backward():
     d("slice_step", "slice", od(x=randn(3, 8)), lambda x: x[:, 1:7:2], dim=1, start=1, end=7, step=2)
     d("permute", "permute", od(x=randn(2, 3, 4)), lambda x: x.permute(2, 0, 1), dims=[2, 0, 1])
     d("expand", "expand", od(x=randn(3, 1)), lambda x: x.expand(2, 3, 4), shape=[2, 3, 4])
+    d("bce_with_logits", "bce_with_logits", od(x=randn(3, 4) * 2, t=rand(3, 4)), F.binary_cross_entropy_with_logits,
+      target=None)
     d("where", "where", od(cond=(torch.rand(3, 4) > 0.5).float(), a=randn(3, 4), b=randn(3, 4)),
       lambda c, a, b: torch.where(c != 0, a, b), grad=["a", "b"])
     fx.save()

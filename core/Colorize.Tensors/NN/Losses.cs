@@ -32,9 +32,29 @@ public static class Losses
     /// Binary cross-entropy on logits (<c>F.binary_cross_entropy_with_logits</c>), computed stably as
     /// max(x, 0) − x·y + log(1 + e^(−|x|)). Targets may be smoothed (e.g. 0.9 for one-sided label smoothing).
     /// </summary>
+    /// <remarks>
+    /// The gradient is PyTorch's analytic one, σ(x) − y for the logits and −x for the target. Differentiating the
+    /// stable formula term by term would be wrong at x = 0 (relu and |x| have zero slope there, giving −y instead of
+    /// ½ − y), which is exactly where a zero-initialised head starts.
+    /// </remarks>
     public static Tensor BceWithLogits(Tensor logits, Tensor target, Reduction reduction = Reduction.Mean)
     {
-        var loss = logits.Relu() - (logits * target) + (logits.Abs().Neg().Exp() + 1f).Log();
+        Tensor loss;
+        using (Tensor.NoGrad())
+        {
+            loss = logits.Relu() - (logits * target) + (logits.Abs().Neg().Exp() + 1f).Log();
+        }
+
+        if (GradMode.ShouldRecord(logits, target))
+        {
+            var (x, y) = (logits, target);
+            Node.Record(loss, "BinaryCrossEntropyWithLogitsBackward0", [x, y], (g, need) =>
+            [
+                need[0] ? Tensor.SumTo(g * (x.Sigmoid() - y), x.ShapeArray) : null,
+                need[1] ? Tensor.SumTo(g * x.Neg(), y.ShapeArray) : null,
+            ]);
+        }
+
         return Reduce(loss, reduction);
     }
 
