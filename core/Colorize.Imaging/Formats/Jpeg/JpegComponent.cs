@@ -10,6 +10,7 @@ internal sealed class JpegComponent
         Id = id;
         HorizontalFactor = horizontalFactor;
         VerticalFactor = verticalFactor;
+        DeclaredVerticalFactor = verticalFactor;
         QuantizationTableId = quantizationTableId;
     }
 
@@ -24,6 +25,21 @@ internal sealed class JpegComponent
 
     /// <summary>Vertical sampling factor (1..4).</summary>
     public int VerticalFactor { get; set; }
+
+    /// <summary>
+    /// The vertical factor as the header declares it, before a lone component is treated as 1×1. libjpeg's
+    /// progressive block smoothing counts block rows in units of it, so the smoothing does too.
+    /// </summary>
+    public int DeclaredVerticalFactor { get; }
+
+    /// <summary>
+    /// libjpeg's coef_bits: for each of the first ten zigzag coefficients, the point transform (Al) of the last
+    /// progressive scan that coded it, or -1 if none did. Index 0 is DC.
+    /// </summary>
+    public int[] CoefficientBits { get; } = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
+
+    /// <summary>The same, as it was before the component's most recent scan (libjpeg's second coef_bits half).</summary>
+    public int[] PreviousCoefficientBits { get; } = new int[10];
 
     /// <summary>Which DQT table (0..3) the component uses.</summary>
     public int QuantizationTableId { get; }

@@ -14,6 +14,7 @@ internal sealed partial class JpegDecoderCore
     private int _successiveLow;
     private int _endOfBandRun;
     private int _nextRestart;
+    private int _lastGoodMcuRow;
 
     /// <summary>The block being decoded in streaming mode; zero between blocks.</summary>
     private readonly short[] _block = new short[64];
@@ -43,6 +44,11 @@ internal sealed partial class JpegDecoderCore
         // streaming pass; anything else (progressive, or components spread over several scans) buffers
         // coefficients until the end.
         bool streaming = !_progressive && _scanCount == 1 && _scanComponentCount == _components.Length;
+        if (_progressive)
+        {
+            UpdateCoefficientBits();
+        }
+
         LatchQuantizationTables();
         AllocateOutput();
         if (streaming)
@@ -142,6 +148,26 @@ internal sealed partial class JpegDecoderCore
         }
     }
 
+    /// <summary>libjpeg's progression bookkeeping (start_pass_phuff_decoder), which block smoothing reads later.</summary>
+    private void UpdateCoefficientBits()
+    {
+        for (int i = 0; i < _scanComponentCount; i++)
+        {
+            JpegComponent component = _scanComponents[i];
+            int[] bits = component.CoefficientBits;
+            int[] previous = component.PreviousCoefficientBits;
+            for (int k = Math.Min(_spectralStart, 1); k <= 9; k++)
+            {
+                previous[k] = _scanCount > 1 ? bits[k] : 0;
+            }
+
+            for (int k = _spectralStart; k <= Math.Min(_spectralEnd, 9); k++)
+            {
+                bits[k] = _successiveLow;
+            }
+        }
+    }
+
     /// <summary>
     /// A missing table falls back to the standard one, as libjpeg-turbo does for Motion-JPEG frames that
     /// omit their DHT; tables 2 and 3 have no standard counterpart.
@@ -237,11 +263,24 @@ internal sealed partial class JpegDecoderCore
                 {
                     if (restartsToGo == 0)
                     {
-                        insufficientData = ProcessRestart(ref reader);
+                        // As libjpeg: the out-of-data state clears only when the restart marker was consumed.
+                        // Left in front of a later marker, the next MCU decodes from made-up zero bits and the
+                        // ones after it stay blank.
+                        if (!ProcessRestart(ref reader))
+                        {
+                            insufficientData = false;
+                        }
+
                         restartsToGo = _restartInterval;
                     }
 
                     restartsToGo--;
+                }
+
+                if (!insufficientData)
+                {
+                    // libjpeg's last_good_iMCU_row: smoothing trusts this scan's bookkeeping only this far.
+                    _lastGoodMcuRow = _scanComponentCount == 1 ? mcuY / _scanComponents[0].DeclaredVerticalFactor : mcuY;
                 }
 
                 if (streaming)
@@ -286,8 +325,8 @@ internal sealed partial class JpegDecoderCore
 
     /// <summary>
     /// At a restart boundary: drop the buffered bits, expect RSTn, and resynchronise as libjpeg's
-    /// <c>jpeg_resync_to_restart</c> does when the marker is missing or wrong. Returns whether the decoder must
-    /// leave the coming interval blank because the data is still stuck at a marker.
+    /// <c>jpeg_resync_to_restart</c> does when the marker is missing or wrong. Returns whether the reader is
+    /// still stuck in front of a (later) marker.
     /// </summary>
     private bool ProcessRestart(ref JpegBitReader reader)
     {

@@ -109,6 +109,13 @@ internal sealed partial class JpegDecoderCore
                 break;
             }
 
+            if (_scanCount > 0 && !SegmentFits(data, position, marker))
+            {
+                // The file ends inside a segment after some image data: show what there is, as a viewer would.
+                IsTruncated = true;
+                break;
+            }
+
             if (marker == JpegConstants.Sos)
             {
                 position = StartScan(data, position);
@@ -187,6 +194,13 @@ internal sealed partial class JpegDecoderCore
 
             // FF 00 outside a scan is garbage; keep looking.
         }
+    }
+
+    /// <summary>Whether the segment of a marker that has one is complete in <paramref name="data"/>.</summary>
+    private static bool SegmentFits(ReadOnlySpan<byte> data, int position, int marker)
+    {
+        bool hasLength = marker is not ((>= JpegConstants.Rst0 and <= JpegConstants.Rst7) or 0x01 or JpegConstants.Soi);
+        return !hasLength || (position + 2 <= data.Length && position + ((data[position] << 8) | data[position + 1]) <= data.Length);
     }
 
     /// <summary>Reads a segment's length field and returns the segment's payload.</summary>
@@ -476,7 +490,7 @@ internal sealed partial class JpegDecoderCore
         {
             if (segment.Length < 17)
             {
-                throw new ImageFormatException("The JPEG file has a corrupt DHT segment (a table is cut short).");
+                throw new ImageFormatException("The JPEG file has a corrupt Huffman table segment (DHT): a table is cut short.");
             }
 
             int tableClass = segment[0] >> 4;
@@ -495,7 +509,7 @@ internal sealed partial class JpegDecoderCore
 
             if (total > 256 || segment.Length < 17 + total)
             {
-                throw new ImageFormatException("The JPEG file has a corrupt DHT segment (a table is cut short or too large).");
+                throw new ImageFormatException("The JPEG file has a corrupt Huffman table segment (DHT): a table is cut short or has more than 256 codes.");
             }
 
             var table = new HuffmanDecodingTable(counts, segment.Slice(17, total), tableClass == 0);
