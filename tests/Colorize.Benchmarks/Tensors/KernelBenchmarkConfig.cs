@@ -4,6 +4,7 @@ using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace Colorize.Benchmarks.Tensors;
 
@@ -15,14 +16,15 @@ public interface IFlopCount
 }
 
 /// <summary>
-/// A short job (the machine is shared; these runs are for side-by-side figures, not for statistics),
-/// allocations, and a GFLOP/s column computed from the case's flop count and the mean time.
+/// A short in-process job (the figures are for side-by-side comparison, not for statistics; in-process runs
+/// need no generated project, so nothing is built next to the sources), allocations, and a GFLOP/s column
+/// computed from the case's flop count and the mean time.
 /// </summary>
 public sealed class KernelBenchmarkConfig : ManualConfig
 {
     public KernelBenchmarkConfig()
     {
-        AddJob(Job.ShortRun.WithWarmupCount(2).WithIterationCount(5).WithId("Short"));
+        AddJob(Job.ShortRun.WithWarmupCount(2).WithIterationCount(5).WithToolchain(InProcessEmitToolchain.Instance).WithId("ShortInProcess"));
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(new GflopsColumn());
         SummaryStyle = SummaryStyle.Default.WithMaxParameterColumnWidth(40);

@@ -4,11 +4,17 @@
 Run with Debian's Python, which has python3-torch:
 
     /usr/bin/python3 tests/Colorize.Benchmarks/pytorch/bench_kernels.py [--threads 1 2] [--quick]
+        [--dotnet TABLE.md]
 
-For each thread count T it calls torch.set_num_threads(T), times every case (best of several timed
-repeats after a warm-up; a repeat runs the case enough times to last about 0.2 s) and prints a Markdown
-table with milliseconds and GFLOP/s (a multiply-add counts 2). torch.mm goes to the BLAS PyTorch was
-built against (OpenBLAS on Debian; see torch.__config__.show()), convolutions to oneDNN (mkldnn) when enabled.
+For each thread count T it calls torch.set_num_threads(T), times every case (best of five timed repeats
+after a warm-up; a repeat runs the case enough times to last about 0.2 s) and prints a Markdown table with
+milliseconds, GFLOP/s (a multiply-add counts 2) and GFLOP per CPU-second of the process. torch.mm goes to
+the BLAS PyTorch was built against (OpenBLAS on Debian; see torch.__config__.show()), convolutions to
+oneDNN (mkldnn) when enabled.
+
+With --dotnet, TABLE.md is the output of `dotnet run -c Release --project tests/Colorize.Benchmarks --
+kernel-table 1 2` (the same cases, timed the same way); the script then prints one side-by-side table
+with the ratio of .NET to PyTorch throughput.
 """
 
 import argparse
@@ -41,18 +47,21 @@ CONV_CASES = [
 
 
 def best_seconds(fn, min_time=0.2, repeats=5):
+    """Best wall time and best process CPU time per call."""
     fn()  # warm-up (and oneDNN primitive creation)
     start = time.perf_counter()
     fn()
     once = max(time.perf_counter() - start, 1e-6)
     inner = max(1, int(min_time / once))
-    best = float("inf")
+    best = best_cpu = float("inf")
     for _ in range(repeats):
+        cpu = time.process_time()
         start = time.perf_counter()
         for _ in range(inner):
             fn()
         best = min(best, (time.perf_counter() - start) / inner)
-    return best
+        best_cpu = min(best_cpu, max(time.process_time() - cpu, 1e-9) / inner)
+    return best, best_cpu
 
 
 def gemm_rows(threads, repeats):
@@ -102,23 +111,46 @@ def conv_rows(threads, repeats):
     return rows
 
 
+def read_dotnet_table(path):
+    """Rows of the kernel-table output: (work, case, threads) -> (ms, GFLOP/s, GFLOP per CPU-s)."""
+    rows = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if len(cells) == 6 and cells[2].isdigit():
+                rows[(cells[0], cells[1], int(cells[2]))] = tuple(float(c) for c in cells[3:])
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--dotnet", help="kernel-table output of the .NET benchmarks to put side by side")
     args = parser.parse_args()
     repeats = 2 if args.quick else 5
+    dotnet = read_dotnet_table(args.dotnet) if args.dotnet else None
 
-    print(f"PyTorch {torch.__version__}, {platform.processor() or platform.machine()}, "
-          f"BLAS: {'OpenBLAS' if 'openblas' in open('/proc/self/maps').read().lower() else 'see torch.__config__.show()'}, "
+    blas = "OpenBLAS" if "openblas" in open("/proc/self/maps").read().lower() else "see torch.__config__.show()"
+    print(f"PyTorch {torch.__version__}, {platform.processor() or platform.machine()}, BLAS: {blas}, "
           f"mkldnn enabled: {torch.backends.mkldnn.is_available()}")
     print()
-    print("| Work | Case | Threads | ms | GFLOP/s |")
-    print("| --- | --- | ---: | ---: | ---: |")
+    if dotnet is None:
+        print("| Work | Case | Threads | ms | GFLOP/s | GFLOP per CPU-s |")
+        print("| --- | --- | ---: | ---: | ---: | ---: |")
+    else:
+        print("| Work | Case | Threads | .NET ms | PyTorch ms | .NET GFLOP/s | PyTorch GFLOP/s | .NET / PyTorch |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for threads in args.threads:
         torch.set_num_threads(threads)
-        for work, name, t, seconds, flops in gemm_rows(threads, repeats) + conv_rows(threads, repeats):
-            print(f"| {work} | {name} | {t} | {seconds * 1e3:.3f} | {flops / seconds / 1e9:.1f} |", flush=True)
+        for work, name, t, (seconds, cpu), flops in gemm_rows(threads, repeats) + conv_rows(threads, repeats):
+            if dotnet is None:
+                print(f"| {work} | {name} | {t} | {seconds * 1e3:.3f} | {flops / seconds / 1e9:.1f} | {flops / cpu / 1e9:.1f} |", flush=True)
+            elif (work, name, t) in dotnet:
+                ms, gflops, _ = dotnet[(work, name, t)]
+                torch_gflops = flops / seconds / 1e9
+                print(f"| {work} | {name} | {t} | {ms:.3f} | {seconds * 1e3:.3f} | {gflops:.1f} | {torch_gflops:.1f} | "
+                      f"{gflops / torch_gflops:.2f} |", flush=True)
 
 
 if __name__ == "__main__":
