@@ -34,6 +34,32 @@ public sealed class ModuleGoldenTests
     public void SelfAttention_WithNonZeroGamma_MatchesPyTorch() => Check("self_attention", new SelfAttention(16));
 
     [Fact]
+    public void Gradients_AccumulateAcrossBackwardCalls_UntilZeroGrad()
+    {
+        // Eval mode, so the forward does not change the state; PyTorch adds into .grad on every backward. The
+        // fixture's eval pass ran after its training pass, so start from the state that pass left.
+        var fx = Fixture;
+        var net = new GoldenConvNet();
+        net.LoadStateDict(fx.StateDict("convnet/train/state_after/"));
+        net.Eval();
+        var x = fx.Get("convnet/in/x");
+        var gout = fx.Get("convnet/eval/gout");
+        var y = net.Call(x);
+        y.Backward(gout, retainGraph: true);
+        y.Backward(gout);
+        net.Call(x).Backward(gout);
+        foreach (var (name, p) in net.NamedParameters())
+        {
+            GoldenAssert.Close(fx.Get($"convnet/eval/grad/{name}") * 3f, p.Grad, $"{name} after three backward passes");
+        }
+
+        net.ZeroGrad();
+        Assert.All(net.Parameters(), p => Assert.Null(p.Grad));
+        net.Call(x).Backward(gout);
+        GoldenAssert.Close(fx.Get("convnet/eval/grad/head.weight"), net.NamedParameters().First(p => p.Name == "head.weight").Parameter.Grad, "head.weight after ZeroGrad and one backward");
+    }
+
+    [Fact]
     public void LoadStateDict_ReportsTheSameMissingAndUnexpectedKeysAsPyTorch()
     {
         var report = Fixture.Params("load_report");
