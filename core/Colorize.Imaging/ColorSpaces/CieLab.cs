@@ -197,7 +197,7 @@ internal static class LabKernels
     {
         var eps = new Vector<float>(Eps);
         // The cube root only sees lanes above epsilon; the others take the linear branch.
-        Vector<float> cube = ColorMath.CbrtPositive(Vector.Max(t, eps));
+        Vector<float> cube = ColorMath.CbrtPositive(Vector.MaxNative(t, eps));
         Vector<float> lin = (t * new Vector<float>(Slope)) + new Vector<float>(Offset);
         return Vector.ConditionalSelect(Vector.GreaterThan(t, eps), cube, lin);
     }

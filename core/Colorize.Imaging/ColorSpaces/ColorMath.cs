@@ -34,18 +34,19 @@ internal static class ColorMath
         // Integer division by 3 has no SIMD instruction; going through float only blurs the guess's low bits.
         Vector<int> third = Vector.ConvertToInt32Native(Vector.ConvertToSingle(Vector.AsVectorInt32(x)) * new Vector<float>(OneThird));
         Vector<float> r = Vector.AsVectorSingle(new Vector<int>(RcbrtBias) - third);
-        Vector<float> xThird = x * new Vector<float>(OneThird);
-        r *= Vector.FusedMultiplyAdd(-xThird, r * r * r, new Vector<float>(FourThirds));
-        r *= Vector.FusedMultiplyAdd(-xThird, r * r * r, new Vector<float>(FourThirds));
+        Vector<float> minusXThird = x * new Vector<float>(-OneThird);
+        r *= Vector.FusedMultiplyAdd(minusXThird, r * r * r, new Vector<float>(FourThirds));
+        r *= Vector.FusedMultiplyAdd(minusXThird, r * r * r, new Vector<float>(FourThirds));
         Vector<float> r2 = r * r;
         Vector<float> y = x * r2;
 
-        // Final Newton step y − (y³ − x)/(3y²), with 1/(3y²) ≈ r²/3 and the residual y³ − x computed almost exactly
-        // (y·y = y2 + e exactly, so y³ = y2·y + e·y).
-        Vector<float> y2 = y * y;
-        Vector<float> e = Vector.FusedMultiplyAdd(y, y, -y2);
-        Vector<float> residual = Vector.FusedMultiplyAdd(y2, y, -x) + (e * y);
-        return Vector.FusedMultiplyAdd(-residual, r2 * new Vector<float>(OneThird), y);
+        // Final Newton step y + (x − y³)/(3y²), with 1/(3y²) ≈ r²/3 and x − y³ computed almost exactly: with
+        // m = −round(y·y), y·y = e − m exactly (e from one FMA), so x − y³ = (m·y + x) − e·y. Written with the
+        // negated square so that no other negation is needed.
+        Vector<float> minusY2 = -(y * y);
+        Vector<float> e = Vector.FusedMultiplyAdd(y, y, minusY2);
+        Vector<float> xMinusY3 = Vector.FusedMultiplyAdd(minusY2, y, x) - (e * y);
+        return Vector.FusedMultiplyAdd(xMinusY3, r2 * new Vector<float>(OneThird), y);
     }
 
     /// <summary>Scalar twin of <see cref="CbrtPositive(Vector{float})"/>: the same operations, so the same bits.</summary>
@@ -54,15 +55,15 @@ internal static class ColorMath
     {
         int third = float.ConvertToIntegerNative<int>(BitConverter.SingleToInt32Bits(x) * OneThird);
         float r = BitConverter.Int32BitsToSingle(RcbrtBias - third);
-        float xThird = x * OneThird;
-        r *= MathF.FusedMultiplyAdd(-xThird, r * r * r, FourThirds);
-        r *= MathF.FusedMultiplyAdd(-xThird, r * r * r, FourThirds);
+        float minusXThird = x * -OneThird;
+        r *= MathF.FusedMultiplyAdd(minusXThird, r * r * r, FourThirds);
+        r *= MathF.FusedMultiplyAdd(minusXThird, r * r * r, FourThirds);
         float r2 = r * r;
         float y = x * r2;
-        float y2 = y * y;
-        float e = MathF.FusedMultiplyAdd(y, y, -y2);
-        float residual = MathF.FusedMultiplyAdd(y2, y, -x) + (e * y);
-        return MathF.FusedMultiplyAdd(-residual, r2 * OneThird, y);
+        float minusY2 = -(y * y);
+        float e = MathF.FusedMultiplyAdd(y, y, minusY2);
+        float xMinusY3 = MathF.FusedMultiplyAdd(minusY2, y, x) - (e * y);
+        return MathF.FusedMultiplyAdd(xMinusY3, r2 * OneThird, y);
     }
 
     /// <summary>

@@ -22,8 +22,9 @@ namespace Colorize.Imaging.ColorSpaces;
 /// </para>
 /// <para>
 /// Output: each sRGB channel is clipped to 0…1 (the gamut clamp of skimage's <c>lab2rgb</c>), then quantised by
-/// rounding to nearest (v·255 + 0.5, truncated; ·65535 for 16 bits). Alpha is never written. A grey output receives
-/// the sRGB encoding of the colour's relative luminance, which depends on L alone.
+/// rounding to nearest (v·255 + 0.5, truncated; ·65535 for 16 bits). 8-bit codes come from exact thresholds on the
+/// linear value (as if the sRGB encoding were computed in double precision), 16-bit ones from the SIMD power. Alpha is
+/// never written. A grey output receives the sRGB encoding of the colour's relative luminance, which depends on L alone.
 /// </para>
 /// </remarks>
 public static partial class LabConverter
@@ -277,7 +278,6 @@ public static partial class LabConverter
         {
             bool wide = Layout.Is16Bit();
             bool gray = Layout.IsGray();
-            float scale = wide ? 65535f : 255f;
             int bpp = Layout.BytesPerPixel();
             var (ro, go, bo) = Layout.ChannelOffsets();
             if (wide)
@@ -303,53 +303,59 @@ public static partial class LabConverter
                     if (gray)
                     {
                         LabKernels.LToLuminance(ref L[planeRow + x0], ref r, n);
+                        if (!wide)
+                        {
+                            SrgbEncode8.ClampToUnit(red[..n]);
+                            for (int i = 0; i < n; i++, p += bpp)
+                            {
+                                p[0] = SrgbEncode8.EncodeUnit(Unsafe.Add(ref r, i));
+                            }
+
+                            continue;
+                        }
+
                         SrgbTransfer.FromLinearClipped(red[..n], red);
                         for (int i = 0; i < n; i++, p += bpp)
                         {
-                            Store(p, 0, Unsafe.Add(ref r, i), scale, wide);
+                            Store16(p, Unsafe.Add(ref r, i));
                         }
 
                         continue;
                     }
 
                     LabKernels.LabToLinearRgb(ref L[planeRow + x0], ref A[planeRow + x0], ref B[planeRow + x0], ChromaScale, ref r, ref g, ref bl, n);
+                    if (!wide)
+                    {
+                        // 8-bit codes straight from linear light through exact thresholds: no power function needed.
+                        SrgbEncode8.ClampToUnit(red[..n]);
+                        SrgbEncode8.ClampToUnit(green[..n]);
+                        SrgbEncode8.ClampToUnit(blue[..n]);
+                        for (int i = 0; i < n; i++, p += bpp)
+                        {
+                            p[ro] = SrgbEncode8.EncodeUnit(Unsafe.Add(ref r, i));
+                            p[go] = SrgbEncode8.EncodeUnit(Unsafe.Add(ref g, i));
+                            p[bo] = SrgbEncode8.EncodeUnit(Unsafe.Add(ref bl, i));
+                        }
+
+                        continue;
+                    }
+
                     SrgbTransfer.FromLinearClipped(red[..n], red);
                     SrgbTransfer.FromLinearClipped(green[..n], green);
                     SrgbTransfer.FromLinearClipped(blue[..n], blue);
-                    if (wide)
+                    for (int i = 0; i < n; i++, p += bpp)
                     {
-                        for (int i = 0; i < n; i++, p += bpp)
-                        {
-                            Unsafe.WriteUnaligned(p + ro, (ushort)((Unsafe.Add(ref r, i) * 65535f) + 0.5f));
-                            Unsafe.WriteUnaligned(p + go, (ushort)((Unsafe.Add(ref g, i) * 65535f) + 0.5f));
-                            Unsafe.WriteUnaligned(p + bo, (ushort)((Unsafe.Add(ref bl, i) * 65535f) + 0.5f));
-                        }
-                    }
-                    else
-                    {
-                        for (int i = 0; i < n; i++, p += bpp)
-                        {
-                            p[ro] = (byte)((Unsafe.Add(ref r, i) * 255f) + 0.5f);
-                            p[go] = (byte)((Unsafe.Add(ref g, i) * 255f) + 0.5f);
-                            p[bo] = (byte)((Unsafe.Add(ref bl, i) * 255f) + 0.5f);
-                        }
+                        Store16(p + ro, Unsafe.Add(ref r, i));
+                        Store16(p + go, Unsafe.Add(ref g, i));
+                        Store16(p + bo, Unsafe.Add(ref bl, i));
                     }
                 }
             }
         }
 
+        /// <summary>Rounds an encoded value in 0…1 to a 16-bit code.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Store(byte* p, int offset, float v, float scale, bool wide)
-        {
-            if (wide)
-            {
-                Unsafe.WriteUnaligned(p + offset, (ushort)((v * scale) + 0.5f));
-            }
-            else
-            {
-                p[offset] = (byte)((v * scale) + 0.5f);
-            }
-        }
+        private static void Store16(byte* p, float v) => Unsafe.WriteUnaligned(p, (ushort)((v * 65535f) + 0.5f));
     }
 }
 

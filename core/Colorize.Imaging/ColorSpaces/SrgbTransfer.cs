@@ -136,12 +136,12 @@ public static class SrgbTransfer
     {
         Vector<float> x = ColorMath.ClampNaNToLow(linear, Vector<float>.Zero, Vector<float>.One);
         // Lanes at 0 would make the cube root's guess meaningless; they take the linear branch anyway.
-        Vector<float> safe = Vector.Max(x, new Vector<float>((float)EncodeThreshold));
+        Vector<float> safe = Vector.MaxNative(x, new Vector<float>((float)EncodeThreshold));
         Vector<float> power = (ColorMath.PowOneOver2Point4(safe) * new Vector<float>((float)(1 + Offset))) - new Vector<float>((float)Offset);
         Vector<float> lin = x * new Vector<float>((float)LinearSlope);
         Vector<float> encoded = Vector.ConditionalSelect(Vector.GreaterThan(x, new Vector<float>((float)EncodeThreshold)), power, lin);
         // 1.055·1^(1/2.4) − 0.055 may round a hair above 1.
-        return Vector.Min(encoded, Vector<float>.One);
+        return Vector.MinNative(encoded, Vector<float>.One);
     }
 
     /// <summary>Scalar twin of <see cref="FromLinearClipped(Vector{float})"/>: the same operations, so the same bits.</summary>

@@ -97,4 +97,46 @@ public sealed class ColorMathTests(ITestOutputHelper output)
 
         Assert.True(worst < 5e-7, $"worst error {worst}");
     }
+
+    [Fact]
+    public void SrgbEncode8_EqualsTheDoublePrecisionCodeForEveryTestedFloat()
+    {
+        // Around every step (±3 ulps), on a dense sweep, and at the special values.
+        var xs = new List<float> { 0f, -0f, -1f, 1f, 1.0000001f, 2f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, float.Epsilon, 1e-30f, 0.0031308f };
+        for (int k = 1; k <= 255; k++)
+        {
+            float t = SrgbEncode8.Threshold[k];
+            xs.Add(t);
+            float down = t, up = t;
+            for (int i = 0; i < 3; i++)
+            {
+                down = MathF.BitDecrement(down);
+                up = MathF.BitIncrement(up);
+                xs.Add(down);
+                xs.Add(up);
+            }
+        }
+
+        for (int i = 0; i <= 200_000; i++)
+        {
+            xs.Add(i / 200_000f);
+            xs.Add(MathF.Pow(i / 200_000f, 3));
+        }
+
+        foreach (float x in xs)
+        {
+            int want = float.IsNaN(x) ? 0 : SrgbEncode8.ExactCode(x);
+            if (SrgbEncode8.Encode(x) != want)
+            {
+                Assert.Fail($"code of {x:R}: got {SrgbEncode8.Encode(x)}, exact {want}");
+            }
+        }
+
+        // The thresholds are independent of our own encoder: each is where the double-precision code steps up.
+        for (int k = 1; k <= 255; k++)
+        {
+            Assert.Equal(k, SrgbEncode8.ExactCode(SrgbEncode8.Threshold[k]));
+            Assert.Equal(k - 1, SrgbEncode8.ExactCode(MathF.BitDecrement(SrgbEncode8.Threshold[k])));
+        }
+    }
 }
