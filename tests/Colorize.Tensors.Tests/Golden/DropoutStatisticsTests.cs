@@ -77,4 +77,28 @@ public sealed class DropoutStatisticsTests
         Assert.All(Functional.Dropout(x, 1f, true, new Generator(11)).ToArray(), v => Assert.Equal(0f, v));
         Assert.Throws<ArgumentOutOfRangeException>(() => Functional.Dropout(x, 1.5f, true, new Generator(12)));
     }
+
+    [Fact]
+    public void Dropout2d_ZeroesWholeChannelsWithProbabilityP_AndScalesTheRest()
+    {
+        const float p = 0.3f;
+        var x = Tensor.Rand(new Generator(13), 0.5f, 1.5f, 50, 40, 3, 5);
+        var y = Functional.Dropout2d(x, p, training: true, new Generator(14));
+        int planes = 50 * 40, dropped = 0;
+        for (int plane = 0; plane < planes; plane++)
+        {
+            var xs = x.Data.Slice(plane * 15, 15);
+            var ys = y.Data.Slice(plane * 15, 15);
+            bool zero = ys[0] == 0f;
+            dropped += zero ? 1 : 0;
+            for (int i = 0; i < 15; i++)
+            {
+                Assert.Equal(zero ? 0f : xs[i] / (1f - p), ys[i], 5e-6f);
+            }
+        }
+
+        double sigma = Math.Sqrt(p * (1 - p) / planes);
+        Assert.True(Math.Abs((dropped / (double)planes) - p) < 5 * sigma, $"dropped {dropped} of {planes} planes for p = {p}");
+        Assert.Same(x, Functional.Dropout2d(x, p, training: false, new Generator(15)));
+    }
 }

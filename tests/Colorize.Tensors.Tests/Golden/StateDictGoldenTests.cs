@@ -40,6 +40,20 @@ public sealed class StateDictGoldenTests
     }
 
     [Fact]
+    public void PyTorchWeights_WithBatchNormFoldedForInference_StillGivePyTorchsEvalOutput()
+    {
+        var net = new GoldenConvNet();
+        net.Load(GoldenFixture.PathOf("convnet_state_dict"));
+        net.Eval();
+        Assert.Equal(2, InferenceOptimizer.FoldBatchNorm(net));
+        var io = GoldenFixture.Open("convnet_io");
+        using (Tensor.NoGrad())
+        {
+            GoldenAssert.Close(io.Get("eval_out"), net.Call(io.Get("x")), "eval output of the BatchNorm-folded net");
+        }
+    }
+
+    [Fact]
     public void OurStateDict_WrittenAsSafetensors_ReloadsAndIsReadyForPyTorch()
     {
         Directory.CreateDirectory(ReverseDirectory);
