@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Colorize.Imaging.Processing;
 
@@ -280,7 +281,7 @@ internal static unsafe class ResampleKernels
                 {
                     Src = src + ((long)yFirst * sourceStride), SrcStride = sourceStride,
                     Dst = needV ? tmp : dst, DstStride = needV ? tempStride : destinationStride,
-                    OutWidth = outW, Channels = channels, Start = sx, Count = cx, Weights = pkx, MaxTaps = wx.MaxTaps,
+                    OutWidth = outW, Channels = channels, InWidth = inW, Start = sx, Count = cx, Weights = pkx, MaxTaps = wx.MaxTaps,
                 };
                 ParallelRows.For(yLast - yFirst, (long)outW * channels * wx.MaxTaps, maxDegreeOfParallelism, h);
                 vSource = tmp;
@@ -315,6 +316,7 @@ internal static unsafe class ResampleKernels
         public int DstStride;
         public int OutWidth;
         public int Channels;
+        public int InWidth;
         public int* Start;
         public int* Count;
         public int* Weights;
@@ -341,6 +343,26 @@ internal static unsafe class ResampleKernels
                         }
 
                         d[0] = Clip8(ss);
+                    }
+                    else if (c >= 3 && Vector128.IsHardwareAccelerated && (c == 4 || Start[x] + n < InWidth))
+                    {
+                        // All channels of a tap at once: 4 bytes widened to 4 ints (with 3 channels the fourth lane
+                        // holds the next pixel's first byte and is ignored; hence the guard against the row's last pixel).
+                        Vector128<int> acc = Vector128.Create(Half8);
+                        for (int t = 0; t < n; t++, p += c)
+                        {
+                            Vector128<byte> raw = Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<uint>(p)).AsByte();
+                            Vector128<int> px = Vector128.WidenLower(Vector128.WidenLower(raw)).AsInt32();
+                            acc += px * Vector128.Create(k[t]);
+                        }
+
+                        d[0] = Clip8(acc.GetElement(0));
+                        d[1] = Clip8(acc.GetElement(1));
+                        d[2] = Clip8(acc.GetElement(2));
+                        if (c == 4)
+                        {
+                            d[3] = Clip8(acc.GetElement(3));
+                        }
                     }
                     else
                     {
