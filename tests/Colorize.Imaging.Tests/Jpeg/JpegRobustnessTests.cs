@@ -155,6 +155,66 @@ public sealed class JpegRobustnessTests
         }
     }
 
+    [Fact]
+    public void EndlessCheapScans_AreRefusedInsteadOfTakingMinutes()
+    {
+        // A 2048x2048 progressive grey image whose every AC scan is three end-of-band runs covering all 65536
+        // blocks in six bytes, repeated 600 times: the "Two Issues with the JPEG Standard" attack. It must
+        // end quickly with an ImageFormatException (the work budget), not grind through every block 600 times.
+        var file = new List<byte> { 0xFF, 0xD8 };
+        file.AddRange([0xFF, 0xDB, 0, 67, 0]);
+        file.AddRange(Enumerable.Repeat((byte)1, 64));
+        file.AddRange([0xFF, 0xC2, 0, 11, 8, 0x08, 0x00, 0x08, 0x00, 1, 1, 0x11, 0]);
+        file.AddRange([0xFF, 0xC4, 0, 20, 0x10, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xE0]);
+        byte[] scanData = EndOfBandRuns(3, 32767);
+        for (int scan = 0; scan < 600; scan++)
+        {
+            file.AddRange([0xFF, 0xDA, 0, 8, 1, 1, 0x00, 1, 63, 0x00]);
+            file.AddRange(scanData);
+        }
+
+        file.AddRange([0xFF, 0xD9]);
+        var error = Assert.Throws<ImageFormatException>(() => new JpegDecoder().DecodePixels(file.ToArray()));
+        Assert.Contains("scans", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Entropy-coded data: <paramref name="count"/> times the one-bit code "0" for EOB14 and its 14 run bits, padded with ones and byte-stuffed.</summary>
+    private static byte[] EndOfBandRuns(int count, int run)
+    {
+        var bits = new List<int>();
+        for (int i = 0; i < count; i++)
+        {
+            bits.Add(0);
+            for (int b = 13; b >= 0; b--)
+            {
+                bits.Add(((run - (1 << 14)) >> b) & 1);
+            }
+        }
+
+        while (bits.Count % 8 != 0)
+        {
+            bits.Add(1);
+        }
+
+        var bytes = new List<byte>();
+        for (int i = 0; i < bits.Count; i += 8)
+        {
+            int value = 0;
+            for (int b = 0; b < 8; b++)
+            {
+                value = (value << 1) | bits[i + b];
+            }
+
+            bytes.Add((byte)value);
+            if (value == 0xFF)
+            {
+                bytes.Add(0);
+            }
+        }
+
+        return [.. bytes];
+    }
+
     private static byte[] Corpus(string file) => File.ReadAllBytes(TestFiles.PathOf("jpeg/" + file));
 
     private static int FindMarker(byte[] data, byte marker)

@@ -15,6 +15,7 @@ internal sealed partial class JpegDecoderCore
     private int _endOfBandRun;
     private int _nextRestart;
     private int _lastGoodMcuRow;
+    private long _blockVisits;
 
     /// <summary>The block being decoded in streaming mode; zero between blocks.</summary>
     private readonly short[] _block = new short[64];
@@ -34,6 +35,7 @@ internal sealed partial class JpegDecoderCore
 
         ReadOnlySpan<byte> segment = ReadSegment(data, position, JpegConstants.Sos, out int dataStart);
         ReadScanHeader(segment);
+        CountBlockVisits();
 
         if (_scanCount == 1)
         {
@@ -148,6 +150,29 @@ internal sealed partial class JpegDecoderCore
         }
     }
 
+    /// <summary>
+    /// Bounds the work: real progressive files pass over each block a handful of times; a hostile one can
+    /// repeat cheap scans over a huge image until decoding takes minutes (the "Two Issues with the JPEG
+    /// Standard" report). Allow 32 passes over every block of every component, and never less than 16M blocks.
+    /// </summary>
+    private void CountBlockVisits()
+    {
+        long imageBlocks = 0;
+        foreach (JpegComponent component in _components)
+        {
+            imageBlocks += (long)component.BlocksWideAllocated * component.BlocksHighAllocated;
+        }
+
+        _blockVisits += _scanComponentCount == 1
+            ? (long)_scanComponents[0].BlocksWide * _scanComponents[0].BlocksHigh
+            : (long)_mcusPerLine * _mcuRows * Enumerable.Range(0, _scanComponentCount).Sum(i => _scanComponents[i].HorizontalFactor * _scanComponents[i].VerticalFactor);
+        if (_blockVisits > Math.Max(32 * imageBlocks, 1L << 24))
+        {
+            throw new ImageFormatException(
+                $"The JPEG file's {_scanCount} scans go over its blocks far more often than any real image needs; it is corrupt or hostile.");
+        }
+    }
+
     /// <summary>libjpeg's progression bookkeeping (start_pass_phuff_decoder), which block smoothing reads later.</summary>
     private void UpdateCoefficientBits()
     {
@@ -255,64 +280,93 @@ internal sealed partial class JpegDecoderCore
             : _spectralStart == 0 ? (_successiveHigh == 0 ? ScanKind.DcFirst : ScanKind.DcRefine)
             : (_successiveHigh == 0 ? ScanKind.AcFirst : ScanKind.AcRefine);
 
-        for (int mcuY = 0; mcuY < mcuRows; mcuY++)
+        long total = (long)mcusPerLine * mcuRows;
+        for (long mcu = 0; mcu < total; mcu++)
         {
-            for (int mcuX = 0; mcuX < mcusPerLine; mcuX++)
+            int mcuY = (int)(mcu / mcusPerLine);
+            int mcuX = (int)(mcu - ((long)mcuY * mcusPerLine));
+            if (_restartInterval > 0)
             {
-                if (_restartInterval > 0)
+                if (restartsToGo == 0)
                 {
-                    if (restartsToGo == 0)
+                    // As libjpeg: the out-of-data state clears only when the restart marker was consumed.
+                    // Left in front of a later marker, the next MCU decodes from made-up zero bits and the
+                    // ones after it stay blank.
+                    if (!ProcessRestart(ref reader))
                     {
-                        // As libjpeg: the out-of-data state clears only when the restart marker was consumed.
-                        // Left in front of a later marker, the next MCU decodes from made-up zero bits and the
-                        // ones after it stay blank.
-                        if (!ProcessRestart(ref reader))
-                        {
-                            insufficientData = false;
-                        }
-
-                        restartsToGo = _restartInterval;
+                        insufficientData = false;
                     }
 
-                    restartsToGo--;
+                    restartsToGo = _restartInterval;
                 }
 
-                if (!insufficientData)
-                {
-                    // libjpeg's last_good_iMCU_row: smoothing trusts this scan's bookkeeping only this far.
-                    _lastGoodMcuRow = _scanComponentCount == 1 ? mcuY / _scanComponents[0].DeclaredVerticalFactor : mcuY;
-                }
+                restartsToGo--;
+            }
 
-                if (streaming)
-                {
-                    DecodeStreamingMcu(ref reader, mcuX, mcuY, insufficientData);
-                }
-                else if (!insufficientData)
-                {
-                    DecodeBufferedMcu(ref reader, kind, mcuX, mcuY);
-                }
-
-                if (!insufficientData && reader.ConsumedPadding)
-                {
-                    insufficientData = true;
-                    IsTruncated = true;
-                }
+            if (!insufficientData)
+            {
+                // libjpeg's last_good_iMCU_row: smoothing trusts this scan's bookkeeping only this far.
+                _lastGoodMcuRow = ImcuRow(mcuY);
             }
 
             if (streaming)
             {
-                if (mcuY > 0)
+                DecodeStreamingMcu(ref reader, mcuX, mcuY, insufficientData);
+                if (mcuX == mcusPerLine - 1)
                 {
-                    ConvertMcuRow(mcuY - 1);
+                    if (mcuY > 0)
+                    {
+                        ConvertMcuRow(mcuY - 1);
+                    }
+
+                    if (mcuY == mcuRows - 1)
+                    {
+                        ConvertMcuRow(mcuY);
+                    }
+                }
+            }
+            else if (!insufficientData)
+            {
+                DecodeBufferedMcu(ref reader, kind, mcuX, mcuY);
+                if (kind == ScanKind.AcFirst && _endOfBandRun > 0)
+                {
+                    // Inside an end-of-band run the coming blocks read no bits and stay as they are: jump over
+                    // them (a hostile file can cover the whole image with a few bytes, scan after scan).
+                    long skip = Math.Min(_endOfBandRun, total - mcu - 1);
+                    if (_restartInterval > 0)
+                    {
+                        skip = Math.Min(skip, restartsToGo);
+                        restartsToGo -= (int)skip;
+                    }
+
+                    _endOfBandRun -= (int)skip;
+                    mcu += skip;
+                    _lastGoodMcuRow = ImcuRow((int)(mcu / mcusPerLine));
+                }
+            }
+
+            if (!insufficientData && reader.ConsumedPadding)
+            {
+                insufficientData = true;
+                IsTruncated = true;
+            }
+
+            if (insufficientData && !streaming)
+            {
+                // Nothing more of this interval can be decoded: skip to the next restart marker, or end the scan.
+                if (_restartInterval == 0)
+                {
+                    break;
                 }
 
-                if (mcuY == mcuRows - 1)
-                {
-                    ConvertMcuRow(mcuY);
-                }
+                mcu += restartsToGo;
+                restartsToGo = 0;
             }
         }
     }
+
+    /// <summary>The iMCU row (libjpeg's unit for block smoothing) of MCU row <paramref name="mcuY"/> of the current scan.</summary>
+    private int ImcuRow(int mcuY) => _scanComponentCount == 1 ? mcuY / _scanComponents[0].DeclaredVerticalFactor : mcuY;
 
     private enum ScanKind
     {

@@ -327,8 +327,34 @@ def main():
         with open(os.path.join(OUT, "encoder", name + ".jpg"), "wb") as f:
             f.write(run(["cjpeg", "-baseline"] + options + [paths[source]]))
 
+    write_notes(dlib)
     total = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(OUT) for f in fs)
     print(f"wrote {OUT}: {total / 1024:.0f} KiB")
+
+
+def write_notes(dlib):
+    with open(os.path.join(OUT, "README.md"), "w") as f:
+        f.write("""# JPEG conformance corpus
+
+Made by `reference/jpeg/make_jpeg_fixtures.py` (do not edit by hand; rerun the script). Each `<file>.ref.gz`
+holds djpeg's (libjpeg-turbo 2.1.5) default decoding of `<file>`, turned upright by its EXIF orientation.
+
+- `go/`: Go's image/testdata JPEGs from Debian's golang-1.19-src, unchanged. BSD licence: `go/LICENSE-go.txt`.
+- `photos/`: photographs from dlib's examples (Debian's libdlib19.1), unchanged. Licence: `photos/LICENSE-dlib.txt`.
+- `cjpeg/`, `pil/`, `libjpeg/`, `damaged/`, `unsupported/`, `encoder/`: made from crops of Go's
+  video-001.png and video-005.gray.png (BSD, as above) with cjpeg, PIL and libjpeg (`ycck.c`).
+""")
+    copyright_file = os.path.join(os.path.dirname(os.path.dirname(dlib)), "..", "copyright")
+    candidates = [os.path.normpath(copyright_file), "/usr/share/doc/libdlib19.1/copyright"]
+    text = next((open(c).read() for c in candidates if os.path.exists(c)), None)
+    with open(os.path.join(OUT, "photos", "LICENSE-dlib.txt"), "w") as f:
+        f.write("The photos come from dlib's examples/johns folder as Debian's libdlib19.1 ships them.\n")
+        f.write("Debian's copyright file for the package says of examples/*:\n\n")
+        if text and "Files: examples/*" in text:
+            block = text[text.index("Files: examples/*"):]
+            f.write(block.split("\n\n")[0] + "\n")
+        else:
+            f.write("Files: examples/*\nCopyright: 2003-2018 Davis E King <davis@dlib.net>\nLicense: Creative-Commons-Public-Domain\n")
 
 
 def extract_dlib(work):
