@@ -349,6 +349,13 @@ internal static class Gemm
 
     private static int DivideRoundingUp(int x, int y) => (x + y - 1) / y;
 
+    /// <summary>The size of ⌈length / max⌉ equal blocks covering length, rounded up to a multiple of tile (never above max rounded up).</summary>
+    private static int EvenBlock(int length, int max, int tile)
+    {
+        int blocks = DivideRoundingUp(length, max);
+        return DivideRoundingUp(DivideRoundingUp(length, blocks), tile) * tile;
+    }
+
     private static unsafe void ScaleC(int m, int n, float beta, float* c, int ldc)
     {
         for (int i = 0; i < m; i++)
@@ -372,10 +379,10 @@ internal static class Gemm
     {
         int mr = cfg.MR, nr = cfg.NR;
         int kcMax = Math.Min(cfg.KC, k);
-        int mcMax = Math.Min(cfg.MC, DivideRoundingUp(m1 - m0, mr) * mr);
-        int ncMax = Math.Min(cfg.NC, DivideRoundingUp(n1 - n0, nr) * nr);
-        nint aFloats = (nint)DivideRoundingUp(mcMax, mr) * mr * kcMax;
-        nint bFloats = (nint)DivideRoundingUp(ncMax, nr) * nr * kcMax;
+        // Blocks of equal size (rounded to whole tiles), so no block is a thin remainder that repacks all of B.
+        int mcEven = EvenBlock(m1 - m0, cfg.MC, mr), ncEven = EvenBlock(n1 - n0, cfg.NC, nr);
+        nint aFloats = (nint)mcEven * kcMax;
+        nint bFloats = (nint)ncEven * kcMax;
         // Each region keeps 64-byte alignment and the slack the transposing packers may spill into.
         nint aRegion = (aFloats + GemmPacking.Slack + 15) & ~15, bRegion = (bFloats + GemmPacking.Slack + 15) & ~15;
         GemmWorkspace ws = GemmWorkspace.Rent(aRegion + bRegion + (mr * nr));
@@ -384,18 +391,18 @@ internal static class Gemm
             float* packedA = ws.Memory;
             float* packedB = packedA + aRegion;
             float* tile = packedB + bRegion;
-            for (int ic = m0; ic < m1; ic += cfg.MC)
+            for (int ic = m0; ic < m1; ic += mcEven)
             {
-                int mc = Math.Min(cfg.MC, m1 - ic);
+                int mc = Math.Min(mcEven, m1 - ic);
                 for (int pc = 0; pc < k; pc += cfg.KC)
                 {
                     int kc = Math.Min(cfg.KC, k - pc);
                     GemmPacking.PackA(transA, a, lda, ic, mc, pc, kc, mr, packedA);
                     // The first K block applies the caller's beta; later ones add to what the first wrote.
                     float blockBeta = pc == 0 ? beta : 1f;
-                    for (int jc = n0; jc < n1; jc += cfg.NC)
+                    for (int jc = n0; jc < n1; jc += ncEven)
                     {
-                        int nc = Math.Min(cfg.NC, n1 - jc);
+                        int nc = Math.Min(ncEven, n1 - jc);
                         GemmPacking.PackB(transB, b, ldb, pc, kc, jc, nc, nr, packedB);
                         MacroKernel(cfg, mc, nc, kc, packedA, packedB, c + ((long)ic * ldc) + jc, ldc, alpha, blockBeta, tile);
                     }
@@ -480,12 +487,13 @@ internal readonly unsafe struct GemmConfig
     public double MinMultiplyAddsPerThread { get; private init; }
 
     // Blocking for a core with 32 KiB L1d and 1 MiB L2 (Skylake-SP/Cascade Lake, most Zen): one A micro-panel
-    // (KC × MR) stays in L1 while it sweeps a KC × NC block of B held in L2; A blocks of MC rows come from L3.
-    private static readonly GemmConfig s_avx512 = new() { MR = 14, NR = 32, KC = 256, MC = 1008, NC = 512, Kernel = &GemmMicroKernels.Avx51214x32, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
-    private static readonly GemmConfig s_avx512Narrow = new() { MR = 28, NR = 16, KC = 256, MC = 1008, NC = 512, Kernel = &GemmMicroKernels.Avx51228x16, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
-    private static readonly GemmConfig s_avx2 = new() { MR = 6, NR = 16, KC = 256, MC = 1008, NC = 512, Kernel = &GemmMicroKernels.Avx26x16, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
-    private static readonly GemmConfig s_vector128 = new() { MR = 6, NR = 8, KC = 256, MC = 1008, NC = 512, Kernel = &GemmMicroKernels.Vector1286x8, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
-    private static readonly GemmConfig s_scalar = new() { MR = 4, NR = 4, KC = 256, MC = 512, NC = 512, Kernel = &GemmMicroKernels.Scalar4x4, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
+    // (KC × MR) stays in L1 while it sweeps a KC × NC block of B held in L2. The packed A block is only streamed
+    // (each micro-panel once per B block), so MC is large: B is then packed once per K block for most products.
+    private static readonly GemmConfig s_avx512 = new() { MR = 14, NR = 32, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Avx51214x32, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
+    private static readonly GemmConfig s_avx512Narrow = new() { MR = 28, NR = 16, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Avx51228x16, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
+    private static readonly GemmConfig s_avx2 = new() { MR = 6, NR = 16, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Avx26x16, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
+    private static readonly GemmConfig s_vector128 = new() { MR = 6, NR = 8, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Vector1286x8, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
+    private static readonly GemmConfig s_scalar = new() { MR = 4, NR = 4, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Scalar4x4, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
 
     /// <summary>Returns a copy with other cache blocking; results change only through <paramref name="kc"/>.</summary>
     /// <param name="kc">Depth of a K block.</param>

@@ -24,82 +24,90 @@ internal static class GemmPacking
     /// <summary>Packs rows [i0, i0 + mc) and columns [p0, p0 + kc) of op(A) into ⌈mc/mr⌉ panels of kc·mr floats.</summary>
     public static unsafe void PackA(bool transA, float* a, int lda, int i0, int mc, int p0, int kc, int mr, float* dst)
     {
+        if (transA)
+        {
+            // op(A)[i, p] = a[p·lda + i]: each k contributes a contiguous run of rows to every panel.
+            CopyRuns(a + ((long)p0 * lda) + i0, lda, kc, mc, mr, dst);
+            return;
+        }
+
         for (int ir = 0; ir < mc; ir += mr)
         {
-            int rows = Math.Min(mr, mc - ir);
-            float* d = dst + ((nint)ir * kc);
-            if (transA)
-            {
-                // op(A)[i, p] = a[p·lda + i]: each k contributes a contiguous run of rows.
-                CopyRuns(a + ((long)p0 * lda) + i0 + ir, lda, d, kc, rows, mr);
-            }
-            else
-            {
-                // op(A)[i, p] = a[i·lda + p]: rows are contiguous in k, so the block is transposed.
-                Transpose(a + ((long)(i0 + ir) * lda) + p0, lda, rows, kc, d, mr);
-            }
+            // op(A)[i, p] = a[i·lda + p]: rows are contiguous in k, so the block is transposed.
+            Transpose(a + ((long)(i0 + ir) * lda) + p0, lda, Math.Min(mr, mc - ir), kc, dst + ((nint)ir * kc), mr);
         }
     }
 
     /// <summary>Packs rows [p0, p0 + kc) and columns [j0, j0 + nc) of op(B) into ⌈nc/nr⌉ panels of kc·nr floats.</summary>
     public static unsafe void PackB(bool transB, float* b, int ldb, int p0, int kc, int j0, int nc, int nr, float* dst)
     {
+        if (!transB)
+        {
+            // op(B)[p, j] = b[p·ldb + j]: each k row is a contiguous run of columns for every panel.
+            CopyRuns(b + ((long)p0 * ldb) + j0, ldb, kc, nc, nr, dst);
+            return;
+        }
+
         for (int jr = 0; jr < nc; jr += nr)
         {
-            int cols = Math.Min(nr, nc - jr);
-            float* d = dst + ((nint)jr * kc);
-            if (!transB)
+            // op(B)[p, j] = b[j·ldb + p]: columns of op(B) are contiguous rows of b.
+            Transpose(b + ((long)(j0 + jr) * ldb) + p0, ldb, Math.Min(nr, nc - jr), kc, dst + ((nint)jr * kc), nr);
+        }
+    }
+
+    /// <summary>
+    /// Panel q gets d[q·width·kc + p·width + i] = s[p·ld + q·width + i] (0 past <paramref name="total"/>), for p &lt; kc.
+    /// The source is walked row by row, so the hardware prefetcher sees one sequential stream even when ld is a
+    /// large power of two (walking it panel by panel would touch one line per 4 KiB page, which it does not follow).
+    /// </summary>
+    private static unsafe void CopyRuns(float* s, int ld, int kc, int total, int width, float* d)
+    {
+        int fullPanels = total / width, tail = total - (fullPanels * width);
+        nint panelStride = (nint)width * kc;
+        for (int p = 0; p < kc; p++, s += ld)
+        {
+            float* dp = d + ((nint)p * width);
+            for (int q = 0; q < fullPanels; q++)
             {
-                // op(B)[p, j] = b[p·ldb + j]: each k row is a contiguous run of columns.
-                CopyRuns(b + ((long)p0 * ldb) + j0 + jr, ldb, d, kc, cols, nr);
+                CopyRun(s + (q * width), dp + (q * panelStride), width, width);
             }
-            else
+
+            if (tail > 0)
             {
-                // op(B)[p, j] = b[j·ldb + p]: columns of op(B) are contiguous rows of b.
-                Transpose(b + ((long)(j0 + jr) * ldb) + p0, ldb, cols, kc, d, nr);
+                CopyRun(s + (fullPanels * width), dp + (fullPanels * panelStride), tail, width);
             }
         }
     }
 
-    /// <summary>d[p·width + i] = s[p·ld + i] for i &lt; count, 0 for count ≤ i &lt; width, p &lt; kc.</summary>
-    private static unsafe void CopyRuns(float* s, int ld, float* d, int kc, int count, int width)
+    /// <summary>d[i] = s[i] for i &lt; count, 0 for count ≤ i &lt; width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void CopyRun(float* s, float* d, int count, int width)
     {
+        int i = 0;
         if (Vector256.IsHardwareAccelerated && count >= 8)
         {
-            for (int p = 0; p < kc; p++, s += ld, d += width)
+            // Whole vectors, then one last vector ending exactly at count (it may overlap the previous one).
+            for (; i <= count - 8; i += 8)
             {
-                // Whole vectors, then one last vector ending exactly at count (it may overlap the previous one).
-                int i = 0;
-                for (; i <= count - 8; i += 8)
-                {
-                    Vector256.Store(Vector256.Load(s + i), d + i);
-                }
-
-                if (i < count)
-                {
-                    Vector256.Store(Vector256.Load(s + count - 8), d + count - 8);
-                }
-
-                for (i = count; i < width; i++)
-                {
-                    d[i] = 0f;
-                }
+                Vector256.Store(Vector256.Load(s + i), d + i);
             }
 
-            return;
+            if (i < count)
+            {
+                Vector256.Store(Vector256.Load(s + count - 8), d + count - 8);
+            }
         }
-
-        for (int p = 0; p < kc; p++, s += ld, d += width)
+        else
         {
-            for (int i = 0; i < count; i++)
+            for (; i < count; i++)
             {
                 d[i] = s[i];
             }
+        }
 
-            for (int i = count; i < width; i++)
-            {
-                d[i] = 0f;
-            }
+        for (i = count; i < width; i++)
+        {
+            d[i] = 0f;
         }
     }
 
