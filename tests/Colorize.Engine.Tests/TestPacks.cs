@@ -1,0 +1,59 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Colorize.Abstractions.Packs;
+using Colorize.Engine.Architectures;
+using Colorize.Tensors;
+using Colorize.Tensors.Serialization;
+
+namespace Colorize.Engine.Tests;
+
+/// <summary>An in-memory pack: a manifest and named files.</summary>
+internal sealed class InMemoryPack(PackManifest manifest, Dictionary<string, byte[]> files) : IModelPackContent
+{
+    public PackManifest Manifest { get; } = manifest;
+
+    public Dictionary<string, byte[]> Files { get; } = files;
+
+    public Stream OpenFile(string name) =>
+        Files.TryGetValue(name, out var bytes) ? new MemoryStream(bytes, writable: false) : throw new ModelPackException($"No file '{name}' in the pack.");
+}
+
+internal static class TestPacks
+{
+    /// <summary>A small pix2pix U-Net (stride 32) with random weights; <paramref name="mutate"/> may edit the state dict before it is written.</summary>
+    public static InMemoryPack TinyPix2Pix(ulong seed = 1, Action<Dictionary<string, Tensor>>? mutate = null, string dtype = "F32", string engineRange = ">=0.0.0")
+    {
+        var hyper = new Dictionary<string, JsonElement>
+        {
+            ["numDowns"] = JsonSerializer.SerializeToElement(5),
+            ["ngf"] = JsonSerializer.SerializeToElement(8),
+        };
+        var spec = new ArchitectureSpec { Name = "pix2pix-unet", Version = 1, Hyperparameters = hyper };
+        var net = ArchitectureRegistry.Build(spec, ArchitectureRole.Generator, new Generator(seed)).Module;
+        var state = net.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value);
+        // Non-trivial running statistics, so BatchNorm folding is exercised.
+        var gen = new Generator(seed + 100);
+        foreach (var key in state.Keys.Where(k => k.EndsWith("running_var", StringComparison.Ordinal)).ToList())
+        {
+            state[key] = Tensor.Rand(gen, 0.5f, 2f, state[key].GetShape());
+        }
+
+        // Random N(0, 0.02) weights predict almost no colour; a stronger output layer makes colour visible in tests.
+        state["model.model.3.weight"] = state["model.model.3.weight"].Mul(40f);
+        mutate?.Invoke(state);
+        var weights = StateDictIO.ToBytes(state, Enum.Parse<SafeTensorsDType>(dtype));
+        var manifest = new PackManifest
+        {
+            Schema = 1,
+            Id = "tiny-test",
+            Version = "0.0.1",
+            Name = "Tiny test pack",
+            Architecture = spec,
+            Input = new InputSpec { DefaultRenderSize = 64, MinRenderSize = 32, MaxRenderSize = 512 },
+            Engine = new EngineRequirement { Range = engineRange },
+            Weights = new WeightsSpec { Sha256 = Convert.ToHexStringLower(SHA256.HashData(weights)), DType = dtype },
+            License = "CC0-1.0",
+        };
+        return new InMemoryPack(manifest, new Dictionary<string, byte[]> { ["weights.safetensors"] = weights });
+    }
+}
