@@ -864,6 +864,63 @@ def gen_double_backward():
     fx.save()
 
 
+def gen_schedulers():
+    """Learning-rate (and momentum) sequences of torch.optim.lr_scheduler, read after construction and after each
+    scheduler.step(), as a training loop sees them."""
+    fx = Fixture("schedulers", 117)
+
+    def run(name, make_opt, make_sched, steps, params, metrics=None):
+        p = [nn.Parameter(torch.zeros(2))]
+        opt = make_opt(p)
+        sched = make_sched(opt)
+        lrs, moms = [opt.param_groups[0]["lr"]], []
+
+        def momentum():
+            g = opt.param_groups[0]
+            return g["betas"][0] if "betas" in g else g.get("momentum", 0.0)
+
+        moms.append(momentum())
+        for i in range(steps):
+            opt.step()
+            if metrics is None:
+                sched.step()
+            else:
+                sched.step(metrics[i])
+            lrs.append(opt.param_groups[0]["lr"])
+            moms.append(momentum())
+        fx.put(f"{name}/lr", torch.tensor(lrs, dtype=F64))
+        fx.put(f"{name}/momentum", torch.tensor(moms, dtype=F64))
+        if metrics is not None:
+            fx.put(f"{name}/metric", torch.tensor(metrics, dtype=F64))
+        params["steps"] = steps
+        fx.note(name, params)
+
+    S = torch.optim.lr_scheduler
+    run("step_lr", lambda p: torch.optim.Adam(p, lr=0.01), lambda o: S.StepLR(o, 3, 0.5), 10,
+        {"type": "step", "lr": 0.01, "step_size": 3, "gamma": 0.5})
+    # pix2pix: constant for n_epochs, then linear decay to 0 over n_epochs_decay (epoch_count = 1)
+    run("linear_decay", lambda p: torch.optim.Adam(p, lr=2e-4, betas=(0.5, 0.999)),
+        lambda o: S.LambdaLR(o, lambda e: 1.0 - max(0, e + 1 - 5) / float(6 + 1)), 11,
+        {"type": "linear_decay", "lr": 2e-4, "constant": 5, "decay": 6})
+    # every scheduler.step() of a run of total_steps batches, including the last one
+    run("one_cycle_adam", lambda p: torch.optim.Adam(p, lr=1e-3), lambda o: S.OneCycleLR(o, 0.01, total_steps=20), 20,
+        {"type": "one_cycle", "optimizer": "adam", "max_lr": 0.01, "total_steps": 20, "pct_start": 0.3})
+    run("one_cycle_sgd", lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
+        lambda o: S.OneCycleLR(o, 0.5, total_steps=13, pct_start=0.25, div_factor=10, final_div_factor=100), 13,
+        {"type": "one_cycle", "optimizer": "sgd", "max_lr": 0.5, "total_steps": 13, "pct_start": 0.25,
+         "div_factor": 10.0, "final_div_factor": 100.0})
+    metrics = [1.0, 0.9, 0.95, 0.91, 0.92, 0.93, 0.8, 0.85, 0.86, 0.87, 0.88, 0.89, 0.9, 0.7, 0.71, 0.72, 0.73, 0.74]
+    run("plateau_min", lambda p: torch.optim.SGD(p, lr=0.1),
+        lambda o: S.ReduceLROnPlateau(o, mode="min", factor=0.5, patience=2, cooldown=1, min_lr=0.02), len(metrics),
+        {"type": "plateau", "maximize": False, "lr": 0.1, "factor": 0.5, "patience": 2, "cooldown": 1, "min_lr": 0.02},
+        metrics)
+    run("plateau_max", lambda p: torch.optim.SGD(p, lr=0.1),
+        lambda o: S.ReduceLROnPlateau(o, mode="max", factor=0.3, patience=1, threshold=0.05), len(metrics),
+        {"type": "plateau", "maximize": True, "lr": 0.1, "factor": 0.3, "patience": 1, "cooldown": 0, "min_lr": 0.0,
+         "threshold": 0.05}, [1.0 / m for m in metrics])
+    fx.save()
+
+
 def gen_optim():
     """Ten optimizer steps on a small conv net: the loss before each step and every parameter after it."""
     fx = Fixture("optim", 115)
@@ -940,7 +997,7 @@ def gen_optim():
 def main():
     torch.set_num_threads(1)
     gens = [gen_elementwise, gen_activations, gen_reductions, gen_linalg, gen_shape, gen_conv, gen_pool, gen_resize,
-            gen_norm, gen_losses, gen_modules, gen_state_dict, gen_gradient_penalty, gen_optim, gen_double_backward]
+            gen_norm, gen_losses, gen_modules, gen_state_dict, gen_gradient_penalty, gen_optim, gen_double_backward, gen_schedulers]
     only = set(sys.argv[1:])
     for g in gens:
         if only and g.__name__[4:] not in only:
