@@ -99,12 +99,22 @@ internal sealed class ReferenceFixture
 
     private static string Locate(string fileName, [CallerFilePath] string thisFile = "")
     {
-        // Copied next to the test assembly by the project, or (local builds) beside this source file.
-        string[] candidates =
-        [
+        // Copied next to the test assembly by the project; else beside this source file (local builds, where the
+        // compiler's path is real); else found by walking up from the output or working directory to the repository
+        // (CI builds map source paths to /_/, so the second guess fails there).
+        var candidates = new List<string>
+        {
             Path.Combine(AppContext.BaseDirectory, "reference", "color", fileName),
             Path.Combine(Path.GetDirectoryName(thisFile) ?? ".", "..", "reference", "color", fileName),
-        ];
+        };
+        foreach (string start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                candidates.Add(Path.Combine(dir.FullName, "tests", "Colorize.Imaging.Tests", "reference", "color", fileName));
+            }
+        }
+
         foreach (string candidate in candidates)
         {
             if (File.Exists(candidate))
@@ -113,7 +123,7 @@ internal sealed class ReferenceFixture
             }
         }
 
-        throw new FileNotFoundException($"Reference fixture '{fileName}' not found; looked in: {string.Join(", ", candidates)}.");
+        throw new FileNotFoundException($"Reference fixture '{fileName}' not found next to the tests, beside the sources, or in a tests/Colorize.Imaging.Tests/reference/color folder above {AppContext.BaseDirectory} or {Environment.CurrentDirectory}.");
     }
 }
 
