@@ -966,6 +966,10 @@ def gen_optim():
         fx.put(f"{name}/loss", torch.tensor(losses))
         for k, v in after.items():
             fx.put(f"{name}/after/{k}", torch.stack(v))
+        # the optimizer state after the last step, by PyTorch's flat parameter index: state.<i>.<buffer>
+        for idx, st in opt.state_dict()["state"].items():
+            for k, v in st.items():
+                fx.put(f"{name}/state/state.{idx}.{k}", torch.as_tensor(v, dtype=F64).reshape(-1 if k == "step" else v.shape))
         params["steps"] = steps
         params["loss"] = "mse + 0.5 * l1"
         fx.note(name, params)
@@ -989,6 +993,9 @@ def gen_optim():
     fx.put("adam_groups/loss", torch.tensor(losses))
     for k, v in after.items():
         fx.put(f"adam_groups/after/{k}", torch.stack(v))
+    for idx, st in opt.state_dict()["state"].items():
+        for k, v in st.items():
+            fx.put(f"adam_groups/state/state.{idx}.{k}", torch.as_tensor(v, dtype=F64).reshape(-1 if k == "step" else v.shape))
     fx.note("adam_groups", {"type": "adam_groups", "lr": [1e-3, 4e-3], "betas": [0.5, 0.999], "eps": 1e-8,
                             "weight_decay": 0.0, "steps": steps, "loss": "mse + 0.5 * l1"})
     fx.save()

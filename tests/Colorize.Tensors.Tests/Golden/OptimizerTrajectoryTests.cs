@@ -16,17 +16,26 @@ public sealed class OptimizerTrajectoryTests
 
     [Theory]
     [MemberData(nameof(Configurations))]
-    public void TenSteps_FollowPyTorch(string name)
+    public void TenSteps_FollowPyTorch_AndEndInPyTorchsOptimizerState(string name) => Run(name, resumeAfter: null);
+
+    /// <summary>Checkpoint and resume: a fresh net and optimizer restored after four steps continue on the same trajectory.</summary>
+    [Theory]
+    [MemberData(nameof(Configurations))]
+    public void ResumedFromStateDicts_AfterFourSteps_StaysOnPyTorchsTrajectory(string name) => Run(name, resumeAfter: 4);
+
+    private static Sequential NewNet() => new(
+        new Conv2d(3, 6, 3, padding: 1),
+        new LeakyReLU(0.2f),
+        new Conv2d(6, 6, 4, stride: 2, padding: 1),
+        new LeakyReLU(0.2f),
+        new ConvTranspose2d(6, 3, 4, stride: 2, padding: 1),
+        new Tanh());
+
+    private static void Run(string name, int? resumeAfter)
     {
         var fx = GoldenFixture.Open("optim");
         var p = fx.Params(name);
-        var net = new Sequential(
-            new Conv2d(3, 6, 3, padding: 1),
-            new LeakyReLU(0.2f),
-            new Conv2d(6, 6, 4, stride: 2, padding: 1),
-            new LeakyReLU(0.2f),
-            new ConvTranspose2d(6, 3, 4, stride: 2, padding: 1),
-            new Tanh());
+        var net = NewNet();
         net.LoadStateDict(fx.StateDict("init/"));
         var optimizer = Create(p, net);
 
@@ -34,9 +43,19 @@ public sealed class OptimizerTrajectoryTests
         var targets = fx.Get("target");
         var losses = fx.Get($"{name}/loss");
         int steps = p.GetProperty("steps").GetInt32();
-        var named = net.NamedParameters().ToList();
         for (int s = 0; s < steps; s++)
         {
+            if (s == resumeAfter)
+            {
+                // Save both state dicts, then continue with new objects that only know what was saved.
+                var modelState = net.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Clone(), StringComparer.Ordinal);
+                var optimizerState = optimizer.StateDict();
+                net = NewNet();
+                net.LoadStateDict(modelState);
+                optimizer = Create(p, net);
+                optimizer.LoadStateDict(optimizerState);
+            }
+
             optimizer.ZeroGrad();
             var y = net.Call(Step(xs, s));
             var target = Step(targets, s);
@@ -44,9 +63,28 @@ public sealed class OptimizerTrajectoryTests
             GoldenAssert.Close(Step(losses, s), loss, $"{name}: loss at step {s + 1}");
             loss.Backward();
             optimizer.Step();
-            foreach (var (pn, param) in named)
+            foreach (var (pn, param) in net.NamedParameters())
             {
                 GoldenAssert.Close(Step(fx.Get($"{name}/after/{pn}"), s), param, $"{name}: {pn} after step {s + 1}");
+            }
+        }
+
+        // The optimizer's own state matches PyTorch's state_dict()["state"], key by key.
+        var state = optimizer.StateDict();
+        var expectedKeys = fx.Names($"{name}/state/");
+        Assert.Equal(
+            expectedKeys.Where(k => !k.EndsWith(".step", StringComparison.Ordinal)).Order(StringComparer.Ordinal),
+            state.Tensors.Keys.Order(StringComparer.Ordinal));
+        foreach (string key in expectedKeys)
+        {
+            var expected = fx.Get($"{name}/state/{key}");
+            if (key.EndsWith(".step", StringComparison.Ordinal))
+            {
+                Assert.Equal(expected.Item(), state.Scalars[key]);
+            }
+            else
+            {
+                GoldenAssert.Close(expected, state.Tensors[key], $"{name}: optimizer state {key}");
             }
         }
     }
