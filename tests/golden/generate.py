@@ -372,6 +372,9 @@ def gen_conv():
     conv("k4_s2_p1", randn(2, 3, 8, 8), randn(4, 3, 4, 4), randn(4), stride=(2, 2), padding=(1, 1))
     conv("k5_s3_p2_odd", randn(2, 2, 11, 13), randn(3, 2, 5, 5), None, stride=(3, 3), padding=(2, 2))
     conv("channels20", randn(2, 20, 5, 6), randn(24, 20, 3, 3), randn(24), padding=(1, 1))
+    # more output pixels per image than one im2col chunk (2048 columns), and wide stride-2 rows
+    conv("many_columns", randn(1, 2, 47, 50), randn(3, 2, 3, 3), randn(3), padding=(1, 1))
+    conv("wide_stride2_rows", randn(2, 3, 7, 71), randn(4, 3, 4, 4), randn(4), stride=(2, 2), padding=(1, 1))
 
     def convt(name, x, w, b=None, stride=(1, 1), padding=(0, 0), output_padding=(0, 0), groups=1, dilation=(1, 1)):
         ins = od(x=x, w=w) if b is None else od(x=x, w=w, b=b)
@@ -389,6 +392,7 @@ def gen_conv():
     convt("t_asymmetric", randn(2, 3, 3, 4), randn(3, 2, 3, 2), randn(2), stride=(3, 2), padding=(1, 0),
           output_padding=(2, 1))
     convt("stride1_k1", randn(2, 5, 3, 3), randn(5, 4, 1, 1), randn(4))
+    convt("t_many_columns", randn(1, 3, 23, 26), randn(3, 2, 4, 4), randn(2), stride=(2, 2), padding=(1, 1))
     fx.save()
 
 
