@@ -25,8 +25,12 @@ public static partial class Functional
         var geo = new ConvGeometry(s.H, s.W, p.H, p.W, d.H, d.W, groups);
         geo.Validate();
         CheckConvShapes(input, weight, groups, transposed: false);
-        var output = ConvOps.Forward(input, weight, geo);
-        return bias is null ? output : AddChannelBias(output, bias);
+        if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != weight.Shape[0]))
+        {
+            throw new ArgumentException($"Bias of shape {ShapeUtil.Format(bias.Shape)} does not fit {weight.Shape[0]} output channels.");
+        }
+
+        return ConvOps.Forward(input, weight, bias, geo);
     }
 
     /// <summary>2-D convolution with the same stride, padding and dilation on both axes.</summary>
@@ -117,7 +121,10 @@ public static partial class Functional
 /// </summary>
 internal static class ConvOps
 {
-    public static Tensor Forward(Tensor x, Tensor w, ConvGeometry geo)
+    public static Tensor Forward(Tensor x, Tensor w, ConvGeometry geo) => Forward(x, w, null, geo);
+
+    /// <summary>Convolution with the bias added inside the kernel (one pass over the output instead of two).</summary>
+    public static Tensor Forward(Tensor x, Tensor w, Tensor? bias, ConvGeometry geo)
     {
         int ho = geo.OutputSize(x.Shape[2], w.Shape[2], height: true);
         int wo = geo.OutputSize(x.Shape[3], w.Shape[3], height: false);
@@ -128,11 +135,14 @@ internal static class ConvOps
 
         ExecutionScope.Checkpoint();
         var y = Tensor.Empty(x.Shape[0], w.Shape[0], ho, wo);
-        ConvBridge.Forward(x.Storage, x.ShapeArray, w.Storage, w.ShapeArray, y.Storage, y.ShapeArray, geo);
-        if (GradMode.ShouldRecord(x, w))
+        ConvBridge.Forward(x.Storage, x.ShapeArray, w.Storage, w.ShapeArray, bias?.Storage, y.Storage, y.ShapeArray, geo);
+        if (bias is null ? GradMode.ShouldRecord(x, w) : GradMode.ShouldRecord([x, w, bias]))
         {
-            Node.Record(y, "ConvolutionBackward0", [x, w], (g, need) =>
-                [need[0] ? BackwardInput(g, w, x.ShapeArray, geo) : null, need[1] ? BackwardWeight(x, g, w.ShapeArray, geo) : null]);
+            Tensor[] inputs = bias is null ? [x, w] : [x, w, bias];
+            Node.Record(y, "ConvolutionBackward0", inputs, (g, need) =>
+                bias is null
+                    ? [need[0] ? BackwardInput(g, w, x.ShapeArray, geo) : null, need[1] ? BackwardWeight(x, g, w.ShapeArray, geo) : null]
+                    : [need[0] ? BackwardInput(g, w, x.ShapeArray, geo) : null, need[1] ? BackwardWeight(x, g, w.ShapeArray, geo) : null, need[2] ? g.Sum([0, 2, 3]) : null]);
         }
 
         return y;
