@@ -245,7 +245,7 @@ public sealed partial class Tensor
         if (GradMode.ShouldRecord(this))
         {
             var x = this;
-            Node.Record(result, "AbsBackward0", [x], (g, _) => [g * Elementwise.Unary<SignOperator>(x)]);
+            Node.Record(result, "AbsBackward0", [x], (g, _) => [g * DerivativeMask(x, v => v > 0 ? 1f : v < 0 ? -1f : v)]);
         }
 
         return result;
@@ -287,7 +287,7 @@ public sealed partial class Tensor
         var result = Elementwise.Unary<ReluOperator>(this);
         if (GradMode.ShouldRecord(this))
         {
-            Node.Record(result, "ReluBackward0", [this], (g, _) => [g * Mask(result, v => v > 0 ? 1f : 0f)]);
+            Node.Record(result, "ReluBackward0", [this], (g, _) => [g * DerivativeMask(result, v => v > 0 ? 1f : 0f)]);
         }
 
         return result;
@@ -300,7 +300,7 @@ public sealed partial class Tensor
         if (GradMode.ShouldRecord(this))
         {
             var x = this;
-            Node.Record(result, "LeakyReluBackward0", [x], (g, _) => [g * Mask(x, v => v > 0 ? 1f : negativeSlope)]);
+            Node.Record(result, "LeakyReluBackward0", [x], (g, _) => [g * DerivativeMask(x, v => v > 0 ? 1f : negativeSlope)]);
         }
 
         return result;
@@ -313,7 +313,7 @@ public sealed partial class Tensor
         if (GradMode.ShouldRecord(this))
         {
             var x = this;
-            Node.Record(result, "ClampBackward1", [x], (g, _) => [g * Mask(x, v => v >= min && v <= max ? 1f : 0f)]);
+            Node.Record(result, "ClampBackward1", [x], (g, _) => [g * DerivativeMask(x, v => v >= min && v <= max ? 1f : 0f)]);
         }
 
         return result;
@@ -363,8 +363,25 @@ public sealed partial class Tensor
     /// <summary>1 where this tensor is less than <paramref name="value"/>, else 0 (not differentiable).</summary>
     public Tensor Lt(float value) => Mask(this, v => v < value ? 1f : 0f);
 
-    /// <summary>A constant tensor f(x), outside autograd; used for derivative masks.</summary>
+    /// <summary>A constant tensor f(x), outside autograd.</summary>
     internal static Tensor Mask(Tensor x, Func<float, float> f) => Elementwise.Map(x, f);
+
+    /// <summary>
+    /// A piecewise-constant derivative f(x) (relu's step, abs's sign, clamp's window) used inside backward functions.
+    /// Its own derivative is zero; under createGraph it is recorded as such, so a parameter reached only through it
+    /// gets a zero gradient, as in PyTorch, rather than none.
+    /// </summary>
+    internal static Tensor DerivativeMask(Tensor x, Func<float, float> f)
+    {
+        var mask = Elementwise.Map(x, f);
+        if (GradMode.ShouldRecord(x))
+        {
+            var shape = x.ShapeArray;
+            Node.Record(mask, "DerivativeMaskBackward", [x], (_, _) => [Zeros(shape)]);
+        }
+
+        return mask;
+    }
 
     /// <summary>Reduces a broadcast gradient back to <paramref name="shape"/> by summing the broadcast dimensions.</summary>
     internal static Tensor SumTo(Tensor g, int[] shape)

@@ -122,9 +122,10 @@ public sealed class OneCycleLR : LearningRateScheduler
     /// <inheritdoc/>
     protected override double RateAt(ParamGroup group, int epoch)
     {
-        if (epoch >= _totalSteps)
+        // Like PyTorch: the constructor is step 0 and step() may then be called total_steps times.
+        if (epoch > _totalSteps)
         {
-            throw new InvalidOperationException($"OneCycleLR stepped {epoch + 1} times but was created for {_totalSteps} steps.");
+            throw new InvalidOperationException($"OneCycleLR stepped {epoch} times but was created for {_totalSteps} steps.");
         }
 
         int gi = Optimizer.ParamGroups.ToList().IndexOf(group);

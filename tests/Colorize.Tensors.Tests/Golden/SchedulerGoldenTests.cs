@@ -17,10 +17,10 @@ public sealed class SchedulerGoldenTests
 
     /// <summary>
     /// PyTorch lets a OneCycleLR made for total_steps be stepped total_steps times (once after every batch of the
-    /// run; last_epoch may equal total_steps, only "> total_steps" raises). Our OneCycleLR throws on that last call,
-    /// so a training loop that steps the scheduler after every batch fails on its final batch.
+    /// run; last_epoch may equal total_steps, only "> total_steps" raises). A training loop that steps the
+    /// scheduler after every batch must not fail on its final batch.
     /// </summary>
-    [Theory(Skip = "Known bug, reported to the Optim owner: OneCycleLR.RateAt throws when epoch == totalSteps; PyTorch only rejects epoch > total_steps.")]
+    [Theory]
     [InlineData("one_cycle_adam")]
     [InlineData("one_cycle_sgd")]
     public void OneCycle_CanBeSteppedAfterEveryBatchIncludingTheLast(string name) => Run(name, lastOneCycleStep: true);
