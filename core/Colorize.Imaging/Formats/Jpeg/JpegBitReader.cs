@@ -36,6 +36,62 @@ internal ref struct JpegBitReader
     /// <summary>The buffered bits, left-aligned.</summary>
     public readonly ulong Bits => _bits;
 
+    /// <summary>How many bits are buffered (real ones and, after a marker, made-up zeros).</summary>
+    public readonly int Count => _count;
+
+    /// <summary>
+    /// Hands back bit state a hot loop kept in locals (<see cref="Bits"/>, <see cref="Count"/> after consuming),
+    /// so the buffer can live in registers between refills.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void SetState(ulong bits, int count)
+    {
+        _bits = bits;
+        _count = count;
+    }
+
+    /// <summary>Like <see cref="SetState(ulong, int)"/>, also handing back a read position advanced by an inlined refill.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void SetState(ulong bits, int count, int position)
+    {
+        _bits = bits;
+        _count = count;
+        Position = position;
+    }
+
+    /// <summary>The data being read, for hot loops that refill inline.</summary>
+    public readonly ReadOnlySpan<byte> Data => _data;
+
+    /// <summary>
+    /// The refill fast path, for hot loops that keep the state in locals: when the next eight bytes hold no 0xFF
+    /// (no stuffing, no marker), appends as many whole bytes as fit and returns true; otherwise changes nothing
+    /// and returns false (then hand the state back and call <see cref="Refill"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool TryRefillFast(ReadOnlySpan<byte> data, ref ulong bits, ref int count, ref int position)
+    {
+        if (position > data.Length - 8)
+        {
+            return false;
+        }
+
+        ulong word = BinaryPrimitives.ReadUInt64BigEndian(data[position..]);
+        ulong inverted = ~word;
+        if (((inverted - 0x0101010101010101UL) & ~inverted & 0x8080808080808080UL) != 0)
+        {
+            return false;
+        }
+
+        int bytes = (63 - count) >> 3;
+        bits |= (word >> (64 - (bytes * 8))) << (64 - count - (bytes * 8));
+        count += bytes * 8;
+        position += bytes;
+        return true;
+    }
+
+    /// <summary>Refills the buffer to at least 57 bits (zeros past a marker); <see cref="Ensure"/> without the check.</summary>
+    public void Refill() => Fill();
+
     /// <summary>Makes sure at least <paramref name="count"/> (≤ 56) bits are buffered, supplying zeros after a marker.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Ensure(int count)

@@ -98,11 +98,13 @@ internal static class JpegColorConverter
     }
 
     /// <summary>
-    /// The same arithmetic as the tables, 16 pixels at a time in 32-bit lanes (so the products and the
-    /// arithmetic shifts are exactly libjpeg's), then saturating packs and pshufb interleaving. Returns how many
-    /// pixels it converted (a multiple of 16).
+    /// The same results as the tables, 32 pixels at a time in 16-bit lanes. Cr's 1.402 and Cb's 1.772 are split
+    /// as libjpeg-turbo's SIMD code splits them (x + 0.402·x, 2x − 0.228·x, the fractions by pmulhw on doubled
+    /// inputs with a rounding step); an exhaustive check over all 256 inputs shows this equals the tables'
+    /// (FIX(k)·x + ONE_HALF) >> 16 exactly. G uses pmaddwd on (Cb, Cr) pairs in 32 bits: −0.34414·Cb +
+    /// 0.28586·Cr − Cr, exact because 0.71414 = 1 − 0.28586 in the fixed-point constants too. Returns how many
+    /// pixels it converted (a multiple of 32).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int YCbCrToRgbAvx2(ref byte y, ref byte cb, ref byte cr, ref byte rgb, int width)
     {
         Vector128<byte>[] masks = InterleaveMasks;
@@ -110,44 +112,60 @@ internal static class JpegColorConverter
         Vector128<byte> m10 = masks[3], m11 = masks[4], m12 = masks[5];
         Vector128<byte> m20 = masks[6], m21 = masks[7], m22 = masks[8];
         int i = 0;
-        for (; i + 16 <= width; i += 16)
+        for (; i + 32 <= width; i += 32)
         {
-            Convert8(ref y, ref cb, ref cr, i, out Vector256<int> r0, out Vector256<int> g0, out Vector256<int> b0);
-            Convert8(ref y, ref cb, ref cr, i + 8, out Vector256<int> r1, out Vector256<int> g1, out Vector256<int> b1);
-            Vector128<byte> red = PackToBytes(r0, r1);
-            Vector128<byte> green = PackToBytes(g0, g1);
-            Vector128<byte> blue = PackToBytes(b0, b1);
+            Convert16(ref y, ref cb, ref cr, i, out Vector256<short> r0, out Vector256<short> g0, out Vector256<short> b0);
+            Convert16(ref y, ref cb, ref cr, i + 16, out Vector256<short> r1, out Vector256<short> g1, out Vector256<short> b1);
+            Vector256<byte> red = PackToBytes(r0, r1);
+            Vector256<byte> green = PackToBytes(g0, g1);
+            Vector256<byte> blue = PackToBytes(b0, b1);
             ref byte destination = ref Unsafe.Add(ref rgb, 3 * i);
-            (Ssse3.Shuffle(red, m00) | Ssse3.Shuffle(green, m01) | Ssse3.Shuffle(blue, m02)).StoreUnsafe(ref destination);
-            (Ssse3.Shuffle(red, m10) | Ssse3.Shuffle(green, m11) | Ssse3.Shuffle(blue, m12)).StoreUnsafe(ref destination, 16);
-            (Ssse3.Shuffle(red, m20) | Ssse3.Shuffle(green, m21) | Ssse3.Shuffle(blue, m22)).StoreUnsafe(ref destination, 32);
+            Interleave(red.GetLower(), green.GetLower(), blue.GetLower(), ref destination, m00, m01, m02, m10, m11, m12, m20, m21, m22);
+            Interleave(red.GetUpper(), green.GetUpper(), blue.GetUpper(), ref Unsafe.Add(ref destination, 48), m00, m01, m02, m10, m11, m12, m20, m21, m22);
         }
 
         return i;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Convert8(ref byte y, ref byte cb, ref byte cr, int offset, out Vector256<int> red, out Vector256<int> green, out Vector256<int> blue)
+    private static void Interleave(
+        Vector128<byte> red, Vector128<byte> green, Vector128<byte> blue, ref byte destination,
+        Vector128<byte> m00, Vector128<byte> m01, Vector128<byte> m02,
+        Vector128<byte> m10, Vector128<byte> m11, Vector128<byte> m12,
+        Vector128<byte> m20, Vector128<byte> m21, Vector128<byte> m22)
     {
-        Vector256<int> center = Vector256.Create(128);
-        Vector256<int> half = Vector256.Create(OneHalf);
-        Vector256<int> luma = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref y, offset))).AsByte());
-        Vector256<int> blueDifference = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref cb, offset))).AsByte()) - center;
-        Vector256<int> redDifference = Avx2.ConvertToVector256Int32(Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref cr, offset))).AsByte()) - center;
-        red = luma + Avx2.ShiftRightArithmetic(Avx2.MultiplyLow(redDifference, Vector256.Create(CrToR)) + half, ScaleBits);
-        blue = luma + Avx2.ShiftRightArithmetic(Avx2.MultiplyLow(blueDifference, Vector256.Create(CbToB)) + half, ScaleBits);
-        green = luma + Avx2.ShiftRightArithmetic(
-            Avx2.MultiplyLow(blueDifference, Vector256.Create(-CbToG)) + Avx2.MultiplyLow(redDifference, Vector256.Create(-CrToG)) + half,
-            ScaleBits);
+        (Ssse3.Shuffle(red, m00) | Ssse3.Shuffle(green, m01) | Ssse3.Shuffle(blue, m02)).StoreUnsafe(ref destination);
+        (Ssse3.Shuffle(red, m10) | Ssse3.Shuffle(green, m11) | Ssse3.Shuffle(blue, m12)).StoreUnsafe(ref destination, 16);
+        (Ssse3.Shuffle(red, m20) | Ssse3.Shuffle(green, m21) | Ssse3.Shuffle(blue, m22)).StoreUnsafe(ref destination, 32);
     }
 
-    /// <summary>Two vectors of eight 32-bit values to sixteen bytes, saturating to 0..255, in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<byte> PackToBytes(Vector256<int> low, Vector256<int> high)
+    private static void Convert16(ref byte y, ref byte cb, ref byte cr, int offset, out Vector256<short> red, out Vector256<short> green, out Vector256<short> blue)
     {
-        Vector256<short> words = Avx2.Permute4x64(Avx2.PackSignedSaturate(low, high).AsInt64(), 0b11_01_10_00).AsInt16();
-        return Sse2.PackUnsignedSaturate(words.GetLower(), words.GetUpper());
+        Vector256<short> center = Vector256.Create((short)128);
+        Vector256<short> one = Vector256.Create((short)1);
+        Vector256<short> luma = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref y, (nuint)offset));
+        Vector256<short> blueDifference = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref cb, (nuint)offset)) - center;
+        Vector256<short> redDifference = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref cr, (nuint)offset)) - center;
+
+        // R − Y = Cr + 0.402·Cr; B − Y = 2·Cb − 0.228·Cb (FIX(0.40200) = 26345, FIX(0.22800) = 14942).
+        Vector256<short> redFraction = Avx2.ShiftRightArithmetic(Avx2.MultiplyHigh(redDifference + redDifference, Vector256.Create((short)26345)) + one, 1);
+        Vector256<short> blueFraction = Avx2.ShiftRightArithmetic(Avx2.MultiplyHigh(blueDifference + blueDifference, Vector256.Create((short)-14942)) + one, 1);
+        red = luma + redFraction + redDifference;
+        blue = luma + blueFraction + blueDifference + blueDifference;
+
+        // G − Y = (−0.34414·Cb + 0.28586·Cr + ½) >> 16, then − Cr (FIX(0.28586) = 18734).
+        Vector256<short> weights = Vector256.Create(unchecked((int)((ushort)(-CbToG) | ((uint)(65536 - CrToG) << 16)))).AsInt16();
+        Vector256<int> half = Vector256.Create(OneHalf);
+        Vector256<int> low = Avx2.ShiftRightArithmetic(Avx2.MultiplyAddAdjacent(Avx2.UnpackLow(blueDifference, redDifference), weights) + half, ScaleBits);
+        Vector256<int> high = Avx2.ShiftRightArithmetic(Avx2.MultiplyAddAdjacent(Avx2.UnpackHigh(blueDifference, redDifference), weights) + half, ScaleBits);
+        green = luma + Avx2.PackSignedSaturate(low, high) - redDifference;
     }
+
+    /// <summary>Two vectors of sixteen 16-bit values to 32 bytes, saturating to 0..255, in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<byte> PackToBytes(Vector256<short> low, Vector256<short> high) =>
+        Avx2.Permute4x64(Avx2.PackUnsignedSaturate(low, high).AsInt64(), 0b11_01_10_00).AsByte();
 
     /// <summary>Interleaves three planes (RGB stored as separate components).</summary>
     public static void Interleave(ReadOnlySpan<byte> r, ReadOnlySpan<byte> g, ReadOnlySpan<byte> b, Span<byte> rgb, int width)

@@ -546,16 +546,50 @@ internal sealed partial class JpegDecoderCore
 
     /// <summary>
     /// Decodes one block of a sequential scan into <paramref name="block"/> (natural order, must be zero on
-    /// entry). Returns whether any AC coefficient was coded, so DC-only blocks can take a shortcut.
+    /// entry). Returns whether any AC coefficient was coded, so DC-only blocks can take a shortcut. The bit
+    /// buffer lives in locals here (the reader's fields would go through memory on every operation) and is
+    /// handed back to the reader for refills, which happen every few coefficients.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool DecodeSequentialBlock(ref JpegBitReader reader, JpegComponent component, ref short block)
     {
-        int size = reader.DecodeSymbol(component.DcTable!);
+        const int Lookahead = HuffmanDecodingTable.LookupBits;
+        ReadOnlySpan<byte> data = reader.Data;
+        ulong bits = reader.Bits;
+        int count = reader.Count;
+        int position = reader.Position;
+        if (count < 32 && !JpegBitReader.TryRefillFast(data, ref bits, ref count, ref position))
+        {
+            reader.SetState(bits, count, position);
+            reader.Refill();
+            (bits, count, position) = (reader.Bits, reader.Count, reader.Position);
+        }
+
+        // DC: category, then that many bits of difference.
+        HuffmanDecodingTable dcTable = component.DcTable!;
+        int size;
+        int entry = dcTable.Lookup[(int)(bits >> (64 - Lookahead))];
+        if (entry != 0)
+        {
+            int length = entry >> 8;
+            bits <<= length;
+            count -= length;
+            size = entry & 0xFF;
+        }
+        else
+        {
+            reader.SetState(bits, count, position);
+            size = reader.DecodeLongSymbol(dcTable);
+            (bits, count, position) = (reader.Bits, reader.Count, reader.Position);
+        }
+
         int dc = component.DcPredictor;
         if (size != 0)
         {
-            dc += reader.ReadExtended(size);
+            // A DC size is at most 15 and the code at most 16: both fit the 32 bits refilled above.
+            dc += JpegBitReader.Extend((int)(bits >> (64 - size)), size);
+            bits <<= size;
+            count -= size;
             component.DcPredictor = dc;
         }
 
@@ -570,12 +604,20 @@ internal sealed partial class JpegDecoderCore
         while (k < 64)
         {
             // 32 bits cover the longest code (16) plus the longest value (15).
-            reader.Ensure(32);
-            int peek = reader.Peek(HuffmanDecodingTable.LookupBits);
+            if (count < 32 && !JpegBitReader.TryRefillFast(data, ref bits, ref count, ref position))
+            {
+                reader.SetState(bits, count, position);
+                reader.Refill();
+                (bits, count, position) = (reader.Bits, reader.Count, reader.Position);
+            }
+
+            int peek = (int)(bits >> (64 - Lookahead));
             int fast = Unsafe.Add(ref fastAc, peek);
             if (fast != 0)
             {
-                reader.Skip(fast & 0xFF);
+                int length = fast & 0xFF;
+                bits <<= length;
+                count -= length;
                 k += (fast >> 8) & 0xFF;
                 Unsafe.Add(ref block, Unsafe.Add(ref zigzag, k)) = (short)(fast >> 16);
                 k++;
@@ -584,15 +626,19 @@ internal sealed partial class JpegDecoderCore
             }
 
             int symbol;
-            int entry = Unsafe.Add(ref lookup, peek);
-            if (entry != 0)
+            int lookupEntry = Unsafe.Add(ref lookup, peek);
+            if (lookupEntry != 0)
             {
-                reader.Skip(entry >> 8);
-                symbol = entry & 0xFF;
+                int length = lookupEntry >> 8;
+                bits <<= length;
+                count -= length;
+                symbol = lookupEntry & 0xFF;
             }
             else
             {
+                reader.SetState(bits, count, position);
                 symbol = reader.DecodeLongSymbol(table);
+                (bits, count, position) = (reader.Bits, reader.Count, reader.Position);
             }
 
             int run = symbol >> 4;
@@ -600,8 +646,9 @@ internal sealed partial class JpegDecoderCore
             if (valueSize != 0)
             {
                 k += run;
-                int value = reader.Peek(valueSize);
-                reader.Skip(valueSize);
+                int value = (int)(bits >> (64 - valueSize));
+                bits <<= valueSize;
+                count -= valueSize;
                 Unsafe.Add(ref block, Unsafe.Add(ref zigzag, k)) = (short)JpegBitReader.Extend(value, valueSize);
                 k++;
                 hasAc = true;
@@ -616,6 +663,7 @@ internal sealed partial class JpegDecoderCore
             }
         }
 
+        reader.SetState(bits, count, position);
         return hasAc;
     }
 
