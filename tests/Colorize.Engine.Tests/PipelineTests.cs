@@ -61,6 +61,28 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void MergingBandByBand_GivesTheSameBitsAsOneBand()
+    {
+        using var colorizer = Engine.Load(TestPacks.TinyPix2Pix());
+        var source = GrayGradient(83, 57, PixelFormat.Rgb24);
+        var whole = PixelBuffer.Allocate(83, 57, PixelFormat.Rgb24);
+        var banded = PixelBuffer.Allocate(83, 57, PixelFormat.Rgb24);
+        colorizer.Colorize(source, whole);
+        int saved = ColorizationPipeline.MergeBandPixels;
+        try
+        {
+            ColorizationPipeline.MergeBandPixels = 83 * 5; // 5-row bands, the last one shorter
+            colorizer.Colorize(source, banded);
+        }
+        finally
+        {
+            ColorizationPipeline.MergeBandPixels = saved;
+        }
+
+        Assert.Equal(whole.Memory.ToArray(), banded.Memory.ToArray());
+    }
+
+    [Fact]
     public void StrengthZero_ReturnsTheGreyInput()
     {
         using var colorizer = Engine.Load(TestPacks.TinyPix2Pix());

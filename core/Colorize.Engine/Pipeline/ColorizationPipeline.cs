@@ -19,6 +19,9 @@ public static class ColorizationPipeline
     /// <summary>ab = tanh output × 110.</summary>
     public const float AbScale = 110f;
 
+    /// <summary>Pixels per merge band: about 8 MB of a and b floats, whatever the photo's size (tests make it small).</summary>
+    internal static int MergeBandPixels { get; set; } = 1 << 20;
+
     /// <summary>Colorizes <paramref name="source"/> into <paramref name="destination"/>.</summary>
     /// <param name="network">The generator, in eval mode.</param>
     /// <param name="stride">Input sides must be multiples of this.</param>
@@ -81,18 +84,26 @@ public static class ColorizationPipeline
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new ColorizeProgress(0.9, "merging"));
 
-        // 4. Crop the padding, enlarge ab to full resolution as PyTorch's bilinear interpolate does.
-        int planeSmall = geo.PaddedWidth * geo.PaddedHeight;
-        var abData = ab.Data;
-        var aFull = GC.AllocateUninitializedArray<float>(width * height);
-        var bFull = GC.AllocateUninitializedArray<float>(width * height);
-        Resampler.ResizeBilinearTorch(abData[..planeSmall], geo.Width, geo.Height, geo.PaddedWidth, aFull, width, height, width, threads);
-        Resampler.ResizeBilinearTorch(abData.Slice(planeSmall, planeSmall), geo.Width, geo.Height, geo.PaddedWidth, bFull, width, height, width, threads);
-
-        // 5. Alpha first (the merge never writes it), then L + strength·110·ab → sRGB, clamped to the gamut.
+        // 4–5. Alpha first (the merge never writes it). Then, band by band so no full-resolution ab planes are
+        // needed: crop the padding, enlarge ab as PyTorch's bilinear interpolate does, and merge
+        // L + strength·110·ab → sRGB, clamped to the gamut.
         AlphaCopy.Copy(source, destination);
-        LabConverter.FromLab(lFull, aFull, bFull, width, height, width, destination.Memory.Span, destination.Stride,
-            destination.Format.ToInterleavedLayout(), AbScale * strength, threads);
+        int planeSmall = geo.PaddedWidth * geo.PaddedHeight;
+        var abData = ab.Data.ToArray();
+        int bandRows = Math.Clamp(MergeBandPixels / width, 1, height);
+        var aBand = GC.AllocateUninitializedArray<float>(bandRows * width);
+        var bBand = GC.AllocateUninitializedArray<float>(bandRows * width);
+        var layout = destination.Format.ToInterleavedLayout();
+        for (int row = 0; row < height; row += bandRows)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int rows = Math.Min(bandRows, height - row);
+            Resampler.ResizeBilinearTorch(abData.AsSpan(0, planeSmall), geo.Width, geo.Height, geo.PaddedWidth, aBand, width, height, width, row, rows, threads);
+            Resampler.ResizeBilinearTorch(abData.AsSpan(planeSmall, planeSmall), geo.Width, geo.Height, geo.PaddedWidth, bBand, width, height, width, row, rows, threads);
+            LabConverter.FromLab(lFull.AsSpan(row * width, rows * width), aBand.AsSpan(0, rows * width), bBand.AsSpan(0, rows * width), width, rows, width,
+                destination.Memory.Span[(row * destination.Stride)..], destination.Stride, layout, AbScale * strength, threads);
+        }
+
         progress?.Report(new ColorizeProgress(1, "done"));
     }
 }
