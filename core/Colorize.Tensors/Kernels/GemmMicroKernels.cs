@@ -38,6 +38,14 @@ internal static class GemmMicroKernels
     [SkipLocalsInit]
     internal static unsafe void Avx51214x32(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
     {
+        // Ask for the C tile now so its lines arrive while the FMAs run, not as a stall in the epilogue.
+        for (int r = 0; r < 14; r++)
+        {
+            Sse.Prefetch0(c + (r * ldc));
+            Sse.Prefetch0(c + (r * ldc) + 16);
+            Sse.Prefetch0(c + (r * ldc) + 31);
+        }
+
         Vector512<float> c00 = default, c01 = default;
         Vector512<float> c10 = default, c11 = default;
         Vector512<float> c20 = default, c21 = default;
@@ -128,6 +136,12 @@ internal static class GemmMicroKernels
     [SkipLocalsInit]
     internal static unsafe void Avx51228x16(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
     {
+        for (int r = 0; r < 28; r++)
+        {
+            Sse.Prefetch0(c + (r * ldc));
+            Sse.Prefetch0(c + (r * ldc) + 15);
+        }
+
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
         Vector512<float> c4 = default, c5 = default, c6 = default, c7 = default;
         Vector512<float> c8 = default, c9 = default, c10 = default, c11 = default;
@@ -239,6 +253,12 @@ internal static class GemmMicroKernels
     [SkipLocalsInit]
     internal static unsafe void Avx26x16(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
     {
+        for (int r = 0; r < 6; r++)
+        {
+            Sse.Prefetch0(c + (r * ldc));
+            Sse.Prefetch0(c + (r * ldc) + 15);
+        }
+
         Vector256<float> c00 = default, c01 = default;
         Vector256<float> c10 = default, c11 = default;
         Vector256<float> c20 = default, c21 = default;
