@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Colorize.Imaging.Formats.Jpeg;
 
@@ -340,6 +342,7 @@ internal sealed class JpegEncoderCore
     }
 
     /// <summary>jcsample.c h2v2_downsample: 2×2 averages with a bias alternating 1, 2 along the row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Downsample(byte[] full, Component component, int rows)
     {
         int outputColumns = component.BandStride;
@@ -348,11 +351,31 @@ internal sealed class JpegEncoderCore
             ReadOnlySpan<byte> top = full.AsSpan(2 * r * _fullStride, _fullStride);
             ReadOnlySpan<byte> bottom = full.AsSpan(((2 * r) + 1) * _fullStride, _fullStride);
             Span<byte> output = component.Band.AsSpan(r * component.BandStride, outputColumns);
-            int bias = 1;
-            for (int x = 0; x < outputColumns; x++)
+            int start = 0;
+            if (Avx2.IsSupported)
             {
-                output[x] = (byte)((top[2 * x] + top[(2 * x) + 1] + bottom[2 * x] + bottom[(2 * x) + 1] + bias) >> 2);
-                bias ^= 3;
+                // Pairwise sums with pmaddubsw, the bias pattern 1, 2, 1, 2 as a vector (an even start keeps it).
+                ref byte topRef = ref MemoryMarshal.GetReference(top);
+                ref byte bottomRef = ref MemoryMarshal.GetReference(bottom);
+                ref byte outputRef = ref MemoryMarshal.GetReference(output);
+                Vector256<sbyte> ones = Vector256.Create((sbyte)1);
+                Vector256<short> bias = Vector256.Create(0x0002_0001).AsInt16();
+                for (; start + 32 <= outputColumns; start += 32)
+                {
+                    Vector256<short> a = Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref topRef, (nuint)(2 * start)), ones)
+                        + Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref bottomRef, (nuint)(2 * start)), ones) + bias;
+                    Vector256<short> b = Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref topRef, (nuint)((2 * start) + 32)), ones)
+                        + Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref bottomRef, (nuint)((2 * start) + 32)), ones) + bias;
+                    Vector256<byte> packed = Avx2.PackUnsignedSaturate(Avx2.ShiftRightLogical(a, 2), Avx2.ShiftRightLogical(b, 2));
+                    Avx2.Permute4x64(packed.AsInt64(), 0b11_01_10_00).AsByte().StoreUnsafe(ref outputRef, (nuint)start);
+                }
+            }
+
+            int bias2 = 1;
+            for (int x = start; x < outputColumns; x++)
+            {
+                output[x] = (byte)((top[2 * x] + top[(2 * x) + 1] + bottom[2 * x] + bottom[(2 * x) + 1] + bias2) >> 2);
+                bias2 ^= 3;
             }
         }
     }
@@ -383,57 +406,11 @@ internal sealed class JpegEncoderCore
                 for (int i = 0; i < component.H * component.V; i++)
                 {
                     ReadOnlySpan<short> coefficients = blocks.Slice(block * 64, 64);
-                    component.LastDc = EncodeBlock(writer, coefficients, component.LastDc, dc, ac);
+                    component.LastDc = writer.EncodeBlock(coefficients, component.LastDc, dc, ac);
                     block++;
                 }
             }
         }
-    }
-
-    /// <summary>jchuff.c encode_one_block. Returns the block's DC for the next prediction.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int EncodeBlock(JpegBitWriter writer, ReadOnlySpan<short> block, int lastDc, HuffmanEncodingTable dc, HuffmanEncodingTable ac)
-    {
-        int value = block[0];
-        int difference = value - lastDc;
-        int size = BitLength(difference);
-        writer.WriteBits(dc.Codes[size], dc.Lengths[size]);
-        if (size != 0)
-        {
-            int bits = difference < 0 ? difference - 1 : difference;
-            writer.WriteBits((uint)bits & ((1u << size) - 1), size);
-        }
-
-        ReadOnlySpan<byte> zigzag = JpegConstants.ZigzagToNatural;
-        int run = 0;
-        for (int k = 1; k < 64; k++)
-        {
-            int coefficient = block[zigzag[k]];
-            if (coefficient == 0)
-            {
-                run++;
-                continue;
-            }
-
-            while (run > 15)
-            {
-                writer.WriteBits(ac.Codes[0xF0], ac.Lengths[0xF0]);
-                run -= 16;
-            }
-
-            int bitCount = BitLength(coefficient);
-            int symbol = (run << 4) | bitCount;
-            int extra = coefficient < 0 ? coefficient - 1 : coefficient;
-            writer.WriteBits(((uint)ac.Codes[symbol] << bitCount) | ((uint)extra & ((1u << bitCount) - 1)), ac.Lengths[symbol] + bitCount);
-            run = 0;
-        }
-
-        if (run > 0)
-        {
-            writer.WriteBits(ac.Codes[0], ac.Lengths[0]);
-        }
-
-        return value;
     }
 
     /// <summary>Symbol counts per table and the DC predictions while counting.</summary>
@@ -503,8 +480,7 @@ internal sealed class JpegEncoderCore
         }
     }
 
-    /// <summary>Bits needed for |value| (T.81's SSSS category).</summary>
-    private static int BitLength(int value) => 32 - int.LeadingZeroCount(Math.Abs(value));
+    private static int BitLength(int value) => JpegBitWriter.BitLength(value);
 
     private void BuildOptimalTables(SymbolStatistics statistics)
     {
