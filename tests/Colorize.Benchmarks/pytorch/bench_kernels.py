@@ -14,7 +14,7 @@ oneDNN (mkldnn) when enabled.
 
 With --dotnet, TABLE.md is the output of `dotnet run -c Release --project tests/Colorize.Benchmarks --
 kernel-table 1 2` (the same cases, timed the same way); the script then prints one side-by-side table
-with the ratio of .NET to PyTorch throughput. With --dotnet-cmd "COMMAND" the script runs
+with the ratio of .NET to PyTorch throughput and each side's GFLOP per CPU-second. With --dotnet-cmd "COMMAND" the script runs
 `COMMAND <threads>` itself (e.g. "dotnet artifacts/bin/Colorize.Benchmarks/release/Colorize.Benchmarks.dll
 kernel-table"), alternating with its own measurements for --rounds rounds and keeping each side's best time
 per case: on a machine shared with other work this compares the two under the same conditions.
@@ -189,8 +189,9 @@ def main():
         print("| Work | Case | Threads | ms | GFLOP/s | GFLOP per CPU-s |")
         print("| --- | --- | ---: | ---: | ---: | ---: |")
     else:
-        print("| Work | Case | Threads | .NET ms | PyTorch ms | .NET GFLOP/s | PyTorch GFLOP/s | .NET / PyTorch |")
-        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print("| Work | Case | Threads | .NET ms | PyTorch ms | .NET GFLOP/s | PyTorch GFLOP/s | .NET / PyTorch "
+              "| .NET GFLOP per CPU-s | PyTorch GFLOP per CPU-s |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for key, (seconds, cpu) in torch_best.items():
         work, name, t = key
         flops = flops_of[key]
@@ -198,9 +199,9 @@ def main():
         if dotnet is None:
             print(f"| {work} | {name} | {t} | {seconds * 1e3:.3f} | {torch_gflops:.1f} | {flops / cpu / 1e9:.1f} |")
         elif key in dotnet:
-            ms, gflops, _ = dotnet[key]
+            ms, gflops, dotnet_cpu = dotnet[key]
             print(f"| {work} | {name} | {t} | {ms:.3f} | {seconds * 1e3:.3f} | {gflops:.1f} | {torch_gflops:.1f} | "
-                  f"{gflops / torch_gflops:.2f} |")
+                  f"{gflops / torch_gflops:.2f} | {dotnet_cpu:.1f} | {flops / cpu / 1e9:.1f} |")
 
 
 if __name__ == "__main__":
