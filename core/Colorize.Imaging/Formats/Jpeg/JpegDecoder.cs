@@ -52,7 +52,7 @@ public sealed class JpegDecoder : IImageDecoder
     /// <exception cref="ImageLimitException">The image is larger than the limits allow (checked before allocating).</exception>
     public JpegDecodedPixels DecodePixels(ReadOnlySpan<byte> data, DecoderOptions? options = null)
     {
-        var core = new JpegDecoderCore(options ?? DecoderOptions.Default);
+        var core = new JpegDecoderCore(options ?? DecoderOptions.Default) { ApplyExifOrientation = ApplyExifOrientation };
         byte[] pixels;
         try
         {
@@ -68,15 +68,10 @@ public sealed class JpegDecoder : IImageDecoder
         int width = core.Width;
         int height = core.Height;
         int orientation = core.ExifOrientation;
-        int bytesPerPixel = core.ComponentCount == 1 ? 1 : 3;
-        bool apply = ApplyExifOrientation && orientation != 1;
-        if (apply)
+        bool apply = core.AppliedOrientation != 1;
+        if (JpegExif.SwapsDimensions(core.AppliedOrientation))
         {
-            pixels = JpegExif.Apply(pixels, width, height, bytesPerPixel, orientation);
-            if (JpegExif.SwapsDimensions(orientation))
-            {
-                (width, height) = (height, width);
-            }
+            (width, height) = (height, width);
         }
 
         return new JpegDecodedPixels(width, height, core.OutputFormat, pixels, orientation, apply, core.IsTruncated);

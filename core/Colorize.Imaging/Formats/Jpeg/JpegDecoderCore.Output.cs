@@ -10,12 +10,33 @@ internal sealed partial class JpegDecoderCore
     private byte[][] _upsampledRows = [];
     private ushort[] _scratch = [];
 
+    private byte[] _band = [];
+
+    /// <summary>
+    /// The orientation the output is written in (1 = as stored). Fixed when the output is allocated, after the
+    /// markers before the first scan (where EXIF lives) have been read.
+    /// </summary>
+    public int AppliedOrientation { get; private set; } = 1;
+
+    /// <summary>Whether to write the output upright according to the EXIF orientation.</summary>
+    public bool ApplyExifOrientation { get; init; }
+
     private void AllocateOutput()
     {
         if (_pixels is null)
         {
-            long size = (long)_width * _height * (_components.Length == 1 ? 1 : 3);
+            int channels = _components.Length == 1 ? 1 : 3;
+            long size = (long)_width * _height * channels;
             _pixels = GC.AllocateUninitializedArray<byte>((int)size);
+            AppliedOrientation = ApplyExifOrientation ? _exifOrientation : 1;
+            if (AppliedOrientation != 1)
+            {
+                // Rows are converted into a band and then copied into place turned, instead of turning a copy of
+                // the whole image afterwards (which would need a second full-size buffer).
+                long band = (long)_width * 8 * _maxV * channels;
+                EnsureWorkingMemory(band);
+                _band = new byte[band];
+            }
         }
     }
 
@@ -331,10 +352,11 @@ internal sealed partial class JpegDecoderCore
         int last = Math.Min(_height, first + rowsPerMcuRow);
         int channels = _components.Length == 1 ? 1 : 3;
         int outputStride = _width * channels;
-        Span<byte> pixels = _pixels;
+        bool turned = AppliedOrientation != 1;
+        Span<byte> pixels = turned ? _band : _pixels;
         for (int y = first; y < last; y++)
         {
-            Span<byte> output = pixels.Slice(y * outputStride, outputStride);
+            Span<byte> output = pixels.Slice((turned ? y - first : y) * outputStride, outputStride);
             switch (_colorSpace)
             {
                 case JpegColorSpace.Grayscale:
@@ -353,6 +375,11 @@ internal sealed partial class JpegDecoderCore
                     JpegColorConverter.YcckToRgb(UpsampledRow(0, y), UpsampledRow(1, y), UpsampledRow(2, y), UpsampledRow(3, y), output, _width);
                     break;
             }
+        }
+
+        if (turned)
+        {
+            JpegExif.CopyBandOriented(_band, first, last - first, _width, _height, channels, AppliedOrientation, _pixels);
         }
     }
 

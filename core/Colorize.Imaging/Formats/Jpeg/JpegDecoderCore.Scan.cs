@@ -16,6 +16,7 @@ internal sealed partial class JpegDecoderCore
     private int _nextRestart;
     private int _lastGoodMcuRow;
     private long _blockVisits;
+    private long _workingBytes;
 
     /// <summary>The block being decoded in streaming mode; zero between blocks.</summary>
     private readonly short[] _block = new short[64];
@@ -241,13 +242,17 @@ internal sealed partial class JpegDecoderCore
         _coefficientsBuffered = true;
     }
 
-    /// <summary>Working buffers on top of the output may take at most three times the output limit.</summary>
+    /// <summary>
+    /// Counts working buffers (coefficients, sample rings) before they are allocated: together at most twice
+    /// the output limit, so a decode never needs more than three times <see cref="DecoderOptions.MaxBytes"/>.
+    /// </summary>
     private void EnsureWorkingMemory(long bytes)
     {
-        if (bytes > 3 * _options.MaxBytes || bytes / sizeof(short) > Array.MaxLength)
+        _workingBytes += bytes;
+        if (_workingBytes > 2 * _options.MaxBytes || bytes / sizeof(short) > Array.MaxLength)
         {
             throw new ImageLimitException(
-                $"The JPEG image ({_width}x{_height}) would need {bytes / (1024 * 1024)} MiB of working memory, more than the limit allows.");
+                $"The JPEG image ({_width}x{_height}) would need {_workingBytes / (1024 * 1024)} MiB of working memory besides its pixels, more than the limit allows.");
         }
     }
 

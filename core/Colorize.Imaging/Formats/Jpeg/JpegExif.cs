@@ -90,105 +90,60 @@ internal static class JpegExif
     public static bool SwapsDimensions(int orientation) => orientation is >= 5 and <= 8;
 
     /// <summary>
-    /// Turns pixels stored as the camera saw them into the upright image EXIF orientation
-    /// <paramref name="orientation"/> describes: 2 mirror, 3 rotate 180°, 4 flip, 5 transpose, 6 rotate 90°
-    /// clockwise, 7 transverse, 8 rotate 90° counter-clockwise. Returns <paramref name="pixels"/> itself for 1..4
-    /// (done in place) and a new buffer for 5..8.
+    /// Copies a band of decoded rows (stored orientation) into <paramref name="destination"/>, the upright image
+    /// for EXIF orientation <paramref name="orientation"/>: 2 mirror, 3 rotate 180°, 4 flip, 5 transpose,
+    /// 6 rotate 90° clockwise, 7 transverse, 8 rotate 90° counter-clockwise (the mapping of PIL's exif_transpose).
     /// </summary>
-    public static byte[] Apply(byte[] pixels, int width, int height, int bytesPerPixel, int orientation)
+    /// <param name="band">Rows <paramref name="firstRow"/>.. of the stored image, packed.</param>
+    /// <param name="firstRow">The stored row the band starts at.</param>
+    /// <param name="rows">Rows in the band.</param>
+    /// <param name="width">Stored width.</param>
+    /// <param name="height">Stored height.</param>
+    /// <param name="bytesPerPixel">1 or 3.</param>
+    /// <param name="orientation">2..8.</param>
+    /// <param name="destination">The upright image: width × height for 2..4, height × width for 5..8.</param>
+    public static void CopyBandOriented(ReadOnlySpan<byte> band, int firstRow, int rows, int width, int height, int bytesPerPixel, int orientation, Span<byte> destination)
     {
         int stride = width * bytesPerPixel;
-        switch (orientation)
+        if (orientation <= 4)
         {
-            case 2:
-                for (int y = 0; y < height; y++)
-                {
-                    ReverseRow(pixels.AsSpan(y * stride, stride), bytesPerPixel);
-                }
-
-                return pixels;
-            case 3:
-                ReverseRow(pixels.AsSpan(0, stride * height), bytesPerPixel);
-                return pixels;
-            case 4:
+            bool mirror = orientation is 2 or 3;
+            bool flip = orientation is 3 or 4;
+            for (int r = 0; r < rows; r++)
             {
-                byte[] swap = new byte[stride];
-                for (int top = 0, bottom = height - 1; top < bottom; top++, bottom--)
+                int y = firstRow + r;
+                ReadOnlySpan<byte> source = band.Slice(r * stride, stride);
+                Span<byte> target = destination.Slice((flip ? height - 1 - y : y) * stride, stride);
+                if (!mirror)
                 {
-                    Span<byte> a = pixels.AsSpan(top * stride, stride);
-                    Span<byte> b = pixels.AsSpan(bottom * stride, stride);
-                    a.CopyTo(swap);
-                    b.CopyTo(a);
-                    swap.CopyTo(b);
+                    source.CopyTo(target);
+                    continue;
                 }
 
-                return pixels;
+                for (int x = 0; x < width; x++)
+                {
+                    source.Slice(x * bytesPerPixel, bytesPerPixel).CopyTo(target.Slice((width - 1 - x) * bytesPerPixel, bytesPerPixel));
+                }
             }
 
-            case >= 5 and <= 8:
-                return Transpose(pixels, width, height, bytesPerPixel, orientation);
-            default:
-                return pixels;
-        }
-    }
-
-    /// <summary>Reverses the order of the pixels (not the bytes within a pixel) of <paramref name="row"/>.</summary>
-    private static void ReverseRow(Span<byte> row, int bytesPerPixel)
-    {
-        if (bytesPerPixel == 1)
-        {
-            row.Reverse();
             return;
         }
 
-        int count = row.Length / bytesPerPixel;
-        for (int left = 0, right = count - 1; left < right; left++, right--)
+        // Transposing orientations: stored column x becomes upright row x (5, 6) or width-1-x (7, 8); stored
+        // row y becomes upright column y (5, 8) or height-1-y (6, 7). Walking x outermost keeps the writes of
+        // one band contiguous within each upright row.
+        int uprightStride = height * bytesPerPixel;
+        bool reverseRows = orientation is 7 or 8;
+        bool reverseColumns = orientation is 6 or 7;
+        for (int x = 0; x < width; x++)
         {
-            Span<byte> a = row.Slice(left * bytesPerPixel, bytesPerPixel);
-            Span<byte> b = row.Slice(right * bytesPerPixel, bytesPerPixel);
-            for (int c = 0; c < bytesPerPixel; c++)
+            Span<byte> target = destination.Slice((reverseRows ? width - 1 - x : x) * uprightStride, uprightStride);
+            for (int r = 0; r < rows; r++)
             {
-                (a[c], b[c]) = (b[c], a[c]);
+                int y = firstRow + r;
+                int column = reverseColumns ? height - 1 - y : y;
+                band.Slice((r * stride) + (x * bytesPerPixel), bytesPerPixel).CopyTo(target.Slice(column * bytesPerPixel, bytesPerPixel));
             }
         }
-    }
-
-    /// <summary>The orientations that swap the axes, in cache-friendly 64×64 tiles.</summary>
-    private static byte[] Transpose(byte[] source, int width, int height, int bytesPerPixel, int orientation)
-    {
-        // Destination is height wide and width high. For destination (X, Y) the source pixel is:
-        //   5 transpose:  (Y, X)             6 rotate 90° cw:  (Y, H-1-X)
-        //   7 transverse: (W-1-Y, H-1-X)     8 rotate 90° ccw: (W-1-Y, X)
-        int destinationWidth = height;
-        int destinationHeight = width;
-        byte[] destination = GC.AllocateUninitializedArray<byte>(source.Length);
-        bool flipSourceX = orientation is 7 or 8;
-        bool flipSourceY = orientation is 6 or 7;
-        const int Tile = 64;
-        for (int tileY = 0; tileY < destinationHeight; tileY += Tile)
-        {
-            int endY = Math.Min(tileY + Tile, destinationHeight);
-            for (int tileX = 0; tileX < destinationWidth; tileX += Tile)
-            {
-                int endX = Math.Min(tileX + Tile, destinationWidth);
-                for (int y = tileY; y < endY; y++)
-                {
-                    int sourceX = flipSourceX ? width - 1 - y : y;
-                    int destinationRow = y * destinationWidth;
-                    for (int x = tileX; x < endX; x++)
-                    {
-                        int sourceY = flipSourceY ? height - 1 - x : x;
-                        int from = ((sourceY * width) + sourceX) * bytesPerPixel;
-                        int to = (destinationRow + x) * bytesPerPixel;
-                        for (int c = 0; c < bytesPerPixel; c++)
-                        {
-                            destination[to + c] = source[from + c];
-                        }
-                    }
-                }
-            }
-        }
-
-        return destination;
     }
 }
