@@ -288,6 +288,20 @@ def main():
             f.write(run(["cjpeg"] + options + [paths[source]]))
         write_reference(target)
 
+    # Colour space from component ids alone: cjpeg files with their APP14 (Adobe) or APP0 (JFIF) segment removed.
+    def without_segment(data, marker):
+        i = data.index(bytes([0xFF, marker]))
+        length = (data[i + 2] << 8) | data[i + 3]
+        return data[:i] + data[i + 2 + length:]
+
+    for name, source, marker in [("rgb-by-component-ids", "rgb-colorspace.jpg", 0xEE), ("ycbcr-no-jfif", "odd-420.jpg", 0xE0)]:
+        with open(os.path.join(OUT, "cjpeg", source), "rb") as f:
+            data = without_segment(f.read(), marker)
+        target = os.path.join(OUT, "cjpeg", name + ".jpg")
+        with open(target, "wb") as f:
+            f.write(data)
+        write_reference(target)
+
     # PIL variants: CMYK (Adobe, inverted), 4:2:2, EXIF orientations 1..8 in both byte orders.
     pil = os.path.join(OUT, "pil")
     images["odd"].convert("CMYK").save(os.path.join(pil, "cmyk.jpg"), quality=85)
