@@ -287,7 +287,9 @@ public sealed partial class Tensor
         var result = Elementwise.Unary<ReluOperator>(this);
         if (GradMode.ShouldRecord(this))
         {
-            Node.Record(result, "ReluBackward0", [this], (g, _) => [g * DerivativeMask(result, v => v > 0 ? 1f : 0f)]);
+            // Outside createGraph the fused kernel does mask and product in one pass.
+            Node.Record(result, "ReluBackward0", [this], (g, _) =>
+                [GradMode.IsEnabled ? g * DerivativeMask(result, v => v > 0 ? 1f : 0f) : ActivationKernels.LeakyReluBackward(g, result, 0f)]);
         }
 
         return result;
@@ -296,11 +298,12 @@ public sealed partial class Tensor
     /// <summary>x for x &gt; 0, else <paramref name="negativeSlope"/>·x.</summary>
     public Tensor LeakyRelu(float negativeSlope = 0.01f)
     {
-        var result = Elementwise.Map(this, v => v > 0 ? v : v * negativeSlope);
+        var result = ActivationKernels.LeakyRelu(this, negativeSlope);
         if (GradMode.ShouldRecord(this))
         {
             var x = this;
-            Node.Record(result, "LeakyReluBackward0", [x], (g, _) => [g * DerivativeMask(x, v => v > 0 ? 1f : negativeSlope)]);
+            Node.Record(result, "LeakyReluBackward0", [x], (g, _) =>
+                [GradMode.IsEnabled ? g * DerivativeMask(x, v => v > 0 ? 1f : negativeSlope) : ActivationKernels.LeakyReluBackward(g, x, negativeSlope)]);
         }
 
         return result;

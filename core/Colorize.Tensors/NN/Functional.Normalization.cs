@@ -55,6 +55,23 @@ public static partial class Functional
                 throw new ArgumentException("BatchNorm in eval mode needs running statistics.");
             }
 
+            bool record = GradMode.ShouldRecord(input) || (weight?.RequiresGrad ?? false) || (bias?.RequiresGrad ?? false);
+            if (!record)
+            {
+                // Inference: one fused pass y = x·γ/√(var+ε) + (β − mean·γ/√(var+ε)).
+                var scale = new float[c];
+                var shift = new float[c];
+                for (int i = 0; i < c; i++)
+                {
+                    float inv = 1f / MathF.Sqrt(runningVar.Data[i] + eps);
+                    float gamma = weight?.Data[i] ?? 1f;
+                    scale[i] = gamma * inv;
+                    shift[i] = (bias?.Data[i] ?? 0f) - (runningMean.Data[i] * gamma * inv);
+                }
+
+                return ActivationKernels.ChannelAffine(input, scale, shift);
+            }
+
             var shape = ChannelShape(input.Rank, c);
             normalized = (input - runningMean.Detach().Reshape(shape)) * (runningVar.Detach() + eps).Sqrt().Pow(-1f).Reshape(shape);
         }
