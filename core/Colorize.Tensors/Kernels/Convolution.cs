@@ -56,38 +56,40 @@ internal static class Convolution
         int cinG = shape.InChannelsPerGroup, inSpatial = shape.InSpatial;
         foreach (Chunk chunk in Chunks(shape, chunkColumns))
         {
-            float[]? columns = null, staging = null;
+            float[]? staging = null;
             try
             {
                 for (int g = 0; g < shape.Groups; g++)
                 {
                     ReadOnlySpan<float> w = weight.Slice(g * coutG * rows, coutG * rows);
-                    ReadOnlySpan<float> b;
-                    int ldb;
-                    if (shape.IsPointwise && chunk.Images == 1)
-                    {
-                        // A pointwise convolution's im2col matrix is the image itself.
-                        b = input.Slice((((chunk.Image * shape.InChannels) + (g * cinG)) * inSpatial) + chunk.Start);
-                        ldb = inSpatial;
-                    }
-                    else
-                    {
-                        columns ??= ArrayPool<float>.Shared.Rent(rows * chunk.Width);
-                        Im2ColChunk(shape, input, g, chunk, columns, threads);
-                        b = columns;
-                        ldb = chunk.Width;
-                    }
-
+                    Span<float> c;
+                    int ldc;
                     if (chunk.Images == 1)
                     {
-                        Span<float> c = output.Slice((((chunk.Image * shape.OutChannels) + (g * coutG)) * spatial) + chunk.Start);
-                        Gemm.Sgemm(false, false, coutG, chunk.Width, rows, 1f, w, rows, b, ldb, 0f, c, spatial, threads);
+                        c = output.Slice((((chunk.Image * shape.OutChannels) + (g * coutG)) * spatial) + chunk.Start);
+                        ldc = spatial;
                     }
                     else
                     {
                         // Several whole images: multiply into a staging matrix, then scatter image by image.
                         staging ??= ArrayPool<float>.Shared.Rent(coutG * chunk.Width);
-                        Gemm.Sgemm(false, false, coutG, chunk.Width, rows, 1f, w, rows, b, ldb, 0f, staging, chunk.Width, threads);
+                        c = staging;
+                        ldc = chunk.Width;
+                    }
+
+                    if (shape.IsPointwise && chunk.Images == 1)
+                    {
+                        // A pointwise convolution's im2col matrix is the image itself.
+                        ReadOnlySpan<float> b = input.Slice((((chunk.Image * shape.InChannels) + (g * cinG)) * inSpatial) + chunk.Start);
+                        Gemm.Sgemm(false, false, coutG, chunk.Width, rows, 1f, w, rows, b, inSpatial, 0f, c, ldc, threads);
+                    }
+                    else
+                    {
+                        ImplicitIm2ColGemm(shape, input, g, chunk, w, c, ldc, threads);
+                    }
+
+                    if (chunk.Images > 1)
+                    {
                         for (int i = 0; i < chunk.Images; i++)
                         {
                             for (int co = 0; co < coutG; co++)
@@ -101,7 +103,6 @@ internal static class Convolution
             }
             finally
             {
-                Return(columns);
                 Return(staging);
             }
         }
@@ -441,6 +442,29 @@ internal static class Convolution
         }
     }
 
+    /// <summary>
+    /// C[coutG, chunk.Width] = W_g · im2col(chunk) with the im2col matrix packed straight from the input by the GEMM
+    /// (never stored): the same packed panels, so the same bits, as an explicit im2col followed by a GEMM.
+    /// </summary>
+    private static unsafe void ImplicitIm2ColGemm(in Conv2dShape shape, ReadOnlySpan<float> input, int g, Chunk chunk, ReadOnlySpan<float> w, Span<float> c, int ldc, int threads)
+    {
+        int coutG = shape.OutChannelsPerGroup, rows = shape.ColumnRows, imageStride = shape.InChannels * shape.InSpatial;
+        if ((long)(coutG - 1) * ldc + chunk.Width > c.Length || (long)coutG * rows > w.Length)
+        {
+            throw new ArgumentException("The output or weight span is too short for the convolution chunk.");
+        }
+
+        fixed (float* pin = input)
+        fixed (float* pw = w)
+        fixed (float* pc = c)
+        {
+            float* firstImage = pin + ((long)chunk.Image * imageStride) + ((long)g * shape.InChannelsPerGroup * shape.InSpatial);
+            var packer = new Im2ColBPacker(shape, firstImage, imageStride, chunk.Images, chunk.Images == 1 ? chunk.Start : 0);
+            GemmConfig config = GemmConfig.For(Gemm.DefaultKernel, chunk.Width);
+            Gemm.Run(config, false, coutG, chunk.Width, rows, 1f, pw, rows, packer, 0f, pc, ldc, threads);
+        }
+    }
+
     /// <summary>Fills columns [ColumnRows, chunk.Width] for group g of the chunk, splitting rows across threads when large.</summary>
     private static unsafe void Im2ColChunk(in Conv2dShape shape, ReadOnlySpan<float> input, int g, Chunk chunk, float[] columns, int threads)
     {
@@ -458,7 +482,7 @@ internal static class Convolution
                 {
                     float* image = (float*)srcAddress + ((long)(chunk.Image + i) * imageStride);
                     int start = chunk.Images == 1 ? chunk.Start : 0, width = chunk.Images == 1 ? chunk.Width : spatial;
-                    Im2ColRows(s, image, start, width, (float*)dstAddress + ((long)i * spatial), chunk.Width, r0, r1);
+                    Im2ColRows(s, image, start, width, (float*)dstAddress + ((long)r0 * chunk.Width) + ((long)i * spatial), chunk.Width, r0, r1);
                 }
             }
 
@@ -506,8 +530,8 @@ internal static class Convolution
         }
     }
 
-    /// <summary>im2col rows [r0, r1) of one image for output positions [start, start + width).</summary>
-    private static unsafe void Im2ColRows(in Conv2dShape s, float* image, int start, int width, float* columns, int ld, int r0, int r1)
+    /// <summary>im2col rows [r0, r1) of one image for output positions [start, start + width); row r goes to columns + (r − r0)·ld.</summary>
+    internal static unsafe void Im2ColRows(in Conv2dShape s, float* image, int start, int width, float* columns, int ld, int r0, int r1)
     {
         int kh = s.KernelHeight, kw = s.KernelWidth, h = s.InHeight, w = s.InWidth, wo = s.OutWidth;
         int sh = s.StrideHeight, sw = s.StrideWidth, ph = s.PaddingHeight, pw = s.PaddingWidth, dh = s.DilationHeight, dw = s.DilationWidth;
@@ -516,7 +540,7 @@ internal static class Convolution
         {
             int c = r / (kh * kw), ki = r / kw % kh, kj = r % kw;
             float* plane = image + ((long)c * h * w);
-            float* dstRow = columns + ((long)r * ld);
+            float* dstRow = columns + ((long)(r - r0) * ld);
             int xOffset = (kj * dw) - pw;
             // Output x whose input x = x·sw + xOffset lies inside [0, w).
             int xLo = xOffset >= 0 ? 0 : (-xOffset + sw - 1) / sw;

@@ -257,6 +257,16 @@ internal static class Gemm
     internal static unsafe void Run(
         in GemmConfig config, bool transA, bool transB, int m, int n, int k,
         float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int threads)
+        => Run(config, transA, m, n, k, alpha, a, lda, new MatrixBPacker(transB, b, ldb), beta, c, ldc, threads);
+
+    /// <summary>
+    /// Runs one product whose op(B) is produced by <paramref name="b"/> block by block (a stored matrix, or an
+    /// im2col matrix that is never stored), splitting C among threads.
+    /// </summary>
+    internal static unsafe void Run<TB>(
+        in GemmConfig config, bool transA, int m, int n, int k,
+        float alpha, float* a, int lda, TB b, float beta, float* c, int ldc, int threads)
+        where TB : struct, IGemmBPacker
     {
         if (m == 0 || n == 0)
         {
@@ -272,28 +282,29 @@ internal static class Gemm
         int maxThreads = (int)Math.Min(threads, Math.Max(1, (double)m * n * k / config.MinMultiplyAddsPerThread));
         if (maxThreads <= 1)
         {
-            RunRectangle(config, transA, transB, 0, m, 0, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+            RunRectangle(config, transA, 0, m, 0, n, k, alpha, a, lda, b, beta, c, ldc);
             return;
         }
 
-        var job = new SplitJob(config, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, maxThreads);
+        var job = new SplitJob<TB>(config, transA, m, n, k, alpha, a, lda, b, beta, c, ldc, maxThreads);
         Parallel.For(0, job.Parts, new ParallelOptions { MaxDegreeOfParallelism = job.Parts }, job.Execute);
     }
 
     /// <summary>One product cut into a grid of rows × columns rectangles of whole micro-tiles.</summary>
-    private sealed unsafe class SplitJob
+    private sealed unsafe class SplitJob<TB>
+        where TB : struct, IGemmBPacker
     {
         private readonly GemmConfig _config;
-        private readonly bool _transA, _transB;
-        private readonly int _m, _n, _k, _lda, _ldb, _ldc, _rowParts, _colParts;
+        private readonly bool _transA;
+        private readonly int _m, _n, _k, _lda, _ldc, _rowParts, _colParts;
         private readonly float _alpha, _beta;
-        private readonly float* _a, _b, _c;
+        private readonly float* _a, _c;
+        private readonly TB _b;
 
-        public SplitJob(in GemmConfig config, bool transA, bool transB, int m, int n, int k, float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc, int threads)
+        public SplitJob(in GemmConfig config, bool transA, int m, int n, int k, float alpha, float* a, int lda, TB b, float beta, float* c, int ldc, int threads)
         {
             _config = config;
             _transA = transA;
-            _transB = transB;
             _m = m;
             _n = n;
             _k = k;
@@ -301,7 +312,6 @@ internal static class Gemm
             _a = a;
             _lda = lda;
             _b = b;
-            _ldb = ldb;
             _beta = beta;
             _c = c;
             _ldc = ldc;
@@ -320,7 +330,7 @@ internal static class Gemm
             int n1 = Math.Min(_n, (int)((long)colTiles * (q + 1) / _colParts) * _config.NR);
             if (m0 < m1 && n0 < n1)
             {
-                RunRectangle(_config, _transA, _transB, m0, m1, n0, n1, _k, _alpha, _a, _lda, _b, _ldb, _beta, _c, _ldc);
+                RunRectangle(_config, _transA, m0, m1, n0, n1, _k, _alpha, _a, _lda, _b, _beta, _c, _ldc);
             }
         }
     }
@@ -373,9 +383,10 @@ internal static class Gemm
     }
 
     /// <summary>The sequential blocked algorithm on the rectangle [m0, m1) × [n0, n1) of C.</summary>
-    private static unsafe void RunRectangle(
-        in GemmConfig cfg, bool transA, bool transB, int m0, int m1, int n0, int n1, int k,
-        float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    private static unsafe void RunRectangle<TB>(
+        in GemmConfig cfg, bool transA, int m0, int m1, int n0, int n1, int k,
+        float alpha, float* a, int lda, TB b, float beta, float* c, int ldc)
+        where TB : struct, IGemmBPacker
     {
         int mr = cfg.MR, nr = cfg.NR;
         int kcMax = Math.Min(cfg.KC, k);
@@ -403,7 +414,7 @@ internal static class Gemm
                     for (int jc = n0; jc < n1; jc += ncEven)
                     {
                         int nc = Math.Min(ncEven, n1 - jc);
-                        GemmPacking.PackB(transB, b, ldb, pc, kc, jc, nc, nr, packedB);
+                        b.Pack(pc, kc, jc, nc, nr, packedB);
                         MacroKernel(cfg, mc, nc, kc, packedA, packedB, c + ((long)ic * ldc) + jc, ldc, alpha, blockBeta, tile);
                     }
                 }

@@ -79,6 +79,23 @@ internal static class GemmPacking
         }
     }
 
+    /// <summary>Writes one row (k index p) of a B block: panel q gets row[q·nr .. q·nr + nr) at offset q·kc·nr + p·nr, zero-padded.</summary>
+    public static unsafe void DealRow(float* row, int nc, int nr, int kc, int p, float* dst)
+    {
+        int fullPanels = nc / nr, tail = nc - (fullPanels * nr);
+        nint panelStride = (nint)nr * kc;
+        float* dp = dst + ((nint)p * nr);
+        for (int q = 0; q < fullPanels; q++)
+        {
+            CopyRun(row + (q * nr), dp + (q * panelStride), nr, nr);
+        }
+
+        if (tail > 0)
+        {
+            CopyRun(row + (fullPanels * nr), dp + (fullPanels * panelStride), tail, nr);
+        }
+    }
+
     /// <summary>d[i] = s[i] for i &lt; count, 0 for count ≤ i &lt; width.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void CopyRun(float* s, float* d, int count, int width)
