@@ -47,20 +47,20 @@ public static partial class PackManifestValidator
     };
 
     /// <summary>Whether <paramref name="id"/> is a valid pack id or architecture name.</summary>
-    public static bool IsValidIdentifier(string? id) => id is not null && IdentifierRegex().IsMatch(id);
+    public static bool IsValidIdentifier(string? id) => id is not null && FullMatch(IdentifierRegex(), id);
 
     /// <summary>Whether <paramref name="version"/> is a valid pack version (semver, no build metadata).</summary>
-    public static bool IsValidVersion(string? version) => version is not null && version.Length <= 64 && VersionRegex().IsMatch(version);
+    public static bool IsValidVersion(string? version) => version is not null && version.Length <= 64 && FullMatch(VersionRegex(), version);
 
     /// <summary>Whether <paramref name="sha256"/> is 64 lower-case hex digits.</summary>
-    public static bool IsValidSha256(string? sha256) => sha256 is not null && Sha256Regex().IsMatch(sha256);
+    public static bool IsValidSha256(string? sha256) => sha256 is not null && FullMatch(Sha256Regex(), sha256);
 
     /// <summary>
     /// Whether <paramref name="path"/> may name a file inside a pack: relative, '/'-separated, at most four segments
     /// of letters, digits, '.', '_' and '-', no segment starting with '.', and no Windows device name.
     /// </summary>
     public static bool IsValidFilePath(string? path) =>
-        path is not null && path.Length <= 255 && FilePathRegex().IsMatch(path) && !path.Split('/').Any(IsWindowsDeviceName);
+        path is not null && path.Length <= 255 && FullMatch(FilePathRegex(), path) && !path.Split('/').Any(IsWindowsDeviceName);
 
     /// <summary>
     /// Returns every rule <paramref name="utf8Json"/> breaks, as "path: reason" sentences; empty when the manifest is
@@ -90,6 +90,12 @@ public static partial class PackManifestValidator
             return checker.Problems;
         }
     }
+
+    /// <summary>
+    /// Whether the whole of <paramref name="value"/> matches. .NET's '$' also matches before a final newline, which
+    /// JSON Schema's ECMA-262 '$' does not: "abc\n" must not pass as an id (it would become a folder name).
+    /// </summary>
+    private static bool FullMatch(Regex regex, string value) => regex.Match(value) is { Success: true } m && m.Index == 0 && m.Length == value.Length;
 
     private static bool IsWindowsDeviceName(string segment)
     {
@@ -132,7 +138,7 @@ public static partial class PackManifestValidator
             }
 
             if (p.TryGetValue("version", out var version) && CheckString(version, "version", 1, 64, nullable: false, out var v)
-                && !VersionRegex().IsMatch(v))
+                && !FullMatch(VersionRegex(), v))
             {
                 Add("version", $"'{Clip(v)}' is not a semantic version major.minor.patch[-pre-release] (no build metadata, numbers up to nine digits)");
             }
@@ -334,7 +340,7 @@ public static partial class PackManifestValidator
 
             foreach (var metric in element.EnumerateObject())
             {
-                if (metric.Name.Length is 0 or > 100)
+                if (CodePoints(metric.Name) is 0 or > 100)
                 {
                     Add("metrics", $"metric names must be 1 to 100 characters ('{Clip(metric.Name)}')");
                 }
@@ -353,6 +359,12 @@ public static partial class PackManifestValidator
             }
 
             string? file = CheckFilePath(p["file"], "weights.file", isKey: false);
+            if (file is not null && string.Equals(file, PackManifestJson.FileName, StringComparison.OrdinalIgnoreCase))
+            {
+                Add("weights.file", "the weights cannot be manifest.json");
+                file = null;
+            }
+
             CheckSha256(p["sha256"], "weights.sha256");
             CheckEnum(p["dtype"], "weights.dtype", [.. WeightDTypes]);
             return file;
@@ -408,7 +420,7 @@ public static partial class PackManifestValidator
 
         private void CheckIdentifier(JsonElement element, string path)
         {
-            if (CheckString(element, path, 1, 64, nullable: false, out var value) && !IdentifierRegex().IsMatch(value))
+            if (CheckString(element, path, 1, 64, nullable: false, out var value) && !FullMatch(IdentifierRegex(), value))
             {
                 Add(path, $"'{Clip(value)}' must be 1 to 64 lower-case letters, digits or dashes, starting with a letter or digit");
             }
@@ -416,7 +428,7 @@ public static partial class PackManifestValidator
 
         private void CheckSha256(JsonElement element, string path)
         {
-            if (CheckString(element, path, 0, int.MaxValue, nullable: false, out var value) && !Sha256Regex().IsMatch(value))
+            if (CheckString(element, path, 0, int.MaxValue, nullable: false, out var value) && !FullMatch(Sha256Regex(), value))
             {
                 Add(path, $"'{Clip(value)}' is not a sha256 (64 lower-case hex digits)");
             }
@@ -427,7 +439,7 @@ public static partial class PackManifestValidator
 
         private string? CheckFilePath(string value, string path, bool isKey)
         {
-            if (value.Length > 255 || !FilePathRegex().IsMatch(value))
+            if (value.Length > 255 || !FullMatch(FilePathRegex(), value))
             {
                 Add(path, $"{(isKey ? "file name " : "")}'{Clip(value)}' is not a safe relative path (letters, digits, '.', '_', '-', up to four '/'-separated parts, none starting with '.')");
                 return null;
