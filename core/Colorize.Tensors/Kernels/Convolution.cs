@@ -7,18 +7,22 @@ namespace Colorize.Tensors.Kernels;
 
 /// <summary>
 /// 2-D convolution kernels on NCHW spans with PyTorch semantics (stride, padding, dilation, groups, bias),
-/// through im2col/col2im and <see cref="Gemm"/>.
+/// through im2col and <see cref="Gemm"/>.
 /// </summary>
 /// <remarks>
-/// The output positions of the whole batch (N·OutHeight·OutWidth columns) are cut into chunks whose im2col
-/// matrix fits a fixed budget: large images are split into column ranges, small ones (deep layers) are
-/// gathered several images to a chunk so the GEMM's N (and, for the weight gradient, its K) is not tiny.
-/// The chunking depends only on the shape, and threads only split GEMMs and copies, so results have the
-/// same bits for any thread count. Pointwise convolutions (1×1, stride 1, no padding) skip im2col.
+/// The output positions of the whole batch (N·OutHeight·OutWidth columns) are cut into chunks: large images
+/// are split into column ranges, small ones (deep layers) are gathered several images to a chunk so the GEMM's
+/// N (and, for the weight gradient, its K) is not tiny. The forward pass and the weight gradient are implicit
+/// GEMMs: the GEMM packs its B panels straight from the input (<see cref="Im2ColBPacker"/>,
+/// <see cref="Im2ColTransposedBPacker"/>), so the im2col matrix is never stored. The input gradient computes the
+/// column gradient with a GEMM and scatters it back with col2im. Pointwise convolutions (1×1, stride 1, no
+/// padding) use the image itself as the B matrix. The chunking depends only on the shape, and threads only
+/// split GEMMs and col2im channels, so results have the same bits for any thread count.
 /// </remarks>
 internal static class Convolution
 {
-    // Floats in one im2col chunk (16 MiB): big enough for efficient GEMMs, small enough to stay in L3 on most CPUs.
+    // Floats in one chunk's column matrix (16 MiB; only the input gradient stores one): big enough for efficient
+    // GEMMs, small enough to stay in L3 on most CPUs.
     private const long ColumnBudget = 1 << 22;
 
     // Output positions per chunk: a GEMM narrower than MinChunkColumns wastes its B packing, one wider than
@@ -224,7 +228,7 @@ internal static class Convolution
         bool first = true;
         foreach (Chunk chunk in Chunks(shape, chunkColumns))
         {
-            float[]? columns = null, staging = null;
+            float[]? staging = null;
             try
             {
                 for (int g = 0; g < shape.Groups; g++)
@@ -253,30 +257,22 @@ internal static class Convolution
                         lddy = chunk.Width;
                     }
 
-                    ReadOnlySpan<float> cols;
-                    int ldcols;
+                    // dW += dY_chunk · colsᵀ; chunks are visited in a fixed order, so the sum is reproducible.
                     if (shape.IsPointwise && chunk.Images == 1)
                     {
-                        cols = input.Slice((((chunk.Image * shape.InChannels) + (g * cinG)) * inSpatial) + chunk.Start);
-                        ldcols = inSpatial;
+                        ReadOnlySpan<float> cols = input.Slice((((chunk.Image * shape.InChannels) + (g * cinG)) * inSpatial) + chunk.Start);
+                        Gemm.Sgemm(false, true, coutG, rows, chunk.Width, 1f, dy, lddy, cols, inSpatial, first ? 0f : 1f, dw, rows, threads);
                     }
                     else
                     {
-                        columns ??= ArrayPool<float>.Shared.Rent(rows * chunk.Width);
-                        Im2ColChunk(shape, input, g, chunk, columns, threads);
-                        cols = columns;
-                        ldcols = chunk.Width;
+                        ImplicitIm2ColWeightGemm(shape, input, g, chunk, dy, lddy, dw, first ? 0f : 1f, threads);
                     }
-
-                    // dW += dY_chunk · colsᵀ; chunks are visited in a fixed order, so the sum is reproducible.
-                    Gemm.Sgemm(false, true, coutG, rows, chunk.Width, 1f, dy, lddy, cols, ldcols, first ? 0f : 1f, dw, rows, threads);
                 }
 
                 first = false;
             }
             finally
             {
-                Return(columns);
                 Return(staging);
             }
         }
@@ -465,35 +461,23 @@ internal static class Convolution
         }
     }
 
-    /// <summary>Fills columns [ColumnRows, chunk.Width] for group g of the chunk, splitting rows across threads when large.</summary>
-    private static unsafe void Im2ColChunk(in Conv2dShape shape, ReadOnlySpan<float> input, int g, Chunk chunk, float[] columns, int threads)
+    /// <summary>dW_g = dY_chunk · im2col(chunk)ᵀ + beta · dW_g, with the transposed im2col matrix packed straight from the input.</summary>
+    private static unsafe void ImplicitIm2ColWeightGemm(in Conv2dShape shape, ReadOnlySpan<float> input, int g, Chunk chunk, ReadOnlySpan<float> dy, int lddy, Span<float> dw, float beta, int threads)
     {
-        int rows = shape.ColumnRows, spatial = shape.OutSpatial, imageStride = shape.InChannels * shape.InSpatial;
-        int parts = (int)Math.Clamp((long)rows * chunk.Width / MinParallelCopy, 1, Math.Min(threads, rows));
-        Conv2dShape s = shape;
-        fixed (float* src = input)
-        fixed (float* dst = columns)
+        int coutG = shape.OutChannelsPerGroup, rows = shape.ColumnRows, imageStride = shape.InChannels * shape.InSpatial;
+        if ((long)(coutG - 1) * lddy + chunk.Width > dy.Length || (long)coutG * rows > dw.Length)
         {
-            nint srcAddress = (nint)(src + (g * shape.InChannelsPerGroup * shape.InSpatial)), dstAddress = (nint)dst;
-            void Part(int part)
-            {
-                int r0 = (int)((long)rows * part / parts), r1 = (int)((long)rows * (part + 1) / parts);
-                for (int i = 0; i < chunk.Images; i++)
-                {
-                    float* image = (float*)srcAddress + ((long)(chunk.Image + i) * imageStride);
-                    int start = chunk.Images == 1 ? chunk.Start : 0, width = chunk.Images == 1 ? chunk.Width : spatial;
-                    Im2ColRows(s, image, start, width, (float*)dstAddress + ((long)r0 * chunk.Width) + ((long)i * spatial), chunk.Width, r0, r1);
-                }
-            }
+            throw new ArgumentException("The gradient spans are too short for the convolution chunk.");
+        }
 
-            if (parts == 1)
-            {
-                Part(0);
-            }
-            else
-            {
-                Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, Part);
-            }
+        fixed (float* pin = input)
+        fixed (float* pdy = dy)
+        fixed (float* pdw = dw)
+        {
+            float* firstImage = pin + ((long)chunk.Image * imageStride) + ((long)g * shape.InChannelsPerGroup * shape.InSpatial);
+            var packer = new Im2ColTransposedBPacker(shape, firstImage, imageStride, chunk.Images, chunk.Images == 1 ? chunk.Start : 0);
+            GemmConfig config = GemmConfig.For(Gemm.DefaultKernel, rows);
+            Gemm.Run(config, false, coutG, rows, chunk.Width, 1f, pdy, lddy, packer, beta, pdw, rows, threads);
         }
     }
 

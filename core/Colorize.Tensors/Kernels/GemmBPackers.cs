@@ -52,3 +52,65 @@ internal readonly unsafe struct Im2ColBPacker(Conv2dShape shape, float* firstIma
         }
     }
 }
+
+/// <summary>
+/// op(B) = the transposed im2col matrix (rows: output positions, the product's K; columns: im2col rows), for the
+/// weight gradient dW = dY · im2colᵀ. Positions run over <paramref name="images"/> consecutive images as in
+/// <see cref="Im2ColBPacker"/>. Eight im2col rows at a time are built in a scratch block and transposed into the panels.
+/// </summary>
+internal readonly unsafe struct Im2ColTransposedBPacker(Conv2dShape shape, float* firstImage, int imageStride, int images, int start) : IGemmBPacker
+{
+    /// <inheritdoc/>
+    public void Pack(int p0, int kc, int j0, int nc, int nr, float* dst)
+    {
+        const int Group = 8;
+        int spatial = shape.OutSpatial;
+        float* block = stackalloc float[Group * kc];
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            float* panel = dst + ((nint)jr * kc);
+            for (int g0 = 0; g0 < nr; g0 += Group)
+            {
+                int width = Math.Min(Group, nr - g0);
+                int valid = Math.Clamp(nc - jr - g0, 0, width);
+                for (int t = 0; t < valid; t++)
+                {
+                    int r = j0 + jr + g0 + t;
+                    float* row = block + ((nint)t * kc);
+                    if (images == 1)
+                    {
+                        Convolution.Im2ColRows(shape, firstImage, start + p0, kc, row, kc, r, r + 1);
+                    }
+                    else
+                    {
+                        for (int p = p0; p < p0 + kc;)
+                        {
+                            int image = p / spatial, position = p - (image * spatial), count = Math.Min(spatial - position, p0 + kc - p);
+                            Convolution.Im2ColRows(shape, firstImage + ((long)image * imageStride), position, count, row + (p - p0), kc, r, r + 1);
+                            p += count;
+                        }
+                    }
+                }
+
+                int k = 0;
+                if (width == Group && System.Runtime.Intrinsics.X86.Avx.IsSupported)
+                {
+                    // Rows past valid read as zero, so padding columns come out zero too.
+                    for (; k <= kc - Group; k += Group)
+                    {
+                        GemmPacking.Transpose8x8(block + k, kc, valid, panel + ((nint)k * nr) + g0, nr);
+                    }
+                }
+
+                for (; k < kc; k++)
+                {
+                    float* d = panel + ((nint)k * nr) + g0;
+                    for (int t = 0; t < width; t++)
+                    {
+                        d[t] = t < valid ? block[((nint)t * kc) + k] : 0f;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -164,7 +164,7 @@ internal static class GemmPacking
 
     /// <summary>Transposes an 8×8 tile (rows beyond <paramref name="valid"/> read as 0) into 8 stores of 8 floats, <paramref name="stride"/> apart.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Transpose8x8(float* s, int ld, int valid, float* d, int stride)
+    internal static unsafe void Transpose8x8(float* s, int ld, int valid, float* d, int stride)
     {
         Vector256<float> r0 = Row(s, ld, 0, valid), r1 = Row(s, ld, 1, valid), r2 = Row(s, ld, 2, valid), r3 = Row(s, ld, 3, valid);
         Vector256<float> r4 = Row(s, ld, 4, valid), r5 = Row(s, ld, 5, valid), r6 = Row(s, ld, 6, valid), r7 = Row(s, ld, 7, valid);
