@@ -72,6 +72,9 @@ internal sealed class JpegComponent
     /// <summary>All coefficients (zigzag-free natural order, 64 per block) when the image needs them buffered: progressive or multi-scan.</summary>
     public short[]? Coefficients { get; set; }
 
+    /// <summary>Per block (progressive only): the zigzag index of its last non-zero AC coefficient so far, 0 if none.</summary>
+    public byte[]? LastNonZero;
+
     /// <summary>The DC prediction of the current scan.</summary>
     public int DcPredictor { get; set; }
 

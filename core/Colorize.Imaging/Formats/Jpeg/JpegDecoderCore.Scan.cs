@@ -230,13 +230,14 @@ internal sealed partial class JpegDecoderCore
         long total = 0;
         foreach (JpegComponent component in _components)
         {
-            total += (long)component.BlocksWideAllocated * component.BlocksHighAllocated * 64 * sizeof(short);
+            total += (long)component.BlocksWideAllocated * component.BlocksHighAllocated * ((64 * sizeof(short)) + 1);
         }
 
         EnsureWorkingMemory(total);
         foreach (JpegComponent component in _components)
         {
             component.Coefficients = new short[(long)component.BlocksWideAllocated * component.BlocksHighAllocated * 64];
+            component.LastNonZero = new byte[(long)component.BlocksWideAllocated * component.BlocksHighAllocated];
         }
 
         _coefficientsBuffered = true;
@@ -538,10 +539,10 @@ internal sealed partial class JpegDecoderCore
 
                             break;
                         case ScanKind.AcFirst:
-                            DecodeAcFirst(ref reader, component, ref block);
+                            DecodeAcFirst(ref reader, component, ref block, ref component.LastNonZero![offset / 64]);
                             break;
                         default:
-                            DecodeAcRefine(ref reader, component, ref block);
+                            DecodeAcRefine(ref reader, component, ref block, ref component.LastNonZero![offset / 64]);
                             break;
                     }
                 }
@@ -685,7 +686,7 @@ internal sealed partial class JpegDecoderCore
         block = (short)(dc << _successiveLow);
     }
 
-    private void DecodeAcFirst(ref JpegBitReader reader, JpegComponent component, ref short block)
+    private void DecodeAcFirst(ref JpegBitReader reader, JpegComponent component, ref short block, ref byte lastNonZero)
     {
         if (_endOfBandRun > 0)
         {
@@ -707,6 +708,7 @@ internal sealed partial class JpegDecoderCore
                 k += run;
                 int value = reader.ReadExtended(size);
                 Unsafe.Add(ref block, Unsafe.Add(ref zigzag, k)) = (short)(value << low);
+                lastNonZero = (byte)Math.Max(lastNonZero, Math.Min(k, 63));
             }
             else if (run == 15)
             {
@@ -726,8 +728,16 @@ internal sealed partial class JpegDecoderCore
         }
     }
 
-    /// <summary>libjpeg's <c>decode_mcu_AC_refine</c>: correction bits for coefficients already non-zero, new ±1 values for the rest.</summary>
-    private void DecodeAcRefine(ref JpegBitReader reader, JpegComponent component, ref short block)
+    /// <summary>
+    /// libjpeg's <c>decode_mcu_AC_refine</c>: correction bits for coefficients already non-zero, new ±1 values
+    /// for the rest. The hottest loop of progressive decoding, so the bit buffer lives in locals.
+    /// </summary>
+    /// <param name="reader">The bit reader.</param>
+    /// <param name="component">The scan's component.</param>
+    /// <param name="block">The block's coefficients.</param>
+    /// <param name="lastNonZero">The zigzag index of the block's last non-zero coefficient: inside an end-of-band
+    /// run only coefficients up to it can need a correction bit, which saves scanning the rest.</param>
+    private void DecodeAcRefine(ref JpegBitReader reader, JpegComponent component, ref short block, ref byte lastNonZero)
     {
         HuffmanDecodingTable table = component.AcTable!;
         ref byte zigzag = ref MemoryMarshal.GetReference(JpegConstants.ZigzagToNatural);
@@ -735,26 +745,51 @@ internal sealed partial class JpegDecoderCore
         int minusOne = -1 << _successiveLow;
         int end = _spectralEnd;
         int k = _spectralStart;
+        ReadOnlySpan<byte> data = reader.Data;
+        ulong bits = reader.Bits;
+        int count = reader.Count;
+        int position = reader.Position;
 
         if (_endOfBandRun == 0)
         {
             for (; k <= end; k++)
             {
-                int symbol = reader.DecodeSymbol(table);
+                Need(ref reader, data, ref bits, ref count, ref position, 32);
+                int symbol;
+                int entry = table.Lookup[(int)(bits >> (64 - HuffmanDecodingTable.LookupBits))];
+                if (entry != 0)
+                {
+                    int length = entry >> 8;
+                    bits <<= length;
+                    count -= length;
+                    symbol = entry & 0xFF;
+                }
+                else
+                {
+                    reader.SetState(bits, count, position);
+                    symbol = reader.DecodeLongSymbol(table);
+                    (bits, count, position) = (reader.Bits, reader.Count, reader.Position);
+                }
+
                 int run = symbol >> 4;
                 int size = symbol & 15;
                 int value = 0;
                 if (size != 0)
                 {
-                    // The size should be 1; libjpeg only warns when it is not.
-                    value = reader.ReadBit() != 0 ? plusOne : minusOne;
+                    // The size should be 1; libjpeg only warns when it is not. One bit gives the sign.
+                    value = (long)bits < 0 ? plusOne : minusOne;
+                    bits <<= 1;
+                    count--;
                 }
                 else if (run != 15)
                 {
                     _endOfBandRun = 1 << run;
                     if (run != 0)
                     {
-                        _endOfBandRun += reader.ReadBits(run);
+                        Need(ref reader, data, ref bits, ref count, ref position, run);
+                        _endOfBandRun += (int)(bits >> (64 - run));
+                        bits <<= run;
+                        count -= run;
                     }
 
                     break;
@@ -766,7 +801,10 @@ internal sealed partial class JpegDecoderCore
                     ref short coefficient = ref Unsafe.Add(ref block, Unsafe.Add(ref zigzag, k));
                     if (coefficient != 0)
                     {
-                        RefineCoefficient(ref reader, ref coefficient, plusOne, minusOne);
+                        Need(ref reader, data, ref bits, ref count, ref position, 1);
+                        Refine(ref coefficient, bits, plusOne, minusOne);
+                        bits <<= 1;
+                        count--;
                     }
                     else
                     {
@@ -783,6 +821,7 @@ internal sealed partial class JpegDecoderCore
                 if (value != 0)
                 {
                     Unsafe.Add(ref block, Unsafe.Add(ref zigzag, k)) = (short)value;
+                    lastNonZero = (byte)Math.Max(lastNonZero, Math.Min(k, 63));
                 }
             }
         }
@@ -790,23 +829,42 @@ internal sealed partial class JpegDecoderCore
         if (_endOfBandRun > 0)
         {
             // Inside an end-of-band run: only correction bits for the already non-zero coefficients.
-            for (; k <= end; k++)
+            int last = Math.Min(end, (int)lastNonZero);
+            for (; k <= last; k++)
             {
                 ref short coefficient = ref Unsafe.Add(ref block, Unsafe.Add(ref zigzag, k));
                 if (coefficient != 0)
                 {
-                    RefineCoefficient(ref reader, ref coefficient, plusOne, minusOne);
+                    Need(ref reader, data, ref bits, ref count, ref position, 1);
+                    Refine(ref coefficient, bits, plusOne, minusOne);
+                    bits <<= 1;
+                    count--;
                 }
             }
 
             _endOfBandRun--;
         }
+
+        reader.SetState(bits, count, position);
     }
 
+    /// <summary>Makes sure <paramref name="needed"/> bits are in the local bit buffer, refilling inline when it can.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RefineCoefficient(ref JpegBitReader reader, ref short coefficient, int plusOne, int minusOne)
+    private static void Need(ref JpegBitReader reader, ReadOnlySpan<byte> data, ref ulong bits, ref int count, ref int position, int needed)
     {
-        if (reader.ReadBit() != 0 && (coefficient & plusOne) == 0)
+        if (count < needed && !JpegBitReader.TryRefillFast(data, ref bits, ref count, ref position))
+        {
+            reader.SetState(bits, count, position);
+            reader.Refill();
+            (bits, count, position) = (reader.Bits, reader.Count, reader.Position);
+        }
+    }
+
+    /// <summary>A correction bit (the top bit of <paramref name="bits"/>) for a coefficient already non-zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Refine(ref short coefficient, ulong bits, int plusOne, int minusOne)
+    {
+        if ((long)bits < 0 && (coefficient & plusOne) == 0)
         {
             coefficient = (short)(coefficient >= 0 ? coefficient + plusOne : coefficient + minusOne);
         }
