@@ -73,7 +73,7 @@ internal sealed class JpegComponent
     public short[]? Coefficients { get; set; }
 
     /// <summary>Per block (progressive only): the zigzag index of its last non-zero AC coefficient so far, 0 if none.</summary>
-    public byte[]? LastNonZero;
+    public byte[]? LastNonZero { get; set; }
 
     /// <summary>The DC prediction of the current scan.</summary>
     public int DcPredictor { get; set; }
