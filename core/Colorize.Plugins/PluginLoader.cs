@@ -217,7 +217,17 @@ public sealed class PluginLoader : IDisposable
         }
 
         var shared = _options.SharedAssemblies.Append(PluginLoaderOptions.ContractAssemblyName);
-        var context = new PluginLoadContext(name, assemblyPath, shared, _options.Collectible);
+        PluginLoadContext context;
+        try
+        {
+            context = new PluginLoadContext(name, assemblyPath, shared, _options.Collectible);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or IOException)
+        {
+            // AssemblyDependencyResolver reports a deps.json it cannot use this way.
+            return Fail(name, directory, PluginLoadFailure.MissingFiles, $"{name}.deps.json cannot be used to resolve its dependencies ({e.Message})", e);
+        }
+
         try
         {
             var (failure, error, exception, assembly, engines) = CreateEngines(context, assemblyPath, name);

@@ -167,6 +167,26 @@ public sealed class PluginLoaderTests
     }
 
     [Fact]
+    public void SecondPluginWithAnEngineIdAlreadyLoaded_IsReportedAsDuplicate()
+    {
+        // The same engine under another plugin name: <name>.dll and <name>.deps.json renamed.
+        using var temp = new TestDirectory();
+        string folder = temp.Combine("EchoAgain");
+        Directory.CreateDirectory(folder);
+        File.Copy(Path.Combine(PluginPaths.Echo, "Colorize.TestPlugins.Echo.dll"), Path.Combine(folder, "EchoAgain.dll"));
+        File.Copy(Path.Combine(PluginPaths.Echo, "Colorize.TestPlugins.Echo.deps.json"), Path.Combine(folder, "EchoAgain.deps.json"));
+        File.Copy(Path.Combine(PluginPaths.Echo, "Colorize.TestPlugins.EchoDependency.dll"), Path.Combine(folder, "Colorize.TestPlugins.EchoDependency.dll"));
+        using var loader = new PluginLoader();
+        Assert.True(loader.Load(PluginPaths.Echo).Succeeded);
+
+        var second = loader.Load(folder);
+
+        Assert.Equal(PluginLoadFailure.Duplicate, second.Failure);
+        Assert.Contains("engine 'test-echo' is already provided by plugin 'Colorize.TestPlugins.Echo'", second.Error, StringComparison.Ordinal);
+        Assert.Single(loader.Engines);
+    }
+
+    [Fact]
     public void Unload_LetsTheContextBeCollected()
     {
         using var loader = new PluginLoader();
