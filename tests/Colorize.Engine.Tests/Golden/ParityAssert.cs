@@ -1,0 +1,94 @@
+using System.Globalization;
+using Colorize.Tensors;
+
+namespace Colorize.Engine.Tests.Golden;
+
+/// <summary>
+/// Element-wise comparison with PyTorch's float64 reference, as tests/Colorize.Tensors.Tests/Golden/GoldenAssert:
+/// |actual − expected| ≤ atol + rtol·|expected|, reporting the worst element and the largest errors.
+/// </summary>
+internal static class ParityAssert
+{
+    /// <summary>Relative tolerance of the golden tests (float32 arithmetic against a float64 reference).</summary>
+    public const double Rtol = 1e-4;
+
+    /// <summary>Absolute tolerance of the golden tests.</summary>
+    public const double Atol = 1e-5;
+
+    /// <summary>
+    /// A gradient, given <paramref name="networkScale"/>, the largest |gradient| of the whole network. A gradient sums
+    /// many products, so its rounding error grows with its size: <see cref="Rtol"/> relative plus <see cref="Atol"/>
+    /// times max(1, largest |expected|). A gradient that is zero in exact arithmetic (the bias of a convolution followed
+    /// by InstanceNorm without affine: PyTorch's float64 gives ~1e-15) holds only the rounding noise of sums of terms
+    /// as large as <paramref name="networkScale"/>, so it must stay below 1e-6 of that.
+    /// </summary>
+    public static void Gradient(Tensor expected, Tensor? actual, string what, double networkScale)
+    {
+        double scale = MaxAbs(expected);
+        if (scale <= 1e-9 * networkScale)
+        {
+            Assert.True(actual is not null, $"{what}: no gradient.");
+            double noise = MaxAbs(actual!);
+            Assert.True(noise <= 1e-6 * networkScale,
+                string.Create(CultureInfo.InvariantCulture, $"{what}: PyTorch's gradient is zero (max {scale:G3}), ours reaches {noise:G4}, more than rounding noise (1e-6 of {networkScale:G4})."));
+            return;
+        }
+
+        Close(expected, actual, what, Rtol, Atol * Math.Max(1, scale));
+    }
+
+    /// <summary>The largest |element|.</summary>
+    public static double MaxAbs(Tensor t)
+    {
+        double m = 0;
+        foreach (float v in t.Data)
+        {
+            m = Math.Max(m, Math.Abs(v));
+        }
+
+        return m;
+    }
+
+    /// <summary>Asserts closeness and returns the largest absolute error (for reporting).</summary>
+    public static double Close(Tensor expected, Tensor? actual, string what, double rtol = Rtol, double atol = Atol)
+    {
+        Assert.True(actual is not null, $"{what}: no tensor (expected shape [{string.Join(", ", expected.GetShape())}]).");
+        Assert.True(expected.Shape.SequenceEqual(actual!.Shape),
+            $"{what}: shape [{string.Join(", ", actual.GetShape())}], expected [{string.Join(", ", expected.GetShape())}].");
+        var e = expected.Data;
+        var a = actual.Data;
+        int worst = -1, bad = 0;
+        double worstExcess = double.NegativeInfinity, maxAbs = 0, maxRel = 0;
+        for (int i = 0; i < e.Length; i++)
+        {
+            double diff = Math.Abs((double)a[i] - e[i]);
+            if (double.IsNaN(diff))
+            {
+                diff = double.PositiveInfinity;
+            }
+
+            double allowed = atol + (rtol * Math.Abs(e[i]));
+            maxAbs = Math.Max(maxAbs, diff);
+            maxRel = Math.Max(maxRel, diff / Math.Max(Math.Abs(e[i]), 1e-30));
+            if (diff > allowed)
+            {
+                bad++;
+            }
+
+            if (diff - allowed > worstExcess)
+            {
+                worstExcess = diff - allowed;
+                worst = i;
+            }
+        }
+
+        if (bad > 0)
+        {
+            Assert.Fail(string.Create(CultureInfo.InvariantCulture,
+                $"{what}: {bad} of {e.Length} elements off (rtol {rtol:G3}, atol {atol:G3}); max abs error {maxAbs:G4}, " +
+                $"max rel error {maxRel:G4}; worst at flat index {worst}: actual {a[worst]:G9}, expected {e[worst]:G9}."));
+        }
+
+        return maxAbs;
+    }
+}

@@ -1,0 +1,346 @@
+"""PyTorch definitions of the engine's architectures (core/Colorize.Engine/Architectures/), for parity tests.
+
+Each class computes exactly what the C# class of the same name computes and has the same state-dict keys in the
+same order, so a state dict moves between the two unchanged:
+
+  Pix2PixUnet   pix2pix-unet   the reference pix2pix UnetGenerator / UnetSkipConnectionBlock, but without the
+                               reference's in-place LeakyReLU: our skip connection carries the block input unchanged
+  PatchGan      patchgan       the reference NLayerDiscriminator
+  ClassicUnet   unet-classic   seed 002's U-Net
+  ResNetUnet    resnet-unet    torchvision-layout ResNet18/34 encoder + DeOldify-style decoder
+  SaganCritic   sagan-critic   after DeOldify's custom_gan_critic (see its docstring for where ours differs)
+
+`build(name, hyperparameters)` mirrors ArchitectureRegistry.Build: same hyperparameter names and defaults. Only
+the structure is mirrored, not the initialisers (the tests load weights, they never compare initial values).
+
+    import architectures
+    net = architectures.build("pix2pix-unet", {"numDowns": 5, "ngf": 8})
+"""
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.utils import spectral_norm
+
+
+def _norm(kind, channels):
+    # pix2pix: BatchNorm2d(affine, running stats) or InstanceNorm2d(affine=False, track_running_stats=False).
+    return nn.BatchNorm2d(channels) if kind == "batch" else nn.InstanceNorm2d(channels)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# pix2pix-unet, patchgan
+
+class UnetSkipBlock(nn.Module):
+    """One U-Net level. Keys model.<i>...; the outermost block returns model(x), the others cat([x, model(x)], 1)
+    with x unchanged (no in-place LeakyReLU, unlike the reference code, whose skip carries LeakyReLU(x))."""
+
+    def __init__(self, outer_nc, inner_nc, input_nc=None, submodule=None, kind="middle", norm="batch",
+                 use_dropout=False):
+        super().__init__()
+        use_bias = norm == "instance"
+        input_nc = outer_nc if input_nc is None else input_nc
+        downconv = nn.Conv2d(input_nc, inner_nc, 4, stride=2, padding=1, bias=use_bias)
+        if kind == "outermost":
+            layers = [downconv, submodule, nn.ReLU(),
+                      nn.ConvTranspose2d(inner_nc * 2, outer_nc, 4, stride=2, padding=1), nn.Tanh()]
+        elif kind == "innermost":
+            layers = [nn.LeakyReLU(0.2), downconv, nn.ReLU(),
+                      nn.ConvTranspose2d(inner_nc, outer_nc, 4, stride=2, padding=1, bias=use_bias),
+                      _norm(norm, outer_nc)]
+        else:
+            layers = [nn.LeakyReLU(0.2), downconv, _norm(norm, inner_nc), submodule, nn.ReLU(),
+                      nn.ConvTranspose2d(inner_nc * 2, outer_nc, 4, stride=2, padding=1, bias=use_bias),
+                      _norm(norm, outer_nc)]
+            if use_dropout:
+                layers.append(nn.Dropout(0.5))
+        self.outermost = kind == "outermost"
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.model(x) if self.outermost else torch.cat([x, self.model(x)], 1)
+
+
+class Pix2PixUnet(nn.Module):
+    """pix2pix's UnetGenerator (unet_256 is num_downs=8); dropout 0.5 in the num_downs-5 innermost 8*ngf blocks."""
+
+    def __init__(self, input_nc=1, output_nc=2, num_downs=8, ngf=64, norm="batch", use_dropout=True):
+        super().__init__()
+        block = UnetSkipBlock(ngf * 8, ngf * 8, kind="innermost", norm=norm)
+        for _ in range(num_downs - 5):
+            block = UnetSkipBlock(ngf * 8, ngf * 8, submodule=block, norm=norm, use_dropout=use_dropout)
+        block = UnetSkipBlock(ngf * 4, ngf * 8, submodule=block, norm=norm)
+        block = UnetSkipBlock(ngf * 2, ngf * 4, submodule=block, norm=norm)
+        block = UnetSkipBlock(ngf, ngf * 2, submodule=block, norm=norm)
+        self.model = UnetSkipBlock(output_nc, ngf, input_nc=input_nc, submodule=block, kind="outermost", norm=norm)
+
+    def forward(self, x):
+        return self.model(x)
+
+
+class PatchGan(nn.Module):
+    """pix2pix's NLayerDiscriminator (n_layers=3 is the 70x70 PatchGAN); logits, no sigmoid."""
+
+    def __init__(self, input_nc=3, ndf=64, n_layers=3, norm="batch"):
+        super().__init__()
+        use_bias = norm == "instance"
+        seq = [nn.Conv2d(input_nc, ndf, 4, stride=2, padding=1), nn.LeakyReLU(0.2)]
+        mult = 1
+        for n in range(1, n_layers):
+            prev, mult = mult, min(2 ** n, 8)
+            seq += [nn.Conv2d(ndf * prev, ndf * mult, 4, stride=2, padding=1, bias=use_bias),
+                    _norm(norm, ndf * mult), nn.LeakyReLU(0.2)]
+        prev, mult = mult, min(2 ** n_layers, 8)
+        seq += [nn.Conv2d(ndf * prev, ndf * mult, 4, stride=1, padding=1, bias=use_bias),
+                _norm(norm, ndf * mult), nn.LeakyReLU(0.2),
+                nn.Conv2d(ndf * mult, 1, 4, stride=1, padding=1)]
+        self.model = nn.Sequential(*seq)
+
+    def forward(self, x):
+        return self.model(x)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# unet-classic
+
+class DoubleConv(nn.Module):
+    """(3x3 conv without bias + BatchNorm + ReLU) x 2, keys block.0 ... block.5."""
+
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.block = nn.Sequential(
+            nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
+            nn.Conv2d(cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU())
+
+    def forward(self, x):
+        return self.block(x)
+
+
+class ClassicUnet(nn.Module):
+    """Seed 002's U-Net: depth DoubleConv blocks with 2x2 max-pooling, a bottleneck, depth x (2x2 stride-2
+    transposed conv, cat([skip, up]), DoubleConv), a 1x1 conv and tanh."""
+
+    def __init__(self, input_nc=1, output_nc=2, width=64, depth=4):
+        super().__init__()
+        self.down = nn.ModuleList()
+        ch = input_nc
+        for i in range(depth):
+            self.down.append(DoubleConv(ch, width << i))
+            ch = width << i
+        self.bottleneck = DoubleConv(ch, width << depth)
+        self.upsample = nn.ModuleList()
+        self.up = nn.ModuleList()
+        for i in reversed(range(depth)):
+            self.upsample.append(nn.ConvTranspose2d(width << (i + 1), width << i, 2, stride=2))
+            self.up.append(DoubleConv(width << (i + 1), width << i))
+        self.head = nn.Conv2d(width, output_nc, 1)
+
+    def forward(self, x):
+        skips = []
+        for block in self.down:
+            x = block(x)
+            skips.append(x)
+            x = F.max_pool2d(x, 2)
+        x = self.bottleneck(x)
+        for i, (upsample, up) in enumerate(zip(self.upsample, self.up)):
+            x = up(torch.cat([skips[-(i + 1)], upsample(x)], 1))
+        return torch.tanh(self.head(x))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# resnet-unet, sagan-critic
+
+def conv_layer(ni, nf, ks, spectral, stride=1, padding=None, bias=True):
+    """The decoder's conv: 'same' padding unless given, optionally spectral-normalised (keys bias, weight_orig,
+    weight_u, weight_v, as torch.nn.utils.spectral_norm registers them)."""
+    conv = nn.Conv2d(ni, nf, ks, stride=stride, padding=(ks - 1) // 2 if padding is None else padding, bias=bias)
+    return spectral_norm(conv) if spectral else conv
+
+
+class SelfAttention(nn.Module):
+    """SAGAN self-attention as fastai/DeOldify, with 2-D 1x1 convs (no bias) query, key (C/8) and value (C)."""
+
+    def __init__(self, channels, spectral=True):
+        super().__init__()
+        self.query = conv_layer(channels, channels // 8, 1, spectral, bias=False)
+        self.key = conv_layer(channels, channels // 8, 1, spectral, bias=False)
+        self.value = conv_layer(channels, channels, 1, spectral, bias=False)
+        self.gamma = nn.Parameter(torch.zeros(1))
+
+    def forward(self, x):
+        n, c, h, w = x.shape
+        f = self.query(x).reshape(n, -1, h * w)
+        g = self.key(x).reshape(n, -1, h * w)
+        v = self.value(x).reshape(n, c, h * w)
+        beta = F.softmax(torch.bmm(f.transpose(1, 2), g), dim=1)
+        return (self.gamma * torch.bmm(v, beta) + x.reshape(n, c, h * w)).reshape(n, c, h, w)
+
+
+class BasicBlock(nn.Module):
+    """torchvision's BasicBlock (keys conv1, bn1, conv2, bn2, downsample.0/1)."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        return F.relu(y + (x if self.downsample is None else self.downsample(x)))
+
+
+class ResNetEncoder(nn.Module):
+    """torchvision's ResNet18/34 body without avgpool/fc, taking `input_nc` channels."""
+
+    def __init__(self, depth, input_nc):
+        super().__init__()
+        blocks = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3]}[depth]
+        self.conv1 = nn.Conv2d(input_nc, 64, 7, stride=2, padding=3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        cin = 64
+        for l in range(4):
+            cout = 64 << l
+            layer = nn.Sequential(*[BasicBlock(cin if b == 0 else cout, cout, 2 if b == 0 and l > 0 else 1)
+                                    for b in range(blocks[l])])
+            setattr(self, f"layer{l + 1}", layer)
+            cin = cout
+
+    def features(self, x):
+        f1 = F.relu(self.bn1(self.conv1(x)))
+        f2 = self.layer1(F.max_pool2d(f1, 3, 2, 1))
+        f3 = self.layer2(f2)
+        f4 = self.layer3(f3)
+        f5 = self.layer4(f4)
+        return [f1, f2, f3, f4, f5]
+
+    def forward(self, x):
+        return self.features(x)[4]
+
+
+class PixelShuffleIcnr(nn.Module):
+    """1x1 conv to 4*nf channels, PixelShuffle(2), blur (replication pad (1,0,1,0) + 2x2 mean, stride 1), ReLU.
+
+    fastai's PixelShuffle_ICNR applies the ReLU before the shuffle and the blur (blur(shuf(relu(conv(x))))); ours
+    applies it last (relu(blur(shuf(conv(x))))), as the C# class does."""
+
+    def __init__(self, ni, nf, spectral):
+        super().__init__()
+        self.conv = conv_layer(ni, nf * 4, 1, spectral)
+
+    def forward(self, x):
+        x = F.pixel_shuffle(self.conv(x), 2)
+        x = F.avg_pool2d(F.pad(x, (1, 0, 1, 0), mode="replicate"), 2, stride=1)
+        return F.relu(x)
+
+
+class UnetUpBlock(nn.Module):
+    """shuf (PixelShuffleIcnr to up_in/2 channels), bn on the skip, ReLU of the concatenation, convs (+ attention)."""
+
+    def __init__(self, up_in, skip, cout, self_attention, spectral):
+        super().__init__()
+        self.shuf = PixelShuffleIcnr(up_in, up_in // 2, spectral)
+        self.bn = nn.BatchNorm2d(skip)
+        ni = up_in // 2 + skip
+        layers = [conv_layer(ni, cout, 3, spectral), nn.ReLU(), conv_layer(cout, cout, 3, spectral), nn.ReLU()]
+        if self_attention:
+            layers.append(SelfAttention(cout, spectral))
+        self.convs = nn.Sequential(*layers)
+
+    def forward(self, up, skip):
+        x = self.shuf(up)
+        if x.shape[-2:] != skip.shape[-2:]:
+            x = F.interpolate(x, size=skip.shape[-2:], mode="nearest")
+        return self.convs(F.relu(torch.cat([x, self.bn(skip)], 1)))
+
+
+class ResNetUnet(nn.Module):
+    """ResNet encoder, middle (BN, ReLU, 512->1024->512 3x3 convs), four UnetUpBlocks (attention in the second, at
+    1/8 resolution), a final PixelShuffleIcnr, the input concatenated, a residual block, a 1x1 conv and tanh."""
+
+    def __init__(self, encoder_depth=34, input_nc=1, output_nc=2, width=1.0, self_attention=True, spectral=True):
+        super().__init__()
+        self.encoder = ResNetEncoder(encoder_depth, input_nc)
+        self.middle = nn.Sequential(
+            nn.BatchNorm2d(512), nn.ReLU(),
+            conv_layer(512, 1024, 3, spectral), nn.ReLU(),
+            conv_layer(1024, 512, 3, spectral), nn.ReLU())
+        # C#: Math.Max(8, (int)Math.Round(c * width)) with a float width; Python's round is also half-to-even.
+        scale = lambda c: max(8, int(round(float(np.float32(c) * np.float32(width)))))  # noqa: E731
+        skip_channels = [256, 128, 64, 64]
+        out_channels = [scale(256), scale(128), scale(64), scale(64)]
+        self.decoder = nn.ModuleList()
+        up_in = 512
+        for i in range(4):
+            self.decoder.append(UnetUpBlock(up_in, skip_channels[i], out_channels[i], self_attention and i == 1,
+                                            spectral))
+            up_in = out_channels[i]
+        self.final_shuffle = PixelShuffleIcnr(up_in, up_in, spectral)
+        res = up_in + input_nc
+        self.residual = nn.Sequential(conv_layer(res, res, 3, spectral), nn.ReLU(),
+                                      conv_layer(res, res, 3, spectral), nn.ReLU())
+        self.head = nn.Conv2d(res, output_nc, 1)
+
+    def forward(self, inp):
+        if inp.shape[2] % 32 or inp.shape[3] % 32:
+            raise ValueError("ResNetUnet needs a height and width divisible by 32")
+        f = self.encoder.features(inp)
+        x = self.middle(f[4])
+        for i, block in enumerate(self.decoder):
+            x = block(x, f[3 - i])
+        x = torch.cat([self.final_shuffle(x), inp], 1)
+        x = x + self.residual(x)
+        return torch.tanh(self.head(x))
+
+
+class SaganCritic(nn.Module):
+    """Spectral-norm convs + LeakyReLU 0.2, Dropout2d, self-attention after the first downsampling of the loop, a
+    patch of logits (keys layers.<i>.0.*, attention layers.<i>.2.*, the last conv layers.<n>.*).
+
+    Differences from DeOldify's custom_gan_critic, mirrored from the C# class: an extra 3x3 conv block right after
+    the first Dropout2d (layers.2), 2-D 1x1 attention convs instead of conv1d, a 4-D patch output instead of
+    Flatten, and the last conv not wrapped in its own Sequential."""
+
+    def __init__(self, input_nc=3, nf=64, blocks=3, p=0.15):
+        super().__init__()
+
+        def block(ni, no, ks, stride, attention=False):
+            layers = [conv_layer(ni, no, ks, True, stride=stride, padding=(ks - 1) // 2), nn.LeakyReLU(0.2)]
+            if attention:
+                layers.append(SelfAttention(no, True))
+            return nn.Sequential(*layers)
+
+        seq = [block(input_nc, nf, 4, 2), nn.Dropout2d(p / 2), block(nf, nf, 3, 1)]
+        for i in range(blocks):
+            seq += [block(nf, nf, 3, 1), nn.Dropout2d(p), block(nf, nf * 2, 4, 2, attention=i == 0)]
+            nf *= 2
+        seq += [block(nf, nf, 3, 1), spectral_norm(nn.Conv2d(nf, 1, 4, padding=0, bias=False))]
+        self.layers = nn.Sequential(*seq)
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+
+def build(name, hp=None):
+    """Builds an architecture from manifest hyperparameters, with ArchitectureRegistry's names and defaults."""
+    hp = dict(hp or {})
+    if name == "pix2pix-unet":
+        return Pix2PixUnet(1, 2, hp.get("numDowns", 8), hp.get("ngf", 64), hp.get("norm", "batch"),
+                           hp.get("dropout", True))
+    if name == "unet-classic":
+        return ClassicUnet(1, 2, hp.get("width", 64), hp.get("depth", 4))
+    if name == "resnet-unet":
+        return ResNetUnet(hp.get("encoderDepth", 34), 1, 2, hp.get("width", 1.0), hp.get("selfAttention", True),
+                          hp.get("spectralNorm", True))
+    if name == "patchgan":
+        return PatchGan(3, hp.get("ndf", 64), hp.get("layers", 3), hp.get("norm", "batch"))
+    if name == "sagan-critic":
+        return SaganCritic(3, hp.get("nf", 64), hp.get("blocks", 3), hp.get("dropout", 0.15))
+    raise KeyError(f"unknown architecture {name}")
