@@ -34,7 +34,9 @@ def _norm(kind, channels):
 
 class UnetSkipBlock(nn.Module):
     """One U-Net level. Keys model.<i>...; the outermost block returns model(x), the others cat([x, model(x)], 1)
-    with x unchanged (no in-place LeakyReLU, unlike the reference code, whose skip carries LeakyReLU(x))."""
+    with x unchanged (no in-place LeakyReLU, unlike the reference code, whose skip carries LeakyReLU(x)). The two
+    compute the same function: the parent block applies ReLU right after the concatenation, and
+    relu(leaky_relu(x)) = relu(x), in value and in gradient."""
 
     def __init__(self, outer_nc, inner_nc, input_nc=None, submodule=None, kind="middle", norm="batch",
                  use_dropout=False):

@@ -22,7 +22,7 @@ internal static class ParityAssert
     /// by InstanceNorm without affine: PyTorch's float64 gives ~1e-15) holds only the rounding noise of sums of terms
     /// as large as <paramref name="networkScale"/>, so it must stay below 1e-6 of that.
     /// </summary>
-    public static void Gradient(Tensor expected, Tensor? actual, string what, double networkScale)
+    public static double Gradient(Tensor expected, Tensor? actual, string what, double networkScale)
     {
         double scale = MaxAbs(expected);
         if (scale <= 1e-9 * networkScale)
@@ -31,10 +31,10 @@ internal static class ParityAssert
             double noise = MaxAbs(actual!);
             Assert.True(noise <= 1e-6 * networkScale,
                 string.Create(CultureInfo.InvariantCulture, $"{what}: PyTorch's gradient is zero (max {scale:G3}), ours reaches {noise:G4}, more than rounding noise (1e-6 of {networkScale:G4})."));
-            return;
+            return noise;
         }
 
-        Close(expected, actual, what, Rtol, Atol * Math.Max(1, scale));
+        return Close(expected, actual, what, Rtol, Atol * Math.Max(1, scale));
     }
 
     /// <summary>The largest |element|.</summary>
