@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Colorize.Abstractions;
 using Colorize.Engine.Pipeline;
 using Colorize.Tensors;
@@ -14,7 +15,9 @@ public sealed class PipelineBenchmarkConfig : ManualConfig
 {
     public PipelineBenchmarkConfig()
     {
-        AddJob(Job.Default.WithWarmupCount(1).WithIterationCount(5).WithInvocationCount(1).WithUnrollFactor(1).WithId("Pipeline"));
+        AddJob(Job.Default.WithWarmupCount(1).WithIterationCount(5).WithInvocationCount(1).WithUnrollFactor(1).WithId("Pipeline")
+            // In-process: no generated project to build, which times out on a busy 2-core machine.
+            .WithToolchain(InProcessEmitToolchain.Instance));
         AddDiagnoser(MemoryDiagnoser.Default);
     }
 }

@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Colorize.Imaging;
 using Colorize.Imaging.ColorSpaces;
 using Colorize.Imaging.Formats.Jpeg;
@@ -15,7 +16,9 @@ public sealed class ImagingBenchmarkConfig : ManualConfig
 {
     public ImagingBenchmarkConfig()
     {
-        AddJob(Job.Default.WithWarmupCount(1).WithIterationCount(5).WithInvocationCount(1).WithUnrollFactor(1).WithId("Imaging"));
+        AddJob(Job.Default.WithWarmupCount(1).WithIterationCount(5).WithInvocationCount(1).WithUnrollFactor(1).WithId("Imaging")
+            // In-process: no generated project to build, which times out on a busy 2-core machine.
+            .WithToolchain(InProcessEmitToolchain.Instance));
         AddDiagnoser(MemoryDiagnoser.Default);
     }
 }

@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Colorize.Engine.Architectures;
 using Colorize.Tensors;
 using Colorize.Tensors.NN;
@@ -13,7 +14,9 @@ public sealed class ModelBenchmarkConfig : ManualConfig
 {
     public ModelBenchmarkConfig()
     {
-        AddJob(Job.Default.WithWarmupCount(1).WithIterationCount(5).WithInvocationCount(1).WithUnrollFactor(1).WithId("Model"));
+        AddJob(Job.Default.WithWarmupCount(1).WithIterationCount(5).WithInvocationCount(1).WithUnrollFactor(1).WithId("Model")
+            // In-process: no generated project to build, which times out on a busy 2-core machine.
+            .WithToolchain(InProcessEmitToolchain.Instance));
     }
 }
 
