@@ -228,17 +228,15 @@ class ResNetEncoder(nn.Module):
 class PixelShuffleIcnr(nn.Module):
     """1x1 conv to 4*nf channels, PixelShuffle(2), blur (replication pad (1,0,1,0) + 2x2 mean, stride 1), ReLU.
 
-    fastai's PixelShuffle_ICNR applies the ReLU before the shuffle and the blur (blur(shuf(relu(conv(x))))); ours
-    applies it last (relu(blur(shuf(conv(x))))), as the C# class does."""
+    As fastai's PixelShuffle_ICNR: the ReLU comes before the shuffle and the blur (blur(shuf(relu(conv(x)))))."""
 
     def __init__(self, ni, nf, spectral):
         super().__init__()
         self.conv = conv_layer(ni, nf * 4, 1, spectral)
 
     def forward(self, x):
-        x = F.pixel_shuffle(self.conv(x), 2)
-        x = F.avg_pool2d(F.pad(x, (1, 0, 1, 0), mode="replicate"), 2, stride=1)
-        return F.relu(x)
+        x = F.pixel_shuffle(F.relu(self.conv(x)), 2)
+        return F.avg_pool2d(F.pad(x, (1, 0, 1, 0), mode="replicate"), 2, stride=1)
 
 
 class UnetUpBlock(nn.Module):
@@ -286,7 +284,7 @@ class ResNetUnet(nn.Module):
         res = up_in + input_nc
         self.residual = nn.Sequential(conv_layer(res, res, 3, spectral), nn.ReLU(),
                                       conv_layer(res, res, 3, spectral), nn.ReLU())
-        self.head = nn.Conv2d(res, output_nc, 1)
+        self.head = conv_layer(res, output_nc, 1, spectral)
 
     def forward(self, inp):
         if inp.shape[2] % 32 or inp.shape[3] % 32:
@@ -304,9 +302,8 @@ class SaganCritic(nn.Module):
     """Spectral-norm convs + LeakyReLU 0.2, Dropout2d, self-attention after the first downsampling of the loop, a
     patch of logits (keys layers.<i>.0.*, attention layers.<i>.2.*, the last conv layers.<n>.*).
 
-    Differences from DeOldify's custom_gan_critic, mirrored from the C# class: an extra 3x3 conv block right after
-    the first Dropout2d (layers.2), 2-D 1x1 attention convs instead of conv1d, a 4-D patch output instead of
-    Flatten, and the last conv not wrapped in its own Sequential."""
+    Differences from DeOldify's custom_gan_critic, mirrored from the C# class: 2-D 1x1 attention convs instead of
+    conv1d, a 4-D patch output instead of Flatten, and the last conv not wrapped in its own Sequential."""
 
     def __init__(self, input_nc=3, nf=64, blocks=3, p=0.15):
         super().__init__()
@@ -317,7 +314,7 @@ class SaganCritic(nn.Module):
                 layers.append(SelfAttention(no, True))
             return nn.Sequential(*layers)
 
-        seq = [block(input_nc, nf, 4, 2), nn.Dropout2d(p / 2), block(nf, nf, 3, 1)]
+        seq = [block(input_nc, nf, 4, 2), nn.Dropout2d(p / 2)]
         for i in range(blocks):
             seq += [block(nf, nf, 3, 1), nn.Dropout2d(p), block(nf, nf * 2, 4, 2, attention=i == 0)]
             nf *= 2

@@ -10,10 +10,10 @@ namespace Colorize.Engine.Architectures;
 /// Encoder: a torchvision-layout ResNet18 or ResNet34 (<c>encoder.conv1</c>, <c>encoder.layer1.0.conv1</c>, …) taking
 /// one channel, with features at 1/2, 1/4, 1/8, 1/16 and 1/32 of the input. Middle: BatchNorm + ReLU, then two 3×3
 /// convs (512→1024→512). Decoder: four blocks, each upsampling with DeOldify's PixelShuffle_ICNR (1×1 conv to 4× the
-/// channels, ICNR init, PixelShuffle(2), blur = replication pad (1,0,1,0) + 2×2 average pool stride 1, ReLU),
+/// channels, ICNR init, ReLU, PixelShuffle(2), blur = replication pad (1,0,1,0) + 2×2 average pool stride 1),
 /// concatenating the BatchNorm'd skip feature, ReLU, and two 3×3 convs + ReLU; the block at 1/8 resolution ends with
 /// SAGAN self-attention. A last PixelShuffle_ICNR reaches full resolution, the input L is concatenated, a residual
-/// block of two 3×3 convs follows, and a 1×1 conv with tanh gives ab. Decoder convs are spectral-normalised when
+/// block of two 3×3 convs follows, and a 1×1 conv with tanh gives ab. Decoder and head convs are spectral-normalised when
 /// <c>spectralNorm</c> is on (DeOldify's NormType.Spectral). The input side must be divisible by 32.
 /// </remarks>
 public sealed class ResNetUnet : Module<Tensor, Tensor>
@@ -24,6 +24,7 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
     private readonly PixelShuffleIcnr _finalShuffle;
     private readonly Sequential _residual;
     private readonly Conv2d _head;
+
 
     /// <summary>Creates the network.</summary>
     /// <param name="encoderDepth">18 or 34.</param>
@@ -57,7 +58,7 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
         _residual = RegisterModule("residual", new Sequential(
             Layers.Conv(resChannels, resChannels, 3, spectralNorm, generator), new ReLU(),
             Layers.Conv(resChannels, resChannels, 3, spectralNorm, generator), new ReLU()));
-        _head = RegisterModule("head", new Conv2d(resChannels, outputChannels, 1, generator: generator));
+        _head = RegisterModule("head", Layers.Conv(resChannels, outputChannels, 1, spectralNorm, generator));
     }
 
     /// <inheritdoc/>
@@ -195,7 +196,7 @@ internal sealed class UnetUpBlock : Module
     }
 }
 
-/// <summary>DeOldify's PixelShuffle_ICNR with blur: 1×1 conv to 4·nf channels (ICNR), PixelShuffle(2), blur, ReLU.</summary>
+/// <summary>DeOldify's PixelShuffle_ICNR with blur: 1×1 conv to 4·nf channels (ICNR), ReLU, PixelShuffle(2), blur.</summary>
 internal sealed class PixelShuffleIcnr : Module<Tensor, Tensor>
 {
     private readonly Conv2d _conv;
@@ -210,10 +211,10 @@ internal sealed class PixelShuffleIcnr : Module<Tensor, Tensor>
 
     public override Tensor Forward(Tensor input)
     {
-        var x = Functional.PixelShuffle(_conv.Call(input), 2);
-        // Blur against checkerboard artefacts: replicate one row/column on the top/left, then 2×2 mean, stride 1.
-        x = Functional.AvgPool2d(Functional.Pad(x, (1, 0, 1, 0), PaddingMode.Replicate), 2, stride: 1);
-        return x.Relu();
+        // As fastai's PixelShuffle_ICNR: ReLU, shuffle, then blur against checkerboard artefacts (replicate one
+        // row/column on the top/left, 2×2 mean with stride 1).
+        var x = Functional.PixelShuffle(_conv.Call(input).Relu(), 2);
+        return Functional.AvgPool2d(Functional.Pad(x, (1, 0, 1, 0), PaddingMode.Replicate), 2, stride: 1);
     }
 }
 

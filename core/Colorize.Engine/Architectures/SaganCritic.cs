@@ -29,9 +29,7 @@ public sealed class SaganCritic : Module<Tensor, Tensor>
     private static Sequential BuildLayers(int inputChannels, int nf, int blocks, float p, Generator? generator)
     {
         var g = generator ?? Generator.Default;
-        var seq = new Sequential(
-            Block(inputChannels, nf, 4, 2, generator), new Dropout2d(p / 2, g),
-            Block(nf, nf, 3, 1, generator));
+        var seq = new Sequential(Block(inputChannels, nf, 4, 2, generator), new Dropout2d(p / 2, g));
         for (int i = 0; i < blocks; i++)
         {
             seq.Add(Block(nf, nf, 3, 1, generator));
