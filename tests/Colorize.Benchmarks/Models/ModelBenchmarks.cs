@@ -14,7 +14,7 @@ public sealed class ModelBenchmarkConfig : ManualConfig
 {
     public ModelBenchmarkConfig()
     {
-        AddJob(Job.Default.WithWarmupCount(1).WithIterationCount(5).WithInvocationCount(1).WithUnrollFactor(1).WithId("Model")
+        AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(5).WithInvocationCount(1).WithUnrollFactor(1).WithId("Model")
             // In-process: no generated project to build, which times out on a busy 2-core machine.
             .WithToolchain(InProcessEmitToolchain.Instance));
     }
