@@ -1,0 +1,108 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Colorize.Tensors;
+using Colorize.Tensors.Serialization;
+
+namespace Colorize.Trainer;
+
+/// <summary>
+/// What a checkpoint holds besides tensors: the position (epochs completed), optimizer scalars, the random
+/// generators' states and the best validation score so far.
+/// </summary>
+internal sealed record CheckpointState
+{
+    public required int EpochsCompleted { get; init; }
+    public required long Step { get; init; }
+    public required IReadOnlyDictionary<string, double> OptimizerGScalars { get; init; }
+    public IReadOnlyDictionary<string, double>? OptimizerDScalars { get; init; }
+    public required GeneratorState ModelRandom { get; init; }
+    public required GeneratorState CriticRandom { get; init; }
+    public required GeneratorState DataRandom { get; init; }
+    public double BestPsnr { get; init; } = double.NegativeInfinity;
+    public int BestEpoch { get; init; }
+    public IReadOnlyDictionary<string, double>? Metrics { get; init; }
+}
+
+/// <summary>A pointer file (<c>last.json</c>, <c>best.json</c>) naming an immutable tensor file and its sha256.</summary>
+internal sealed record CheckpointPointer(string File, string Sha256, CheckpointState State);
+
+/// <summary>
+/// Checkpoints in <c>&lt;run&gt;/checkpoints/</c>: tensors go to a new, uniquely named safetensors file (written to a
+/// temporary name and renamed), then the small pointer file is replaced atomically; a crash at any moment leaves the
+/// previous pointer valid. Files no pointer names are removed, so only last and best are kept.
+/// </summary>
+internal static class Checkpoints
+{
+    public const string Last = "last.json";
+    public const string Best = "best.json";
+
+    private static readonly JsonSerializerOptions s_json = new(TrainConfig.Json) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    public static void Save(string runDirectory, IReadOnlyDictionary<string, Tensor> tensors, CheckpointState state, bool isBest)
+    {
+        string dir = Path.Combine(runDirectory, "checkpoints");
+        Directory.CreateDirectory(dir);
+        string file = $"epoch-{state.EpochsCompleted:D4}.safetensors";
+        byte[] bytes = StateDictIO.ToBytes(tensors);
+        AtomicFile.WriteAllBytes(Path.Combine(dir, file), bytes);
+        var pointer = new CheckpointPointer(file, Convert.ToHexStringLower(SHA256.HashData(bytes)), state);
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(pointer, s_json);
+        if (isBest)
+        {
+            AtomicFile.WriteAllBytes(Path.Combine(dir, Best), json);
+        }
+
+        AtomicFile.WriteAllBytes(Path.Combine(dir, Last), json);
+        var keep = new HashSet<string>(StringComparer.Ordinal) { file };
+        if (TryReadPointer(Path.Combine(dir, Best)) is { } best)
+        {
+            keep.Add(best.File);
+        }
+
+        foreach (var old in Directory.EnumerateFiles(dir, "epoch-*.safetensors"))
+        {
+            if (!keep.Contains(Path.GetFileName(old)))
+            {
+                File.Delete(old);
+            }
+        }
+    }
+
+    /// <summary>Reads a pointer and its tensors, checking the sha256; throws <see cref="TrainerException"/> when damaged or missing.</summary>
+    public static (CheckpointState State, Dictionary<string, Tensor> Tensors) Load(string runDirectory, string pointerName)
+    {
+        string dir = Path.Combine(runDirectory, "checkpoints");
+        var pointer = TryReadPointer(Path.Combine(dir, pointerName))
+            ?? throw new TrainerException($"No checkpoint '{pointerName}' in {dir}.");
+        string path = Path.Combine(dir, Path.GetFileName(pointer.File));
+        if (!File.Exists(path))
+        {
+            throw new TrainerException($"Checkpoint file {path} named by {pointerName} is missing.");
+        }
+
+        byte[] bytes = File.ReadAllBytes(path);
+        if (!string.Equals(Convert.ToHexStringLower(SHA256.HashData(bytes)), pointer.Sha256, StringComparison.Ordinal))
+        {
+            throw new TrainerException($"Checkpoint file {path} is damaged (sha256 differs from {pointerName}).");
+        }
+
+        return (pointer.State, StateDictIO.Load(bytes));
+    }
+
+    private static CheckpointPointer? TryReadPointer(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<CheckpointPointer>(File.ReadAllBytes(path), s_json);
+        }
+        catch (JsonException e)
+        {
+            throw new TrainerException($"Checkpoint pointer {path} is damaged: {e.Message}", e);
+        }
+    }
+}

@@ -1,0 +1,170 @@
+using System.Globalization;
+using Colorize.Abstractions.Packs;
+using Colorize.Tensors.Serialization;
+
+namespace Colorize.Trainer;
+
+/// <summary>
+/// <c>colorize-train</c>: <c>&lt;recipe&gt; --data &lt;dir&gt; --out &lt;run-dir&gt; [--size] [--epochs] [--batch] [--seed] [--lr]
+/// [--real-label] [--resume]</c>, <c>pack &lt;run-dir&gt; --id --version -o</c>, <c>recipes</c>.
+/// </summary>
+internal static class Program
+{
+    private const string Usage = """
+        usage:
+          colorize-train <recipe> --data <dir> --out <run-dir> [--size <px>] [--epochs <n>] [--batch <n>] [--seed <n>]
+                                  [--lr <rate>] [--real-label <0.9..1>] [--config <file.json>] [--resume]
+          colorize-train pack <run-dir> --id <id> --version <semver> -o <file.cpack> [--dtype f32|f16] [--license <spdx>]
+          colorize-train recipes
+        """;
+
+    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        try
+        {
+            if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+            {
+                stdout.WriteLine(Usage);
+                return args.Length == 0 ? 2 : 0;
+            }
+
+            return args[0] switch
+            {
+                "recipes" => ListRecipes(stdout),
+                "pack" => Pack(new Arguments(args.AsSpan(1), ["id", "version", "o", "dtype", "license"], []), stdout),
+                _ => Train(args[0], new Arguments(args.AsSpan(1), ["data", "out", "size", "epochs", "batch", "seed", "lr", "real-label", "config"], ["resume"]), stdout),
+            };
+        }
+        catch (Exception e) when (e is TrainerException or ModelPackException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
+        {
+            stderr.WriteLine($"colorize-train: {e.Message}");
+            return 1;
+        }
+    }
+
+    private static int ListRecipes(TextWriter stdout)
+    {
+        foreach (var name in RecipeCatalog.Names)
+        {
+            var recipe = RecipeCatalog.Load(name);
+            stdout.WriteLine($"{name,-20} {recipe.Description}");
+        }
+
+        return 0;
+    }
+
+    private static int Train(string recipe, Arguments a, TextWriter stdout)
+    {
+        if (a.Positional.Count > 0)
+        {
+            throw new TrainerException($"Unexpected argument '{a.Positional[0]}'.\n{Usage}");
+        }
+
+        string data = a.Required("data");
+        string output = a.Required("out");
+        var config = a.Get("config") is { } file
+            ? System.Text.Json.JsonSerializer.Deserialize<TrainConfig>(File.ReadAllBytes(file), TrainConfig.Json) ?? throw new TrainerException($"{file} is empty.")
+            : RecipeCatalog.Load(recipe);
+        config = config with
+        {
+            Data = Path.GetFullPath(data),
+            Size = a.Int("size") ?? config.Size,
+            Epochs = a.Int("epochs") ?? config.Epochs,
+            Batch = a.Int("batch") ?? config.Batch,
+            Seed = a.Long("seed") ?? config.Seed,
+            LearningRate = a.Double("lr") ?? config.LearningRate,
+            RealLabel = (float?)a.Double("real-label") ?? config.RealLabel,
+        };
+        bool resume = a.Flag("resume");
+        var run = TrainingRun.Start(config, output, resume, stdout, a.Int("epochs"));
+        var effective = run.Config;
+        var split = PhotoDataset.Prepare(data, output, effective, stdout);
+        stdout.WriteLine($"{split.Train.Count} training, {split.Validation.Count} validation, {split.Test.Count} test photos; {split.Unreadable.Count} unreadable and {split.Grayscale.Count} grayscale skipped");
+        run.Train(split);
+        return 0;
+    }
+
+    private static int Pack(Arguments a, TextWriter stdout)
+    {
+        if (a.Positional.Count != 1)
+        {
+            throw new TrainerException($"pack needs exactly one run directory.\n{Usage}");
+        }
+
+        var dtype = (a.Get("dtype") ?? "f32").ToLowerInvariant() switch
+        {
+            "f32" => SafeTensorsDType.F32,
+            "f16" => SafeTensorsDType.F16,
+            var other => throw new TrainerException($"--dtype must be f32 or f16, got '{other}'."),
+        };
+        string output = a.Required("o");
+        var manifest = PackWriter.Write(a.Positional[0], a.Required("id"), a.Required("version"), output, dtype, a.Get("license") ?? "NOASSERTION");
+        stdout.WriteLine($"wrote {output}: {manifest.Id}@{manifest.Version}, {manifest.Architecture.Name}, {manifest.Training?.Epochs} epochs, PSNR {manifest.Metrics?.GetValueOrDefault("psnr").ToString("F2", CultureInfo.InvariantCulture)} dB");
+        return 0;
+    }
+}
+
+/// <summary>A small parser for <c>--name value</c>, <c>-o value</c> and <c>--flag</c> arguments; unknown names are errors.</summary>
+internal sealed class Arguments
+{
+    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
+
+    public Arguments(ReadOnlySpan<string> args, IReadOnlyCollection<string> options, IReadOnlyCollection<string> flags)
+    {
+        for (int i = 0; i < args.Length; i++)
+        {
+            string arg = args[i];
+            if (!arg.StartsWith('-') || arg == "-")
+            {
+                Positional.Add(arg);
+                continue;
+            }
+
+            string name = arg.TrimStart('-');
+            string? inline = null;
+            int eq = name.IndexOf('=', StringComparison.Ordinal);
+            if (eq >= 0)
+            {
+                inline = name[(eq + 1)..];
+                name = name[..eq];
+            }
+
+            if (flags.Contains(name))
+            {
+                _flags.Add(name);
+            }
+            else if (options.Contains(name))
+            {
+                string? value = inline ?? (i + 1 < args.Length ? args[++i] : null);
+                _values[name] = value ?? throw new TrainerException($"Option '{arg}' needs a value.");
+            }
+            else
+            {
+                throw new TrainerException($"Unknown option '{arg}'; known: {string.Join(", ", options.Concat(flags).Select(o => (o.Length == 1 ? "-" : "--") + o))}.");
+            }
+        }
+    }
+
+    public List<string> Positional { get; } = [];
+
+    public string? Get(string name) => _values.GetValueOrDefault(name);
+
+    public bool Flag(string name) => _flags.Contains(name);
+
+    public string Required(string name) => Get(name) ?? throw new TrainerException($"Missing {(name.Length == 1 ? "-" : "--")}{name}.");
+
+    public int? Int(string name) => Get(name) is { } s
+        ? int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : throw new TrainerException($"--{name} must be an integer, got '{s}'.")
+        : null;
+
+    public long? Long(string name) => Get(name) is { } s
+        ? long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) ? v : throw new TrainerException($"--{name} must be an integer, got '{s}'.")
+        : null;
+
+    public double? Double(string name) => Get(name) is { } s
+        ? double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : throw new TrainerException($"--{name} must be a number, got '{s}'.")
+        : null;
+}
