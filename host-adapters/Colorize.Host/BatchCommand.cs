@@ -1,0 +1,279 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Colorize.Abstractions;
+using Colorize.Abstractions.Packs;
+using Colorize.Imaging;
+using Colorize.Plugins;
+using Colorize.Plugins.Packs;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+
+namespace Colorize.Host;
+
+/// <summary>What <c>colorize &lt;input&gt;... [options]</c> was asked to do.</summary>
+internal sealed record BatchRequest
+{
+    public required IReadOnlyList<string> Inputs { get; init; }
+
+    public string? Output { get; init; }
+
+    public string? Pack { get; init; }
+
+    public int? RenderSize { get; init; }
+
+    public float? Strength { get; init; }
+
+    public int? Threads { get; init; }
+
+    public bool Overwrite { get; init; }
+
+    public bool Json { get; init; }
+}
+
+/// <summary>One input's outcome.</summary>
+internal sealed record BatchItemResult(string Input, string? Output, string? Error, double Seconds)
+{
+    public bool Succeeded => Error is null;
+}
+
+/// <summary>
+/// Colorizes a batch. Order of checks: usage (exit 2), then pack and engine (exit 3), then each input on its own
+/// (a failure is reported on one line and the batch goes on; exit 1 at the end). Outputs are written atomically.
+/// </summary>
+internal static class BatchCommand
+{
+    private const string DefaultOutputFolder = "colorized";
+
+    public static int Run(CliContext context, BatchRequest request)
+    {
+        if (request.Inputs.Count == 0)
+        {
+            context.ReportError("usage", "no input given; name image files, folders or globs (colorize --help)");
+            return ExitCodes.Usage;
+        }
+
+        // The parser hands unknown options to the inputs argument; a "-x" that is not a file is a typo, not an input.
+        var unknown = request.Inputs.Where(i => i.Length > 1 && i[0] == '-' && !File.Exists(context.FullPath(i)) && !Directory.Exists(context.FullPath(i))).ToList();
+        if (unknown.Count > 0)
+        {
+            foreach (string option in unknown)
+            {
+                context.ReportError(option, "unknown option (colorize --help lists them)");
+            }
+
+            return ExitCodes.Usage;
+        }
+
+        var options = new ColorizeOptions { RenderSize = request.RenderSize, Strength = request.Strength ?? 1f, Threads = request.Threads };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            string option = e.ParamName switch { "RenderSize" => "--render-size", "Strength" => "--strength", "Threads" => "--threads", _ => "usage" };
+            context.ReportError(option, e.Message[..(e.Message.IndexOf(" (Parameter", StringComparison.Ordinal) is int i and >= 0 ? i : e.Message.Length)]);
+            return ExitCodes.Usage;
+        }
+
+        if (request.Pack is not null && !PackSpec.TryParse(request.Pack, out _, out string specError))
+        {
+            context.ReportError("--pack", specError);
+            return ExitCodes.Usage;
+        }
+
+        // -o names a file when it has an image extension and is not an existing folder; otherwise it is a folder.
+        string outputFull = context.FullPath(request.Output ?? DefaultOutputFolder);
+        bool singleFile = request.Output is not null
+            && !Directory.Exists(outputFull)
+            && !Path.EndsInDirectorySeparator(request.Output)
+            && Path.HasExtension(outputFull);
+        if (singleFile && EncoderFor(outputFull) is null)
+        {
+            context.ReportError(request.Output!, $"cannot write this format; use an extension such as {string.Join(", ", ImageFormatRegistry.Default.Encoders.Select(e => "." + e.Format.FileExtensions[0]))}");
+            return ExitCodes.Usage;
+        }
+
+        var (files, problems) = InputExpander.Expand(request.Inputs, context, singleFile ? null : outputFull);
+        if (singleFile && files.Count + problems.Count > 1)
+        {
+            context.ReportError(request.Output!, $"-o names one file but {files.Count + problems.Count} inputs were given; give a folder instead");
+            return ExitCodes.Usage;
+        }
+
+        using var services = ColorizeCli.CreateServices(context);
+        var store = services.GetRequiredService<PackStore>();
+        var factory = services.GetRequiredService<ColorizerFactory>();
+        IColorizer colorizer;
+        InstalledPack pack;
+        string engineId;
+        try
+        {
+            if (!store.TryResolve(request.Pack, out var found))
+            {
+                context.ReportError(request.Pack ?? store.DefaultPackId, NoPackMessage(store, request.Pack));
+                return ExitCodes.NoPackOrPlugin;
+            }
+
+            pack = found;
+            if (factory.Engines.Count == 0)
+            {
+                context.ReportError(Path.Combine(AppContext.BaseDirectory, "plugins"), $"no colorization engine plugin is loaded (looked in plugins/ beside the app and in {Path.Combine(store.Home, "plugins")}); run `colorize plugins list` to see why");
+                return ExitCodes.NoPackOrPlugin;
+            }
+
+            engineId = ColorizerFactory.SelectEngine(factory.Engines, pack.Manifest).Id;
+            colorizer = factory.Create(pack);
+        }
+        catch (ModelPackException e)
+        {
+            context.ReportError(request.Pack ?? store.DefaultPackId, e.Message);
+            return ExitCodes.NoPackOrPlugin;
+        }
+
+        using (colorizer)
+        {
+            var results = new List<BatchItemResult>();
+            foreach (var problem in problems)
+            {
+                results.Add(new BatchItemResult(problem.Argument, null, problem.Reason, 0));
+                context.ReportError(problem.Argument, problem.Reason);
+            }
+
+            var plan = Plan(files, singleFile, outputFull, request.Overwrite);
+            var clock = Stopwatch.StartNew();
+            if (context.IsTerminal && !request.Json && plan.Count > 0)
+            {
+                AnsiConsole.Progress()
+                    .AutoClear(false)
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+                    .Start(progress =>
+                    {
+                        var task = progress.AddTask($"colorizing {plan.Count} image(s) with {pack.Reference}", maxValue: plan.Count);
+                        for (int i = 0; i < plan.Count; i++)
+                        {
+                            int done = i;
+                            var item = Process(context, colorizer, options, plan[i], new Progress<ColorizeProgress>(p => task.Value = done + Math.Clamp(p.Fraction, 0, 1)));
+                            task.Value = i + 1;
+                            results.Add(item);
+                        }
+                    });
+            }
+            else
+            {
+                for (int i = 0; i < plan.Count; i++)
+                {
+                    var item = Process(context, colorizer, options, plan[i], null);
+                    results.Add(item);
+                    if (item.Succeeded && !request.Json)
+                    {
+                        context.Out.WriteLine(ColorizeCli.Invariant($"[{i + 1}/{plan.Count}] {item.Input} -> {item.Output} ({item.Seconds:0.00} s)"));
+                    }
+                }
+            }
+
+            int failed = results.Count(r => !r.Succeeded);
+            if (request.Json)
+            {
+                Commands.WriteJson(context, ToJson(results, pack, engineId, clock.Elapsed.TotalSeconds));
+            }
+            else if (results.Count > 1 || failed > 0)
+            {
+                context.Out.WriteLine(ColorizeCli.Invariant($"colorized {results.Count - failed} of {results.Count} with {pack.Reference} on engine {engineId} in {clock.Elapsed.TotalSeconds:0.0} s"));
+            }
+
+            return failed == 0 ? ExitCodes.Success : ExitCodes.SomeFailed;
+        }
+    }
+
+    /// <summary>An input with where it goes, or why it cannot be done (decided before any work).</summary>
+    private sealed record PlannedItem(InputFile Input, string Output, IImageEncoder? Encoder, bool Overwrite, string? Problem);
+
+    private static List<PlannedItem> Plan(List<InputFile> files, bool singleFile, string outputFull, bool overwrite)
+    {
+        var plan = new List<PlannedItem>();
+        var targets = new HashSet<string>(OperatingSystem.IsLinux() ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase);
+        var inputs = new HashSet<string>(files.Select(f => f.FullPath), targets.Comparer);
+        foreach (var file in files)
+        {
+            string target = singleFile ? outputFull : Path.GetFullPath(Path.Combine(outputFull, file.RelativeName));
+            var encoder = EncoderFor(target);
+            string? problem =
+                inputs.Contains(target) ? $"the output {target} is an input; inputs are never overwritten"
+                : !targets.Add(target) ? $"another input is already written to {target}"
+                : encoder is null ? $"cannot write the format of {target}"
+                : !overwrite && File.Exists(target) ? $"{target} already exists; use --overwrite to replace it"
+                : null;
+            plan.Add(new PlannedItem(file, target, encoder, overwrite, problem));
+        }
+
+        return plan;
+    }
+
+    private static BatchItemResult Process(CliContext context, IColorizer colorizer, ColorizeOptions options, PlannedItem item, IProgress<ColorizeProgress>? progress)
+    {
+        string input = item.Input.FullPath;
+        if (item.Problem is not null)
+        {
+            context.ReportError(input, item.Problem);
+            return new BatchItemResult(input, null, item.Problem, 0);
+        }
+
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            context.Cancellation.ThrowIfCancellationRequested();
+            var source = Image.Load(input);
+
+            // Gray pictures become colour ones of the same depth; colour ones keep their format (and alpha).
+            var format = source.PixelFormat switch
+            {
+                PixelFormat.Gray8 => PixelFormat.Rgb24,
+                PixelFormat.Gray16 => PixelFormat.Rgb48,
+                var f => f,
+            };
+            var result = new Image(source.Width, source.Height, format);
+            colorizer.Colorize(source.Buffer, result.Buffer, options, progress, context.Cancellation);
+            Directory.CreateDirectory(Path.GetDirectoryName(item.Output)!);
+            result.Save(item.Output, item.Encoder!, overwrite: item.Overwrite);
+            return new BatchItemResult(input, item.Output, null, clock.Elapsed.TotalSeconds);
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            string reason = e is ImageFormatException or IOException or UnauthorizedAccessException or ModelPackException
+                ? e.Message
+                : $"{e.GetType().Name}: {e.Message}";
+            context.ReportError(input, reason);
+            return new BatchItemResult(input, null, reason, clock.Elapsed.TotalSeconds);
+        }
+    }
+
+    private static JsonObject ToJson(List<BatchItemResult> results, InstalledPack pack, string engineId, double seconds) => new()
+    {
+        ["pack"] = pack.Reference,
+        ["engine"] = engineId,
+        ["succeeded"] = results.Count(r => r.Succeeded),
+        ["failed"] = results.Count(r => !r.Succeeded),
+        ["seconds"] = Math.Round(seconds, 3),
+        ["results"] = new JsonArray([.. results.Select(r => (JsonNode)new JsonObject
+        {
+            ["input"] = r.Input,
+            ["output"] = r.Output,
+            ["status"] = r.Succeeded ? "ok" : "failed",
+            ["error"] = r.Error,
+            ["seconds"] = Math.Round(r.Seconds, 3),
+        })]),
+    };
+
+    private static IImageEncoder? EncoderFor(string path) =>
+        ImageFormatRegistry.Default.FindFormatByExtension(path) is { } format ? ImageFormatRegistry.Default.FindEncoder(format) : null;
+
+    private static string NoPackMessage(PackStore store, string? spec)
+    {
+        var installed = store.List().Select(p => p.Reference).Distinct().ToList();
+        string known = installed.Count == 0 ? "no packs are installed" : $"installed: {string.Join(", ", installed)}";
+        return spec is null
+            ? $"the default pack '{store.DefaultPackId}' is not installed ({known}); name a pack with --pack <id>[@<version>] or install one with `colorize packs install <file.cpack>`"
+            : $"no installed pack matches '{spec}' ({known}); install it with `colorize packs install <file.cpack>` or see `colorize packs list`";
+    }
+}

@@ -1,0 +1,126 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.Globalization;
+using Colorize.Plugins;
+using Colorize.Plugins.Packs;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Colorize.Host;
+
+/// <summary>The <c>colorize</c> command line (DESIGN.md, "Standalone host"): parsing, then one handler per verb.</summary>
+internal static class ColorizeCli
+{
+    /// <summary>Runs the command and returns its exit code; never throws for bad input or a failed image.</summary>
+    public static int Run(string[] args, CliContext context)
+    {
+        var inputs = new Argument<string[]>("inputs") { Description = "Image files, folders or globs to colorize.", Arity = ArgumentArity.ZeroOrMore };
+        var output = new Option<string?>("--output", "-o") { Description = "The output file (one input) or folder (default ./colorized)." };
+        var pack = new Option<string?>("--pack") { Description = "The model pack, id[@version] (default: the default pack)." };
+        var renderSize = new Option<int?>("--render-size") { Description = "The short side, in pixels, the model sees (16..8192; default: the pack's)." };
+        var strength = new Option<float?>("--strength") { Description = "Colour strength, 0..2 (default 1)." };
+        var threads = new Option<int?>("--threads") { Description = "Threads for inference (default: all cores)." };
+        var overwrite = new Option<bool>("--overwrite") { Description = "Replace output files that already exist (inputs are never replaced)." };
+        var json = new Option<bool>("--json") { Description = "Print machine-readable results (JSON) on stdout." };
+        var root = new RootCommand("Colorize black-and-white photos with GAN-trained models, on the CPU.")
+        {
+            inputs, output, pack, renderSize, strength, threads, overwrite, json,
+        };
+
+        var packsList = new Command("list", "List installed packs.") { json };
+        var packFile = new Argument<string>("file.cpack") { Description = "The pack file to install." };
+        var packsInstall = new Command("install", "Install a .cpack file into the store (verified, atomic).") { packFile, overwrite, json };
+        var removeSpec = new Argument<string>("id[@version]") { Description = "The pack to remove: every version, a minor line or one version." };
+        var packsRemove = new Command("remove", "Remove installed packs.") { removeSpec, json };
+        var verifySpec = new Argument<string?>("id") { Description = "The pack to verify (default: all).", Arity = ArgumentArity.ZeroOrOne };
+        var packsVerify = new Command("verify", "Check installed packs' files against their manifests.") { verifySpec, json };
+        var packs = new Command("packs", "Manage model packs.") { packsList, packsInstall, packsRemove, packsVerify };
+        var pluginsList = new Command("list", "List engine plugins and what failed to load.") { json };
+        var plugins = new Command("plugins", "Inspect engine plugins.") { pluginsList };
+        var urls = new Option<string?>("--urls") { Description = "Where to listen (default http://127.0.0.1:5000)." };
+        var serve = new Command("serve", "The local web UI (not available yet).") { urls };
+        root.Subcommands.Add(packs);
+        root.Subcommands.Add(plugins);
+        root.Subcommands.Add(serve);
+
+        int Guard(Func<int> handler)
+        {
+            try
+            {
+                return handler();
+            }
+            catch (OperationCanceledException)
+            {
+                context.ReportError("colorize", "cancelled");
+                return ExitCodes.SomeFailed;
+            }
+        }
+
+        root.SetAction(p => Guard(() => BatchCommand.Run(context, new BatchRequest
+        {
+            Inputs = p.GetValue(inputs) ?? [],
+            Output = p.GetValue(output),
+            Pack = p.GetValue(pack),
+            RenderSize = p.GetValue(renderSize),
+            Strength = p.GetValue(strength),
+            Threads = p.GetValue(threads),
+            Overwrite = p.GetValue(overwrite),
+            Json = p.GetValue(json),
+        })));
+        packsList.SetAction(p => Guard(() => Commands.PacksList(context, p.GetValue(json))));
+        packsInstall.SetAction(p => Guard(() => Commands.PacksInstall(context, p.GetValue(packFile)!, p.GetValue(overwrite), p.GetValue(json))));
+        packsRemove.SetAction(p => Guard(() => Commands.PacksRemove(context, p.GetValue(removeSpec)!, p.GetValue(json))));
+        packsVerify.SetAction(p => Guard(() => Commands.PacksVerify(context, p.GetValue(verifySpec), p.GetValue(json))));
+        pluginsList.SetAction(p => Guard(() => Commands.PluginsList(context, p.GetValue(json))));
+        serve.SetAction(_ =>
+        {
+            // Honest until the web UI exists: the verb is reserved, nothing listens.
+            context.ReportError("serve", "serve is not available yet");
+            return ExitCodes.Usage;
+        });
+
+        ParseResult parse = root.Parse(args);
+        if (parse.Action is not HelpAction && parse.CommandResult.Command is { } group && (group == packs || group == plugins))
+        {
+            context.ReportError(group.Name, "name a verb: " + string.Join(", ", group.Subcommands.Select(c => c.Name)));
+            return ExitCodes.Usage;
+        }
+
+        if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+        {
+            foreach (var error in parse.Errors)
+            {
+                context.ReportError("usage", error.Message);
+            }
+
+            return ExitCodes.Usage;
+        }
+
+        // Help, --version and the verbs above; exceptions are not turned into stack traces by the library's handler
+        // because every handler reports its own failures.
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = context.Out, Error = context.Error, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug or an unexpected environment failure: still one line, no stack trace (the contract).
+            context.ReportError("colorize", $"{e.GetType().Name}: {e.Message}");
+            return ExitCodes.SomeFailed;
+        }
+    }
+
+    /// <summary>The plugin loader, pack store and engines, set up as every Colorize host does (<c>AddColorize</c>).</summary>
+    public static ServiceProvider CreateServices(CliContext context)
+    {
+        string home = ColorizeHome.Resolve(context.Home);
+        return new ServiceCollection()
+            .AddColorize(o =>
+            {
+                o.ColorizeHome = home;
+                o.PluginFolders.Add(Path.Combine(home, "plugins"));
+            })
+            .BuildServiceProvider();
+    }
+
+    public static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,11 @@
+using Colorize.Host;
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    // The first Ctrl+C stops the batch after the current image (no partial file is left); a second one kills.
+    e.Cancel = !cancel.IsCancellationRequested;
+    cancel.Cancel();
+};
+
+return ColorizeCli.Run(args, CliContext.FromConsole(cancel.Token));
