@@ -11,7 +11,7 @@ namespace Colorize.Trainer;
 /// <summary>One line of metrics.jsonl.</summary>
 internal sealed record EpochRecord(int Epoch, long Step, double LossG, double LossL1, double? LossGAdv, double? LossD,
     double Psnr, double AbMae, double ColorfulnessPred, double ColorfulnessTruth, double DeltaColorfulness,
-    int ValidationImages, double Seconds, double ImagesPerSecond);
+    int ValidationImages, double Seconds, double TrainSeconds, double ImagesPerSecond);
 
 /// <summary>
 /// Trains a recipe: builds the networks from the config, runs epochs of (optionally adversarial) steps, validates,
@@ -23,6 +23,7 @@ internal sealed class TrainingRun
     private readonly TrainConfig _config;
     private readonly string _runDirectory;
     private readonly TextWriter _log;
+    private readonly bool _progress;
     private readonly Module<Tensor, Tensor> _g;
     private readonly Module<Tensor, Tensor>? _d;
     private readonly Adam _optG;
@@ -33,6 +34,8 @@ internal sealed class TrainingRun
 
     private TrainingRun(TrainConfig config, string runDirectory, TextWriter log)
     {
+        // A progress line that rewrites itself only makes sense on a terminal.
+        _progress = ReferenceEquals(log, Console.Out) && !Console.IsOutputRedirected;
         _config = config;
         _runDirectory = runDirectory;
         _log = log;
@@ -132,14 +135,22 @@ internal sealed class TrainingRun
                 batches++;
                 images += entries.Count;
                 step++;
+                if (_progress)
+                {
+                    double elapsed = clock.Elapsed.TotalSeconds;
+                    double eta = elapsed / images * (order.Length - images);
+                    _log.Write(string.Create(CultureInfo.InvariantCulture,
+                        $"\repoch {epoch + 1}/{_config.Epochs}  {images}/{order.Length} photos  loss G {lossG:F4}  {images / elapsed:F1} img/s  ETA {eta:F0} s   "));
+                }
             }
 
+            double trainSeconds = clock.Elapsed.TotalSeconds;
             var metrics = Validate(validation);
             double seconds = clock.Elapsed.TotalSeconds;
             var record = new EpochRecord(epoch + 1, step, sumG / batches, sumL1 / batches,
                 _d is null ? null : sumAdv / batches, _d is null ? null : sumD / batches,
                 metrics.Psnr, metrics.AbMae, metrics.ColorfulnessPred, metrics.ColorfulnessTruth, metrics.DeltaColorfulness,
-                metrics.Images, seconds, images / seconds);
+                metrics.Images, seconds, trainSeconds, images / trainSeconds);
             records.Add(record);
             File.AppendAllText(Path.Combine(_runDirectory, "metrics.jsonl"), JsonSerializer.Serialize(record, s_jsonLine) + "\n");
             bool isBest = metrics.Psnr > bestPsnr;
@@ -163,7 +174,7 @@ internal sealed class TrainingRun
                 Metrics = MetricsDictionary(metrics, epoch + 1),
             }, isBest);
             _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {epoch + 1}/{_config.Epochs}: loss G {record.LossG:F4} (L1 {record.LossL1:F4}{(_d is null ? "" : $", adv {record.LossGAdv:F4}, D {record.LossD:F4}")}), val PSNR {metrics.Psnr:F2} dB, ab MAE {metrics.AbMae:F2}, CF {metrics.ColorfulnessPred:F1}/{metrics.ColorfulnessTruth:F1}, {record.ImagesPerSecond:F1} img/s"));
+                $"{(_progress ? "\r" : "")}epoch {epoch + 1}/{_config.Epochs}: loss G {record.LossG:F4} (L1 {record.LossL1:F4}{(_d is null ? "" : $", adv {record.LossGAdv:F4}, D {record.LossD:F4}")}), val PSNR {metrics.Psnr:F2} dB, ab MAE {metrics.AbMae:F2}, CF {metrics.ColorfulnessPred:F1}/{metrics.ColorfulnessTruth:F1}, {record.ImagesPerSecond:F1} img/s"));
         }
 
         return records;
