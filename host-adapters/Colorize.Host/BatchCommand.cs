@@ -153,7 +153,7 @@ internal static class BatchCommand
                         for (int i = 0; i < plan.Count; i++)
                         {
                             int done = i;
-                            var item = Process(context, colorizer, options, plan[i], new Progress<ColorizeProgress>(p => task.Value = done + Math.Clamp(p.Fraction, 0, 1)));
+                            var item = Process(context, colorizer, options, plan[i], new SyncProgress(p => task.Value = done + Math.Clamp(p.Fraction, 0, 1)));
                             task.Value = i + 1;
                             results.Add(item);
                         }
@@ -276,4 +276,13 @@ internal static class BatchCommand
             ? $"the default pack '{store.DefaultPackId}' is not installed ({known}); name a pack with --pack <id>[@<version>] or install one with `colorize packs install <file.cpack>`"
             : $"no installed pack matches '{spec}' ({known}); install it with `colorize packs install <file.cpack>` or see `colorize packs list`";
     }
+}
+
+/// <summary>
+/// Reports on the engine's thread as it happens; <see cref="Progress{T}"/> would post to the thread pool, and a
+/// late report could move the bar back after the image is done.
+/// </summary>
+internal sealed class SyncProgress(Action<ColorizeProgress> report) : IProgress<ColorizeProgress>
+{
+    public void Report(ColorizeProgress value) => report(value);
 }

@@ -163,6 +163,71 @@ public sealed class ColorizeCommandTests : IDisposable
         Assert.Equal(before, File.ReadAllBytes(input));
     }
 
+    [Fact]
+    public void RedirectedOutput_GetsOnePlainLinePerImage()
+    {
+        _host.InstallTinyPack();
+        _host.WriteGray("in/a.png");
+        _host.WriteGray("in/b.png");
+
+        var run = _host.Run("in", "-o", "out", "--pack", "tiny-unet");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var lines = run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.StartsWith($"[1/2] {_host.InWork("in", "a.png")} -> {_host.InWork("out", "a.png")} (", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith($"[2/2] {_host.InWork("in", "b.png")} -> {_host.InWork("out", "b.png")} (", lines[1], StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', run.Out);
+    }
+
+    [Fact]
+    public void AnOutputFolderInsideTheInputFolder_IsNotTakenAsInput()
+    {
+        _host.InstallTinyPack();
+        _host.WriteGray("in/a.png");
+
+        Assert.Equal(0, _host.Run("in", "-o", "in/out", "--pack", "tiny-unet").ExitCode);
+        var again = _host.Run("in", "-o", "in/out", "--pack", "tiny-unet", "--overwrite");
+
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal([_host.InWork("in", "a.png"), _host.InWork("in", "out", "a.png")], Directory.GetFiles(_host.InWork("in"), "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Alpha_IsKeptAsItWas()
+    {
+        _host.InstallTinyPack();
+        var image = new Image(24, 20, PixelFormat.Rgba32);
+        for (int y = 0; y < image.Height; y++)
+        {
+            var row = image.GetRowBytes(y);
+            for (int x = 0; x < image.Width; x++)
+            {
+                byte v = (byte)(x * 10);
+                row[(x * 4) + 0] = v;
+                row[(x * 4) + 1] = v;
+                row[(x * 4) + 2] = v;
+                row[(x * 4) + 3] = (byte)((x * 7) + (y * 5));
+            }
+        }
+
+        string input = _host.InWork("alpha.png");
+        image.Save(input);
+
+        var run = _host.Run(input, "-o", "alpha-out.png", "--pack", "tiny-unet");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var result = Image.Load(_host.InWork("alpha-out.png")).ConvertTo(PixelFormat.Rgba32);
+        for (int y = 0; y < image.Height; y++)
+        {
+            var expected = image.GetRowBytes(y);
+            var actual = result.GetRowBytes(y);
+            for (int x = 0; x < image.Width; x++)
+            {
+                Assert.Equal(expected[(x * 4) + 3], actual[(x * 4) + 3]);
+            }
+        }
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("a.png|--strength|5")]
