@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+
+namespace Colorize.Host.Tests;
+
+/// <summary>
+/// The shipped app run as a process from its own build folder: its Program.cs, its plugins/ folder (placed by the
+/// host's build, not by this test project) and <c>COLORIZE_HOME</c> from the environment.
+/// </summary>
+public sealed class ProcessTests : IDisposable
+{
+    private readonly HostHarness _host = new();
+
+    public void Dispose() => _host.Dispose();
+
+    private static string HostAssembly => typeof(ProcessTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "ColorizeHostPath").Value!;
+
+    private CliRun RunProcess(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = _host.Work,
+        };
+        start.ArgumentList.Add(HostAssembly);
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["COLORIZE_HOME"] = _host.Home;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(60_000), "colorize did not finish");
+        return new CliRun(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Fact]
+    public void TheBuiltApp_FindsTheEngineInItsOwnPluginsFolder()
+    {
+        var run = RunProcess("plugins", "list", "--json");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var plugin = Assert.Single(JsonDocument.Parse(run.Out).RootElement.GetProperty("plugins").EnumerateArray(), p => p.GetProperty("name").GetString() == "Colorize.Engine");
+        Assert.True(plugin.GetProperty("loaded").GetBoolean());
+        Assert.Equal(Path.Combine(Path.GetDirectoryName(HostAssembly)!, "plugins", "Colorize.Engine"), plugin.GetProperty("directory").GetString());
+    }
+
+    [Fact]
+    public void TheBuiltApp_ColorizesWithAnInstalledPack_AndExits3WithoutOne()
+    {
+        _host.WriteGray("photo.png");
+
+        var noPack = RunProcess("photo.png");
+        Assert.True(noPack.ExitCode == 3, noPack.ToString());
+        Assert.StartsWith("error: ", Assert.Single(noPack.ErrorLines), StringComparison.Ordinal);
+
+        _host.InstallTinyPack();
+        var run = RunProcess("photo.png", "-o", "result.jpg", "--pack", "tiny-unet");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("", run.Error);
+        Assert.Equal(Colorize.Imaging.ImageFormat.Jpeg, Colorize.Imaging.Image.DetectFormat(File.ReadAllBytes(_host.InWork("result.jpg"))));
+    }
+}
