@@ -5,12 +5,12 @@ using Colorize.Imaging.ColorSpaces;
 namespace Colorize.Trainer;
 
 /// <summary>Validation metrics of shared/reference/evaluation.md, averaged over images.</summary>
-internal sealed record ValidationMetrics(double Psnr, double AbMae, double ColorfulnessPred, double ColorfulnessTruth, double DeltaColorfulness, int Images);
+internal sealed record ValidationMetrics(double Psnr, double PsnrGrey, double AbMae, double ColorfulnessPred, double ColorfulnessTruth, double DeltaColorfulness, int Images);
 
 /// <summary>Accumulates PSNR, ab MAE and colourfulness image by image.</summary>
 internal sealed class MetricsAccumulator
 {
-    private double _psnr, _mae, _cfPred, _cfTruth, _dcf;
+    private double _psnr, _psnrGrey, _mae, _cfPred, _cfTruth, _dcf;
     private int _count;
 
     /// <summary>Adds one image: L (0–100), true and predicted ab (in ab units), all <paramref name="width"/>×<paramref name="height"/>.</summary>
@@ -20,21 +20,12 @@ internal sealed class MetricsAccumulator
         var pred = new Image(width, height, PixelFormat.Rgb24);
         LabConverter.FromLab(l, trueA, trueB, truth, 1f, 1);
         LabConverter.FromLab(l, predA, predB, pred, 1f, 1);
-        double se = 0;
-        for (int y = 0; y < height; y++)
-        {
-            var t = truth.GetRowBytes(y)[..(width * 3)];
-            var p = pred.GetRowBytes(y)[..(width * 3)];
-            for (int i = 0; i < t.Length; i++)
-            {
-                double d = p[i] - t[i];
-                se += d * d;
-            }
-        }
-
-        double mse = se / (3.0 * width * height);
-        // A perfect prediction has infinite PSNR; cap it at 100 dB so averages stay finite.
-        _psnr += mse == 0 ? 100 : Math.Min(100, 20 * Math.Log10(255 / Math.Sqrt(mse)));
+        // The all-grey prediction (ab = 0) is the baseline every model must beat (evaluation.md).
+        var grey = new Image(width, height, PixelFormat.Rgb24);
+        var zeros = new float[l.Length];
+        LabConverter.FromLab(l, zeros, zeros, grey, 1f, 1);
+        _psnr += Psnr(pred, truth);
+        _psnrGrey += Psnr(grey, truth);
         double mae = 0;
         for (int i = 0; i < trueA.Length; i++)
         {
@@ -50,8 +41,28 @@ internal sealed class MetricsAccumulator
     }
 
     public ValidationMetrics Result() => _count == 0
-        ? new ValidationMetrics(0, 0, 0, 0, 0, 0)
-        : new ValidationMetrics(_psnr / _count, _mae / _count, _cfPred / _count, _cfTruth / _count, _dcf / _count, _count);
+        ? new ValidationMetrics(0, 0, 0, 0, 0, 0, 0)
+        : new ValidationMetrics(_psnr / _count, _psnrGrey / _count, _mae / _count, _cfPred / _count, _cfTruth / _count, _dcf / _count, _count);
+
+    /// <summary>PSNR of two 8-bit RGB images over all pixels and channels, capped at 100 dB (a perfect match).</summary>
+    public static double Psnr(Image a, Image b)
+    {
+        double se = 0;
+        int width = a.Width;
+        for (int y = 0; y < a.Height; y++)
+        {
+            var t = a.GetRowBytes(y)[..(width * 3)];
+            var p = b.GetRowBytes(y)[..(width * 3)];
+            for (int i = 0; i < t.Length; i++)
+            {
+                double d = p[i] - t[i];
+                se += d * d;
+            }
+        }
+
+        double mse = se / (3.0 * width * a.Height);
+        return mse == 0 ? 100 : Math.Min(100, 20 * Math.Log10(255 / Math.Sqrt(mse)));
+    }
 
     /// <summary>Hasler &amp; Süsstrunk (2003) metric 3 on an 8-bit RGB image.</summary>
     public static double Colorfulness(Image rgb)

@@ -10,7 +10,7 @@ namespace Colorize.Trainer;
 
 /// <summary>One line of metrics.jsonl.</summary>
 internal sealed record EpochRecord(int Epoch, long Step, double LossG, double LossL1, double? LossGAdv, double? LossD,
-    double Psnr, double AbMae, double ColorfulnessPred, double ColorfulnessTruth, double DeltaColorfulness,
+    double Psnr, double PsnrGrey, double AbMae, double ColorfulnessPred, double ColorfulnessTruth, double DeltaColorfulness,
     int ValidationImages, double Seconds, double TrainSeconds, double ImagesPerSecond);
 
 /// <summary>
@@ -149,7 +149,7 @@ internal sealed class TrainingRun
             double seconds = clock.Elapsed.TotalSeconds;
             var record = new EpochRecord(epoch + 1, step, sumG / batches, sumL1 / batches,
                 _d is null ? null : sumAdv / batches, _d is null ? null : sumD / batches,
-                metrics.Psnr, metrics.AbMae, metrics.ColorfulnessPred, metrics.ColorfulnessTruth, metrics.DeltaColorfulness,
+                metrics.Psnr, metrics.PsnrGrey, metrics.AbMae, metrics.ColorfulnessPred, metrics.ColorfulnessTruth, metrics.DeltaColorfulness,
                 metrics.Images, seconds, trainSeconds, images / trainSeconds);
             records.Add(record);
             File.AppendAllText(Path.Combine(_runDirectory, "metrics.jsonl"), JsonSerializer.Serialize(record, s_jsonLine) + "\n");
@@ -174,7 +174,7 @@ internal sealed class TrainingRun
                 Metrics = MetricsDictionary(metrics, epoch + 1),
             }, isBest);
             _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{(_progress ? "\r" : "")}epoch {epoch + 1}/{_config.Epochs}: loss G {record.LossG:F4} (L1 {record.LossL1:F4}{(_d is null ? "" : $", adv {record.LossGAdv:F4}, D {record.LossD:F4}")}), val PSNR {metrics.Psnr:F2} dB, ab MAE {metrics.AbMae:F2}, CF {metrics.ColorfulnessPred:F1}/{metrics.ColorfulnessTruth:F1}, {record.ImagesPerSecond:F1} img/s"));
+                $"{(_progress ? "\r" : "")}epoch {epoch + 1}/{_config.Epochs}: loss G {record.LossG:F4} (L1 {record.LossL1:F4}{(_d is null ? "" : $", adv {record.LossGAdv:F4}, D {record.LossD:F4}")}), val PSNR {metrics.Psnr:F2} dB (grey {metrics.PsnrGrey:F2}), ab MAE {metrics.AbMae:F2}, CF {metrics.ColorfulnessPred:F1}/{metrics.ColorfulnessTruth:F1}, {record.ImagesPerSecond:F1} img/s"));
         }
 
         return records;
@@ -244,6 +244,7 @@ internal sealed class TrainingRun
     private static Dictionary<string, double> MetricsDictionary(ValidationMetrics m, int epoch) => new(StringComparer.Ordinal)
     {
         ["psnr"] = m.Psnr,
+        ["psnrGrey"] = m.PsnrGrey,
         ["abMae"] = m.AbMae,
         ["colorfulness"] = m.ColorfulnessPred,
         ["colorfulnessTruth"] = m.ColorfulnessTruth,
