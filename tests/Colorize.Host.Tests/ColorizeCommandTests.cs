@@ -164,6 +164,18 @@ public sealed class ColorizeCommandTests : IDisposable
     }
 
     [Fact]
+    public void OneInput_WithAFolderOutput_AndEngineOptions_IsWrittenInThatFolder()
+    {
+        _host.InstallTinyPack();
+        _host.WriteGray("photo.jpg");
+
+        var run = _host.Run("photo.jpg", "-o", "results/", "--pack", "tiny-unet@1", "--render-size", "32", "--threads", "1", "--strength", "1.5");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(ImageFormat.Jpeg, Image.DetectFormat(File.ReadAllBytes(_host.InWork("results", "photo.jpg"))));
+    }
+
+    [Fact]
     public void RedirectedOutput_GetsOnePlainLinePerImage()
     {
         _host.InstallTinyPack();
