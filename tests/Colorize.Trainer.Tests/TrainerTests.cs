@@ -166,6 +166,38 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void Resume_FromACheckpointInsideAnEpoch_GivesBitIdenticalWeights()
+    {
+        using var photos = new TinyPhotos(6, withGrayscale: false, withBroken: false);
+        // Six training photos in batches of two: three steps per epoch, a checkpoint after every step.
+        var config = TinyPhotos.TinyConfig("pix2pix", 2) with { Split = new SplitConfig(1.0, 0.0), CheckpointEverySteps = 1 };
+        string straight = photos.Run("straight");
+        var a = TrainingRun.Start(config, straight, resume: false, TextWriter.Null);
+        Assert.Equal(2, a.Train(PhotoDataset.Prepare(photos.Data, straight, a.Config, TextWriter.Null)).Count);
+
+        // Killed right after step 4, the first step of the second epoch.
+        string interrupted = photos.Run("interrupted");
+        var b1 = TrainingRun.Start(config, interrupted, resume: false, TextWriter.Null);
+        Assert.Single(b1.Train(PhotoDataset.Prepare(photos.Data, interrupted, b1.Config, TextWriter.Null), stopAfterStep: 4));
+        Assert.Single(Directory.GetFiles(Path.Combine(interrupted, "checkpoints"), "epoch-0001-step-00000004.safetensors"));
+        var log = new StringWriter();
+        var b2 = TrainingRun.Start(config, interrupted, resume: true, log);
+        Assert.Single(b2.Train(PhotoDataset.Prepare(photos.Data, interrupted, b2.Config, TextWriter.Null)));
+        Assert.Contains("after 1 batches", log.ToString(), StringComparison.Ordinal);
+
+        var expected = Checkpoints.Load(straight, Checkpoints.Last).Tensors;
+        var actual = Checkpoints.Load(interrupted, Checkpoints.Last).Tensors;
+        foreach (var (name, tensor) in expected)
+        {
+            Assert.True(tensor.ToArray().AsSpan().SequenceEqual(actual[name].ToArray()), $"tensor {name} differs");
+        }
+
+        var straightLast = File.ReadAllLines(Path.Combine(straight, "metrics.jsonl"))[^1];
+        var resumedLast = File.ReadAllLines(Path.Combine(interrupted, "metrics.jsonl"))[^1];
+        Assert.Equal(JsonSerializer.Deserialize<EpochRecord>(straightLast, TrainConfig.Json)!.LossG, JsonSerializer.Deserialize<EpochRecord>(resumedLast, TrainConfig.Json)!.LossG);
+    }
+
+    [Fact]
     public void DamagedCheckpoint_IsDetected()
     {
         using var photos = new TinyPhotos(3, withGrayscale: false, withBroken: false);

@@ -21,6 +21,19 @@ internal sealed record CheckpointState
     public double BestPsnr { get; init; } = double.NegativeInfinity;
     public int BestEpoch { get; init; }
     public IReadOnlyDictionary<string, double>? Metrics { get; init; }
+    /// <summary>Set for a checkpoint taken inside an epoch: where in the epoch's data order training stopped.</summary>
+    public EpochProgress? WithinEpoch { get; init; }
+}
+
+/// <summary>The position inside an epoch: its data order, the batches done and the running loss sums.</summary>
+internal sealed record EpochProgress
+{
+    public required int[] Order { get; init; }
+    public int BatchesDone { get; init; }
+    public double SumG { get; init; }
+    public double SumL1 { get; init; }
+    public double SumAdv { get; init; }
+    public double SumD { get; init; }
 }
 
 /// <summary>A pointer file (<c>last.json</c>, <c>best.json</c>) naming an immutable tensor file and its sha256.</summary>
@@ -42,7 +55,9 @@ internal static class Checkpoints
     {
         string dir = Path.Combine(runDirectory, "checkpoints");
         Directory.CreateDirectory(dir);
-        string file = $"epoch-{state.EpochsCompleted:D4}.safetensors";
+        string file = state.WithinEpoch is null
+            ? $"epoch-{state.EpochsCompleted:D4}.safetensors"
+            : $"epoch-{state.EpochsCompleted:D4}-step-{state.Step:D8}.safetensors";
         byte[] bytes = StateDictIO.ToBytes(tensors);
         AtomicFile.WriteAllBytes(Path.Combine(dir, file), bytes);
         var pointer = new CheckpointPointer(file, Convert.ToHexStringLower(SHA256.HashData(bytes)), state);

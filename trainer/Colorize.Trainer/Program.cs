@@ -13,7 +13,8 @@ internal static class Program
     private const string Usage = """
         usage:
           colorize-train <recipe> --data <dir> --out <run-dir> [--size <px>] [--epochs <n>] [--batch <n>] [--seed <n>]
-                                  [--lr <rate>] [--real-label <0.9..1>] [--config <file.json>] [--resume]
+                                  [--lr <rate>] [--real-label <0.9..1>] [--checkpoint-every <steps>]
+                                  [--config <file.json>] [--resume]
           colorize-train pack <run-dir> --id <id> --version <semver> -o <file.cpack> [--dtype f32|f16] [--license <spdx>]
           colorize-train recipes
         """;
@@ -34,7 +35,7 @@ internal static class Program
             {
                 "recipes" => ListRecipes(stdout),
                 "pack" => Pack(new Arguments(args.AsSpan(1), ["id", "version", "o", "dtype", "license"], []), stdout),
-                _ => Train(args[0], new Arguments(args.AsSpan(1), ["data", "out", "size", "epochs", "batch", "seed", "lr", "real-label", "config"], ["resume"]), stdout),
+                _ => Train(args[0], new Arguments(args.AsSpan(1), ["data", "out", "size", "epochs", "batch", "seed", "lr", "real-label", "config", "checkpoint-every"], ["resume"]), stdout),
             };
         }
         catch (Exception e) when (e is TrainerException or ModelPackException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
@@ -76,6 +77,7 @@ internal static class Program
             Seed = a.Long("seed") ?? config.Seed,
             LearningRate = a.Double("lr") ?? config.LearningRate,
             RealLabel = (float?)a.Double("real-label") ?? config.RealLabel,
+            CheckpointEverySteps = a.Int("checkpoint-every") ?? config.CheckpointEverySteps,
         };
         bool resume = a.Flag("resume");
         var run = TrainingRun.Start(config, output, resume, stdout, a.Int("epochs"));

@@ -29,6 +29,8 @@ internal sealed record TrainConfig
     public double CropScaleMin { get; init; } = 0.6;
     public double CacheScale { get; init; } = 1.25;
     public SplitConfig Split { get; init; } = new();
+    /// <summary>Also checkpoint every this many steps inside an epoch (0: only at the end of each epoch).</summary>
+    public int CheckpointEverySteps { get; init; }
     public IReadOnlyList<DataSource> DataSources { get; init; } = [];
     /// <summary>The photo folder (filled from --data).</summary>
     public string? Data { get; init; }
@@ -47,6 +49,7 @@ internal sealed record TrainConfig
     {
         Require(Size is >= 16 and <= 1024, $"size must be from 16 to 1024 pixels, got {Size}.");
         Require(Epochs is >= 1 and <= 100_000, $"epochs must be from 1 to 100000, got {Epochs}.");
+        Require(CheckpointEverySteps >= 0, $"checkpointEverySteps must not be negative, got {CheckpointEverySteps}.");
         Require(Batch is >= 1 and <= 1024, $"batch must be from 1 to 1024, got {Batch}.");
         Require(LearningRate is > 0 and < 1, $"learningRate must be in (0, 1), got {LearningRate}.");
         Require(CropScaleMin is > 0 and <= 1, $"cropScaleMin must be in (0, 1], got {CropScaleMin}.");

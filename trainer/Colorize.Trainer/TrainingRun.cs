@@ -98,12 +98,15 @@ internal sealed class TrainingRun
     }
 
     /// <summary>Runs the remaining epochs; returns the metrics of each epoch trained now.</summary>
-    public IReadOnlyList<EpochRecord> Train(DataSplit data)
+    /// <param name="data">The prepared photos.</param>
+    /// <param name="stopAfterStep">Stops right after this global step (tests use it to simulate a kill).</param>
+    public IReadOnlyList<EpochRecord> Train(DataSplit data, long? stopAfterStep = null)
     {
         int startEpoch = 0;
         long step = 0;
         double bestPsnr = double.NegativeInfinity;
         int bestEpoch = 0;
+        EpochProgress? resumeWithin = null;
         if (File.Exists(Path.Combine(_runDirectory, "checkpoints", Checkpoints.Last)))
         {
             var (state, tensors) = Checkpoints.Load(_runDirectory, Checkpoints.Last);
@@ -112,7 +115,10 @@ internal sealed class TrainingRun
             step = state.Step;
             bestPsnr = state.BestPsnr;
             bestEpoch = state.BestEpoch;
-            _log.WriteLine($"resuming after epoch {startEpoch} (step {step})");
+            resumeWithin = state.WithinEpoch;
+            _log.WriteLine(resumeWithin is null
+                ? $"resuming after epoch {startEpoch} (step {step})"
+                : $"resuming in epoch {startEpoch + 1} after {resumeWithin.BatchesDone} batches (step {step})");
         }
 
         var records = new List<EpochRecord>();
@@ -120,10 +126,17 @@ internal sealed class TrainingRun
         for (int epoch = startEpoch; epoch < _config.Epochs; epoch++)
         {
             var clock = Stopwatch.StartNew();
-            var order = Permutation(data.Train.Count, _dataRandom);
-            double sumG = 0, sumL1 = 0, sumAdv = 0, sumD = 0;
-            int batches = 0, images = 0;
-            for (int start = 0; start < order.Length; start += _config.Batch)
+            var within = resumeWithin ?? new EpochProgress { Order = Permutation(data.Train.Count, _dataRandom) };
+            resumeWithin = null;
+            var order = within.Order;
+            if (order.Length != data.Train.Count || order.Any(i => i < 0 || i >= data.Train.Count))
+            {
+                throw new TrainerException("The checkpoint's data order does not match the training photos; was the data folder changed?");
+            }
+
+            double sumG = within.SumG, sumL1 = within.SumL1, sumAdv = within.SumAdv, sumD = within.SumD;
+            int batches = within.BatchesDone, images = 0;
+            for (int start = batches * _config.Batch; start < order.Length; start += _config.Batch)
             {
                 var entries = order.Skip(start).Take(_config.Batch).Select(i => data.Train[i]).ToList();
                 var batch = PhotoDataset.MakeBatch(entries, _config.Size, _config.CropScaleMin, _dataRandom);
@@ -138,9 +151,22 @@ internal sealed class TrainingRun
                 if (_progress)
                 {
                     double elapsed = clock.Elapsed.TotalSeconds;
-                    double eta = elapsed / images * (order.Length - images);
+                    int done = start + entries.Count;
+                    double eta = elapsed / images * (order.Length - done);
                     _log.Write(string.Create(CultureInfo.InvariantCulture,
-                        $"\repoch {epoch + 1}/{_config.Epochs}  {images}/{order.Length} photos  loss G {lossG:F4}  {images / elapsed:F1} img/s  ETA {eta:F0} s   "));
+                        $"\repoch {epoch + 1}/{_config.Epochs}  {done}/{order.Length} photos  loss G {lossG:F4}  {images / elapsed:F1} img/s  ETA {eta:F0} s   "));
+                }
+
+                bool endOfEpoch = start + _config.Batch >= order.Length;
+                if (!endOfEpoch && _config.CheckpointEverySteps > 0 && step % _config.CheckpointEverySteps == 0)
+                {
+                    var progress = new EpochProgress { Order = order, BatchesDone = batches, SumG = sumG, SumL1 = sumL1, SumAdv = sumAdv, SumD = sumD };
+                    Checkpoints.Save(_runDirectory, CollectTensors(), State(epoch, step, bestPsnr, bestEpoch, null, progress), isBest: false);
+                }
+
+                if (step == stopAfterStep)
+                {
+                    return records;
                 }
             }
 
@@ -160,19 +186,7 @@ internal sealed class TrainingRun
                 bestEpoch = epoch + 1;
             }
 
-            Checkpoints.Save(_runDirectory, CollectTensors(), new CheckpointState
-            {
-                EpochsCompleted = epoch + 1,
-                Step = step,
-                OptimizerGScalars = _optG.StateDict().Scalars,
-                OptimizerDScalars = _optD?.StateDict().Scalars,
-                ModelRandom = _modelRandom.GetState(),
-                CriticRandom = _criticRandom.GetState(),
-                DataRandom = _dataRandom.GetState(),
-                BestPsnr = bestPsnr,
-                BestEpoch = bestEpoch,
-                Metrics = MetricsDictionary(metrics, epoch + 1),
-            }, isBest);
+            Checkpoints.Save(_runDirectory, CollectTensors(), State(epoch + 1, step, bestPsnr, bestEpoch, MetricsDictionary(metrics, epoch + 1), null), isBest);
             _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{(_progress ? "\r" : "")}epoch {epoch + 1}/{_config.Epochs}: loss G {record.LossG:F4} (L1 {record.LossL1:F4}{(_d is null ? "" : $", adv {record.LossGAdv:F4}, D {record.LossD:F4}")}), val PSNR {metrics.Psnr:F2} dB (grey {metrics.PsnrGrey:F2}), ab MAE {metrics.AbMae:F2}, CF {metrics.ColorfulnessPred:F1}/{metrics.ColorfulnessTruth:F1}, {record.ImagesPerSecond:F1} img/s"));
         }
@@ -240,6 +254,21 @@ internal sealed class TrainingRun
         _g.Train();
         return acc.Result();
     }
+
+    private CheckpointState State(int epochsCompleted, long step, double bestPsnr, int bestEpoch, Dictionary<string, double>? metrics, EpochProgress? within) => new()
+    {
+        EpochsCompleted = epochsCompleted,
+        Step = step,
+        OptimizerGScalars = _optG.StateDict().Scalars,
+        OptimizerDScalars = _optD?.StateDict().Scalars,
+        ModelRandom = _modelRandom.GetState(),
+        CriticRandom = _criticRandom.GetState(),
+        DataRandom = _dataRandom.GetState(),
+        BestPsnr = bestPsnr,
+        BestEpoch = bestEpoch,
+        Metrics = metrics,
+        WithinEpoch = within,
+    };
 
     private static Dictionary<string, double> MetricsDictionary(ValidationMetrics m, int epoch) => new(StringComparer.Ordinal)
     {
