@@ -198,19 +198,25 @@ public sealed class TrainerTests
     }
 
     [Fact]
-    public void DamagedCheckpoint_IsDetected()
+    public void DamagedCheckpoint_IsDetected_AndResumeFallsBackToThePreviousOne()
     {
         using var photos = new TinyPhotos(3, withGrayscale: false, withBroken: false);
         string runDir = photos.Run("run");
-        var run = TrainingRun.Start(TinyPhotos.TinyConfig("unet-l1", 1), runDir, resume: false, TextWriter.Null);
+        var run = TrainingRun.Start(TinyPhotos.TinyConfig("unet-l1", 2), runDir, resume: false, TextWriter.Null);
         run.Train(PhotoDataset.Prepare(photos.Data, runDir, run.Config, TextWriter.Null));
-        string file = Directory.GetFiles(Path.Combine(runDir, "checkpoints"), "epoch-*.safetensors").Single();
+        string file = Path.Combine(runDir, "checkpoints", "epoch-0002.safetensors");
         var bytes = File.ReadAllBytes(file);
         bytes[^1] ^= 0x55;
         File.WriteAllBytes(file, bytes);
 
         var e = Assert.Throws<TrainerException>(() => Checkpoints.Load(runDir, Checkpoints.Last));
         Assert.Contains("damaged", e.Message, StringComparison.Ordinal);
+
+        var log = new StringWriter();
+        var resumed = TrainingRun.Start(TinyPhotos.TinyConfig("unet-l1", 2), runDir, resume: true, log, epochsOverride: 3);
+        var records = resumed.Train(PhotoDataset.Prepare(photos.Data, runDir, resumed.Config, TextWriter.Null));
+        Assert.Contains("damaged", log.ToString(), StringComparison.Ordinal);
+        Assert.Equal([2, 3], records.Select(r => r.Epoch));
     }
 
     private static string PackAndCheck(string runDir, TinyPhotos photos, string id, SafeTensorsDType dtype)

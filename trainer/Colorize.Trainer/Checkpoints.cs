@@ -48,6 +48,7 @@ internal static class Checkpoints
 {
     public const string Last = "last.json";
     public const string Best = "best.json";
+    public const string Previous = "previous.json";
 
     private static readonly JsonSerializerOptions s_json = new(TrainConfig.Json) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
@@ -67,11 +68,28 @@ internal static class Checkpoints
             AtomicFile.WriteAllBytes(Path.Combine(dir, Best), json);
         }
 
-        AtomicFile.WriteAllBytes(Path.Combine(dir, Last), json);
-        var keep = new HashSet<string>(StringComparer.Ordinal) { file };
-        if (TryReadPointer(Path.Combine(dir, Best)) is { } best)
+        // The checkpoint before this one stays as a fallback in case the newest is found damaged.
+        string lastPath = Path.Combine(dir, Last);
+        if (File.Exists(lastPath))
         {
-            keep.Add(best.File);
+            AtomicFile.WriteAllBytes(Path.Combine(dir, Previous), File.ReadAllBytes(lastPath));
+        }
+
+        AtomicFile.WriteAllBytes(lastPath, json);
+        var keep = new HashSet<string>(StringComparer.Ordinal) { file };
+        foreach (var name in new[] { Best, Previous })
+        {
+            try
+            {
+                if (TryReadPointer(Path.Combine(dir, name)) is { } other)
+                {
+                    keep.Add(other.File);
+                }
+            }
+            catch (TrainerException)
+            {
+                // A damaged pointer names nothing worth keeping.
+            }
         }
 
         foreach (var old in Directory.EnumerateFiles(dir, "epoch-*.safetensors"))
@@ -102,6 +120,40 @@ internal static class Checkpoints
         }
 
         return (pointer.State, StateDictIO.Load(bytes));
+    }
+
+    /// <summary>
+    /// The newest checkpoint that is intact: last, else the one before it, else the best; logs what was skipped.
+    /// Null when the run has no checkpoint yet.
+    /// </summary>
+    public static (CheckpointState State, Dictionary<string, Tensor> Tensors)? LoadNewestIntact(string runDirectory, TextWriter log)
+    {
+        string dir = Path.Combine(runDirectory, "checkpoints");
+        if (!File.Exists(Path.Combine(dir, Last)))
+        {
+            return null;
+        }
+
+        var errors = new List<string>();
+        foreach (var name in new[] { Last, Previous, Best })
+        {
+            if (!File.Exists(Path.Combine(dir, name)))
+            {
+                continue;
+            }
+
+            try
+            {
+                return Load(runDirectory, name);
+            }
+            catch (Exception e) when (e is TrainerException or IOException or InvalidDataException or SafeTensorsFormatException)
+            {
+                log.WriteLine($"warning: {e.Message} Trying an older checkpoint.");
+                errors.Add(e.Message);
+            }
+        }
+
+        throw new TrainerException($"Every checkpoint in {dir} is damaged: {string.Join(" ", errors)}");
     }
 
     private static CheckpointPointer? TryReadPointer(string path)

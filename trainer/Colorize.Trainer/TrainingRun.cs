@@ -107,9 +107,8 @@ internal sealed class TrainingRun
         double bestPsnr = double.NegativeInfinity;
         int bestEpoch = 0;
         EpochProgress? resumeWithin = null;
-        if (File.Exists(Path.Combine(_runDirectory, "checkpoints", Checkpoints.Last)))
+        if (Checkpoints.LoadNewestIntact(_runDirectory, _log) is var (state, tensors))
         {
-            var (state, tensors) = Checkpoints.Load(_runDirectory, Checkpoints.Last);
             Restore(state, tensors);
             startEpoch = state.EpochsCompleted;
             step = state.Step;
