@@ -224,6 +224,8 @@ public sealed class TrainerTests
         string cpack = Path.Combine(photos.Root, id + ".cpack");
         var manifest = PackWriter.Write(runDir, id, "1.0.0", cpack, dtype);
         Assert.Equal(7, manifest.Training!.Seed);
+        Assert.Equal(2, manifest.Training.Epochs);
+        Assert.InRange(manifest.Metrics!["epoch"], 1, 2);
         Assert.True(manifest.Metrics!.ContainsKey("psnr"));
         return cpack;
     }

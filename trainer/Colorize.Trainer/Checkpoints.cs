@@ -156,6 +156,10 @@ internal static class Checkpoints
         throw new TrainerException($"Every checkpoint in {dir} is damaged: {string.Join(" ", errors)}");
     }
 
+    /// <summary>The state recorded by a pointer (without reading or checking its tensors), or null when absent.</summary>
+    public static CheckpointState? ReadState(string runDirectory, string pointerName) =>
+        TryReadPointer(Path.Combine(runDirectory, "checkpoints", pointerName))?.State;
+
     private static CheckpointPointer? TryReadPointer(string path)
     {
         if (!File.Exists(path))

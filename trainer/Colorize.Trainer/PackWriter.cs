@@ -30,6 +30,8 @@ internal static class PackWriter
             ?? throw new TrainerException($"{configPath} is empty.");
         string pointer = File.Exists(Path.Combine(runDirectory, "checkpoints", Checkpoints.Best)) ? Checkpoints.Best : Checkpoints.Last;
         var (state, tensors) = Checkpoints.Load(runDirectory, pointer);
+        // The weights are the best epoch's; the pack still records how long the run trained (metrics name the epoch).
+        int epochsTrained = Checkpoints.ReadState(runDirectory, Checkpoints.Last)?.EpochsCompleted ?? state.EpochsCompleted;
         byte[] weights = StateDictIO.ToBytes(TrainingRun.Prefixed(tensors, "g."), dtype);
 
         int trainCount = 0;
@@ -49,11 +51,11 @@ internal static class PackWriter
             Id = id,
             Version = version,
             Name = name ?? id,
-            Description = $"Trained by colorize-train with recipe {config.Recipe} ({config.Generator.Name}), {state.EpochsCompleted} epochs at {config.Size} px.",
+            Description = $"Trained by colorize-train with recipe {config.Recipe} ({config.Generator.Name}), {epochsTrained} epochs at {config.Size} px (weights of epoch {state.EpochsCompleted}, the best by validation PSNR).",
             Architecture = config.Generator,
             Input = new InputSpec { DefaultRenderSize = Math.Max(config.Size, 64), MinRenderSize = 64 },
             Engine = new EngineRequirement { Range = EngineRange },
-            Training = new TrainingInfo { Recipe = config.Recipe, Data = sources, Seed = config.Seed, Epochs = state.EpochsCompleted },
+            Training = new TrainingInfo { Recipe = config.Recipe, Data = sources, Seed = config.Seed, Epochs = epochsTrained },
             Metrics = state.Metrics,
             Weights = new WeightsSpec { Sha256 = Convert.ToHexStringLower(SHA256.HashData(weights)), DType = dtype.ToHeaderName() },
             License = license,
