@@ -2,6 +2,7 @@ using System.Text.Json;
 using Colorize.Abstractions;
 using Colorize.Engine;
 using Colorize.Plugins.Packs;
+using Colorize.Tensors;
 using Colorize.Tensors.Serialization;
 
 namespace Colorize.Trainer.Tests;
@@ -195,6 +196,35 @@ public sealed class TrainerTests
         var straightLast = File.ReadAllLines(Path.Combine(straight, "metrics.jsonl"))[^1];
         var resumedLast = File.ReadAllLines(Path.Combine(interrupted, "metrics.jsonl"))[^1];
         Assert.Equal(JsonSerializer.Deserialize<EpochRecord>(straightLast, TrainConfig.Json)!.LossG, JsonSerializer.Deserialize<EpochRecord>(resumedLast, TrainConfig.Json)!.LossG);
+    }
+
+    [Fact]
+    public void OneThreadAndTwoThreads_TrainTheSameWeights()
+    {
+        using var photos = new TinyPhotos(4, withGrayscale: false, withBroken: false);
+        var config = TinyPhotos.TinyConfig("pix2pix", 1) with { Split = new SplitConfig(1.0, 0.0) };
+        int saved = TensorOptions.NumThreads;
+        try
+        {
+            var weights = new List<IReadOnlyDictionary<string, float[]>>();
+            foreach (int threads in new[] { 1, 2 })
+            {
+                TensorOptions.NumThreads = threads;
+                string runDir = photos.Run($"threads{threads}");
+                var run = TrainingRun.Start(config, runDir, resume: false, TextWriter.Null);
+                run.Train(PhotoDataset.Prepare(photos.Data, runDir, run.Config, TextWriter.Null));
+                weights.Add(Checkpoints.Load(runDir, Checkpoints.Last).Tensors.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray()));
+            }
+
+            foreach (var (name, values) in weights[0])
+            {
+                Assert.True(values.AsSpan().SequenceEqual(weights[1][name]), $"tensor {name} differs");
+            }
+        }
+        finally
+        {
+            TensorOptions.NumThreads = saved;
+        }
     }
 
     [Fact]

@@ -14,7 +14,7 @@ internal static class Program
         usage:
           colorize-train <recipe> --data <dir> --out <run-dir> [--size <px>] [--epochs <n>] [--batch <n>] [--seed <n>]
                                   [--lr <rate>] [--real-label <0.9..1>] [--checkpoint-every <steps>]
-                                  [--config <file.json>] [--resume]
+                                  [--threads <n>] [--config <file.json>] [--resume]
           colorize-train pack <run-dir> --id <id> --version <semver> -o <file.cpack> [--dtype f32|f16] [--license <spdx>]
           colorize-train recipes
         """;
@@ -35,7 +35,7 @@ internal static class Program
             {
                 "recipes" => ListRecipes(stdout),
                 "pack" => Pack(new Arguments(args.AsSpan(1), ["id", "version", "o", "dtype", "license"], []), stdout),
-                _ => Train(args[0], new Arguments(args.AsSpan(1), ["data", "out", "size", "epochs", "batch", "seed", "lr", "real-label", "config", "checkpoint-every"], ["resume"]), stdout),
+                _ => Train(args[0], new Arguments(args.AsSpan(1), ["data", "out", "size", "epochs", "batch", "seed", "lr", "real-label", "config", "checkpoint-every", "threads"], ["resume"]), stdout),
             };
         }
         catch (Exception e) when (e is TrainerException or ModelPackException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
@@ -79,6 +79,12 @@ internal static class Program
             RealLabel = (float?)a.Double("real-label") ?? config.RealLabel,
             CheckpointEverySteps = a.Int("checkpoint-every") ?? config.CheckpointEverySteps,
         };
+        if (a.Int("threads") is { } threads)
+        {
+            // Results do not depend on the thread count (the kernels split work into fixed chunks), only the speed does.
+            Colorize.Tensors.TensorOptions.NumThreads = threads >= 1 ? threads : throw new TrainerException($"--threads must be at least 1, got {threads}.");
+        }
+
         bool resume = a.Flag("resume");
         var run = TrainingRun.Start(config, output, resume, stdout, a.Int("epochs"));
         var effective = run.Config;
