@@ -1,10 +1,11 @@
 using System.Globalization;
 using Colorize.Tensors;
+using Colorize.Tensors.Tests.Golden;
 
 namespace Colorize.Engine.Tests.Golden;
 
 /// <summary>
-/// Element-wise comparison with PyTorch's float64 reference, as tests/Colorize.Tensors.Tests/Golden/GoldenAssert:
+/// Element-wise comparison with PyTorch's float64 reference through the shared GoldenAssert (linked from the tensor tests):
 /// |actual − expected| ≤ atol + rtol·|expected|, reporting the worst element and the largest errors.
 /// </summary>
 internal static class ParityAssert
@@ -38,57 +39,9 @@ internal static class ParityAssert
     }
 
     /// <summary>The largest |element|.</summary>
-    public static double MaxAbs(Tensor t)
-    {
-        double m = 0;
-        foreach (float v in t.Data)
-        {
-            m = Math.Max(m, Math.Abs(v));
-        }
-
-        return m;
-    }
+    public static double MaxAbs(Tensor t) => GoldenAssert.MaxAbs(t);
 
     /// <summary>Asserts closeness and returns the largest absolute error (for reporting).</summary>
-    public static double Close(Tensor expected, Tensor? actual, string what, double rtol = Rtol, double atol = Atol)
-    {
-        Assert.True(actual is not null, $"{what}: no tensor (expected shape [{string.Join(", ", expected.GetShape())}]).");
-        Assert.True(expected.Shape.SequenceEqual(actual!.Shape),
-            $"{what}: shape [{string.Join(", ", actual.GetShape())}], expected [{string.Join(", ", expected.GetShape())}].");
-        var e = expected.Data;
-        var a = actual.Data;
-        int worst = -1, bad = 0;
-        double worstExcess = double.NegativeInfinity, maxAbs = 0, maxRel = 0;
-        for (int i = 0; i < e.Length; i++)
-        {
-            double diff = Math.Abs((double)a[i] - e[i]);
-            if (double.IsNaN(diff))
-            {
-                diff = double.PositiveInfinity;
-            }
-
-            double allowed = atol + (rtol * Math.Abs(e[i]));
-            maxAbs = Math.Max(maxAbs, diff);
-            maxRel = Math.Max(maxRel, diff / Math.Max(Math.Abs(e[i]), 1e-30));
-            if (diff > allowed)
-            {
-                bad++;
-            }
-
-            if (diff - allowed > worstExcess)
-            {
-                worstExcess = diff - allowed;
-                worst = i;
-            }
-        }
-
-        if (bad > 0)
-        {
-            Assert.Fail(string.Create(CultureInfo.InvariantCulture,
-                $"{what}: {bad} of {e.Length} elements off (rtol {rtol:G3}, atol {atol:G3}); max abs error {maxAbs:G4}, " +
-                $"max rel error {maxRel:G4}; worst at flat index {worst}: actual {a[worst]:G9}, expected {e[worst]:G9}."));
-        }
-
-        return maxAbs;
-    }
+    public static double Close(Tensor expected, Tensor? actual, string what, double rtol = Rtol, double atol = Atol) =>
+        GoldenAssert.Close(expected, actual, what, rtol, atol);
 }

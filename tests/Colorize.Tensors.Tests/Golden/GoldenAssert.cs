@@ -1,4 +1,5 @@
 using System.Globalization;
+using Colorize.Tensors;
 
 namespace Colorize.Tensors.Tests.Golden;
 
@@ -11,8 +12,8 @@ internal static class GoldenAssert
     /// <summary>Default absolute tolerance.</summary>
     public const double Atol = 1e-5;
 
-    /// <summary>Asserts |actual − expected| ≤ atol + rtol·|expected| everywhere, with equal shapes.</summary>
-    public static void Close(Tensor expected, Tensor? actual, string what, double rtol = Rtol, double atol = Atol)
+    /// <summary>Asserts |actual − expected| ≤ atol + rtol·|expected| everywhere, with equal shapes; returns the largest absolute error.</summary>
+    public static double Close(Tensor expected, Tensor? actual, string what, double rtol = Rtol, double atol = Atol)
     {
         Assert.True(actual is not null, $"{what}: no tensor (expected shape [{string.Join(", ", expected.GetShape())}]).");
         Assert.True(expected.Shape.SequenceEqual(actual!.Shape),
@@ -50,8 +51,22 @@ internal static class GoldenAssert
                 $"{what}: {bad} of {e.Length} elements off (rtol {rtol:G3}, atol {atol:G3}); max abs error {maxAbs:G4}, " +
                 $"max rel error {maxRel:G4}; worst at flat index {worst}: actual {a[worst]:G9}, expected {e[worst]:G9}."));
         }
+
+        return maxAbs;
     }
 
     /// <summary>Asserts two tensors hold exactly the same values (indices, keys that must not change).</summary>
     public static void Exact(Tensor expected, Tensor actual, string what) => Close(expected, actual, what, 0, 0);
+
+    /// <summary>The largest |element|.</summary>
+    public static double MaxAbs(Tensor t)
+    {
+        double m = 0;
+        foreach (float v in t.Data)
+        {
+            m = Math.Max(m, Math.Abs(v));
+        }
+
+        return m;
+    }
 }
