@@ -102,6 +102,37 @@ public sealed class PackStoreTests : IDisposable
     }
 
     [Fact]
+    public void FlatBundledPack_ResolvesWithTheManifestsVersion_AndVerifies()
+    {
+        // packaging/packs/<id>/ in the repository holds one pack directly, without a version folder.
+        string versioned = MakeBundledFolder(("colorize-base", "1.0.0"));
+        string flat = _temp.Combine("flat", "packs");
+        string flatPack = Path.Combine(flat, "colorize-base");
+        Directory.CreateDirectory(flatPack);
+        foreach (var file in Directory.GetFiles(Path.Combine(versioned, "colorize-base", "1.0.0")))
+        {
+            File.Copy(file, Path.Combine(flatPack, Path.GetFileName(file)));
+        }
+
+        var store = NewStore();
+        store.AddBundledFolder(flat);
+
+        var pack = store.Resolve();
+        Assert.Equal("colorize-base@1.0.0", pack.Reference);
+        Assert.Equal(flatPack, pack.Directory);
+        Assert.Equal(["colorize-base@1.0.0"], store.List().Select(p => p.Reference));
+        var verification = Assert.Single(store.Verify("colorize-base@1"));
+        Assert.Empty(verification.Problems);
+
+        // A stray file in the flat folder is reported, like in a versioned one.
+        File.WriteAllText(Path.Combine(flatPack, "stray.txt"), "x");
+        Assert.Contains(store.Verify().Single().Problems, p => p.Contains("'stray.txt' is not part of the pack", StringComparison.Ordinal));
+
+        var error = Assert.Throws<ModelPackException>(() => store.Remove("colorize-base"));
+        Assert.Contains("bundled with the application and cannot be removed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void MissingDefaultPack_SaysWhereItShouldBe()
     {
         var store = NewStore();

@@ -62,7 +62,10 @@ public sealed class PackStore
 
     private string LockPath => Path.Combine(PacksDirectory, LockFile);
 
-    /// <summary>Adds a read-only folder of bundled packs (<c>&lt;folder&gt;/&lt;id&gt;/&lt;version&gt;/</c>), searched after the earlier ones.</summary>
+    /// <summary>
+    /// Adds a read-only folder of bundled packs (<c>&lt;folder&gt;/&lt;id&gt;/&lt;version&gt;/</c>, or <c>&lt;folder&gt;/&lt;id&gt;/</c>
+    /// holding one pack), searched after the earlier ones.
+    /// </summary>
     public void AddBundledFolder(string folder)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(folder);
@@ -176,7 +179,7 @@ public sealed class PackStore
         var matching = VersionFolders(PacksDirectory, parsed.Id).Where(v => parsed.Matches(v.Version)).ToList();
         if (matching.Count == 0)
         {
-            bool bundled = _bundled.Any(folder => VersionFolders(folder, parsed.Id).Any(v => parsed.Matches(v.Version)));
+            bool bundled = _bundled.Any(folder => VersionFolders(folder, parsed.Id, PackSource.Bundled).Any(v => parsed.Matches(v.Version)));
             throw new ModelPackException(bundled
                 ? $"'{parsed}' is bundled with the application and cannot be removed."
                 : $"No installed pack matches '{parsed}'.");
@@ -213,6 +216,18 @@ public sealed class PackStore
                 string id = Path.GetFileName(idDirectory);
                 if (id.StartsWith('.') || (parsed is not null && parsed.Id != id))
                 {
+                    continue;
+                }
+
+                if (source == PackSource.Bundled && File.Exists(Path.Combine(idDirectory, PackManifestJson.FileName)))
+                {
+                    // A flat bundled pack (<folder>/<id>/manifest.json): its version is the manifest's, when it can be read.
+                    string flatVersion = FlatBundledVersion(idDirectory)?.ToString() ?? "?";
+                    if (parsed is null || (SemVer.TryParse(flatVersion, out var fv) && parsed.Matches(fv)))
+                    {
+                        results.Add(PackFolderVerifier.Verify(idDirectory, source, id, flatVersion));
+                    }
+
                     continue;
                 }
 
@@ -418,7 +433,7 @@ public sealed class PackStore
             : [onlyId];
         foreach (var id in ids)
         {
-            foreach (var (version, directory) in VersionFolders(root, id!))
+            foreach (var (version, directory) in VersionFolders(root, id!, source))
             {
                 PackManifest manifest;
                 try
@@ -438,8 +453,14 @@ public sealed class PackStore
         }
     }
 
-    private static IEnumerable<(SemVer Version, string Directory)> VersionFolders(string root, string id)
+    private static IEnumerable<(SemVer Version, string Directory)> VersionFolders(string root, string id, PackSource source = PackSource.Store)
     {
+        if (source == PackSource.Bundled && FlatBundledVersion(Path.Combine(root, id)) is { } flat)
+        {
+            yield return (flat, Path.Combine(root, id));
+            yield break;
+        }
+
         foreach (var directory in SafeEnumerateDirectories(Path.Combine(root, id)))
         {
             string name = Path.GetFileName(directory);
@@ -447,6 +468,30 @@ public sealed class PackStore
             {
                 yield return (version, directory);
             }
+        }
+    }
+
+    /// <summary>
+    /// A bundled pack may also sit directly in <c>&lt;folder&gt;/&lt;id&gt;/</c> (the layout of packaging/packs/ in the
+    /// repository, where there is only ever one version); its version is then the manifest's. Null when the folder
+    /// has no readable manifest with a valid version.
+    /// </summary>
+    private static SemVer? FlatBundledVersion(string idDirectory)
+    {
+        string manifestPath = Path.Combine(idDirectory, PackManifestJson.FileName);
+        if (!File.Exists(manifestPath))
+        {
+            return null;
+        }
+
+        try
+        {
+            var manifest = PackManifestJson.ReadFile(manifestPath);
+            return PackManifestValidator.IsValidVersion(manifest.Version) && SemVer.TryParse(manifest.Version, out var version) ? version : null;
+        }
+        catch (ModelPackException)
+        {
+            return null;
         }
     }
 

@@ -11,7 +11,7 @@ public sealed class PackStoreOptions
 
     /// <summary>
     /// Read-only folders of packs shipped with the application, laid out like the store
-    /// (<c>&lt;folder&gt;/&lt;id&gt;/&lt;version&gt;/</c>). They resolve like installed packs but cannot be removed.
+    /// (<c>&lt;folder&gt;/&lt;id&gt;/&lt;version&gt;/</c>, or <c>&lt;folder&gt;/&lt;id&gt;/</c> with the manifest directly in it). They resolve like installed packs but cannot be removed.
     /// </summary>
     public IList<string> BundledFolders { get; } = [];
 
