@@ -106,17 +106,18 @@ public sealed class BitmapEffectHost : IDisposable
 
     /// <summary>
     /// Calls <c>OnSetToken</c> with a copy of <paramref name="token"/> on the calling thread, under a new
-    /// cancellation signal (the previous one stays signalled if it was).
+    /// cancellation signal.
     /// </summary>
-    public void SetToken(EffectConfigToken? token)
-    {
-        lock (_gate)
-        {
-            _cancellation = new CancellationTokenSource();
-            _effect.HostSetCancellation(_cancellation.Token);
-        }
+    public void SetToken(EffectConfigToken? token) => _effect.HostOnSetToken(PrepareToken(token));
 
-        _effect.HostOnSetToken((EffectConfigToken?)token?.Clone());
+    /// <summary>
+    /// Calls <c>OnSetToken</c> with a copy of <paramref name="token"/> on a worker thread, as Paint.NET does. The new
+    /// cancellation signal is in place when this returns, so a following <see cref="RequestCancel"/> reaches this token.
+    /// </summary>
+    public Task SetTokenOnWorkerThread(EffectConfigToken? token)
+    {
+        var copy = PrepareToken(token);
+        return Task.Factory.StartNew(() => _effect.HostOnSetToken(copy), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Signals the current cancellation token, as Paint.NET does when the user changes a setting or cancels.</summary>
@@ -156,6 +157,19 @@ public sealed class BitmapEffectHost : IDisposable
     {
         _effect.Dispose();
         _cancellation.Dispose();
+    }
+
+    private EffectConfigToken? PrepareToken(EffectConfigToken? token)
+    {
+        lock (_gate)
+        {
+            // A fresh signal per token; the previous source is left to the collector because the previous token's
+            // work may still be observing it.
+            _cancellation = new CancellationTokenSource();
+            _effect.HostSetCancellation(_cancellation.Token);
+        }
+
+        return (EffectConfigToken?)token?.Clone();
     }
 
     private sealed class NoServices : IServiceProvider
