@@ -23,6 +23,8 @@ internal sealed record CheckpointState
     public IReadOnlyDictionary<string, double>? Metrics { get; init; }
     /// <summary>Set for a checkpoint taken inside an epoch: where in the epoch's data order training stopped.</summary>
     public EpochProgress? WithinEpoch { get; init; }
+    /// <summary>The lrDecayOnPlateau counters (null when the option is off).</summary>
+    public LrPlateauState? LrPlateau { get; init; }
 }
 
 /// <summary>The position inside an epoch: its data order, the batches done and the running loss sums.</summary>

@@ -5,12 +5,12 @@ using Colorize.Imaging.ColorSpaces;
 namespace Colorize.Trainer;
 
 /// <summary>Validation metrics of shared/reference/evaluation.md, averaged over images.</summary>
-internal sealed record ValidationMetrics(double Psnr, double PsnrGrey, double AbMae, double ColorfulnessPred, double ColorfulnessTruth, double DeltaColorfulness, int Images);
+internal sealed record ValidationMetrics(double Psnr, double PsnrGrey, double AbMae, double ColorfulnessPred, double ColorfulnessTruth, double DeltaColorfulness, int Images, double Auc = 0, double AucGrey = 0);
 
 /// <summary>Accumulates PSNR, ab MAE and colourfulness image by image.</summary>
 internal sealed class MetricsAccumulator
 {
-    private double _psnr, _psnrGrey, _mae, _cfPred, _cfTruth, _dcf;
+    private double _psnr, _psnrGrey, _mae, _cfPred, _cfTruth, _dcf, _auc, _aucGrey;
     private int _count;
 
     /// <summary>Adds one image: L (0–100), true and predicted ab (in ab units), all <paramref name="width"/>×<paramref name="height"/>.</summary>
@@ -33,6 +33,8 @@ internal sealed class MetricsAccumulator
         }
 
         _mae += mae / (2.0 * trueA.Length);
+        _auc += Auc(trueA, trueB, predA, predB);
+        _aucGrey += Auc(trueA, trueB, zeros, zeros);
         double cfP = Colorfulness(pred), cfT = Colorfulness(truth);
         _cfPred += cfP;
         _cfTruth += cfT;
@@ -42,7 +44,42 @@ internal sealed class MetricsAccumulator
 
     public ValidationMetrics Result() => _count == 0
         ? new ValidationMetrics(0, 0, 0, 0, 0, 0, 0)
-        : new ValidationMetrics(_psnr / _count, _psnrGrey / _count, _mae / _count, _cfPred / _count, _cfTruth / _count, _dcf / _count, _count);
+        : new ValidationMetrics(_psnr / _count, _psnrGrey / _count, _mae / _count, _cfPred / _count, _cfTruth / _count, _dcf / _count, _count, _auc / _count, _aucGrey / _count);
+
+    /// <summary>The largest ab error threshold of the AuC curve (Zhang et al. 2016 sweep 0…150).</summary>
+    public const int AucMaxThreshold = 150;
+
+    /// <summary>
+    /// AuC of Zhang et al. (2016), evaluation.md: for each threshold t = 0, 1, …, 150 the share of pixels whose
+    /// Euclidean ab error is at most t; the area under that curve (trapezoids over [0, 150]) divided by 150, in
+    /// percent. 100 means every pixel is exact; an error above 150 everywhere gives 0.
+    /// </summary>
+    public static double Auc(ReadOnlySpan<float> trueA, ReadOnlySpan<float> trueB, ReadOnlySpan<float> predA, ReadOnlySpan<float> predB)
+    {
+        // count[k] = pixels whose error e has ceil(e) = k, so that e ≤ t exactly when ceil(e) ≤ t for integer t.
+        var count = new long[AucMaxThreshold + 2];
+        for (int i = 0; i < trueA.Length; i++)
+        {
+            double da = predA[i] - trueA[i], db = predB[i] - trueB[i];
+            double e = Math.Sqrt(da * da + db * db);
+            count[e > AucMaxThreshold ? AucMaxThreshold + 1 : (int)Math.Ceiling(e)]++;
+        }
+
+        double n = trueA.Length, area = 0, previous = 0, cumulative = 0;
+        for (int t = 0; t <= AucMaxThreshold; t++)
+        {
+            cumulative += count[t];
+            double share = cumulative / n;
+            if (t > 0)
+            {
+                area += (previous + share) / 2;
+            }
+
+            previous = share;
+        }
+
+        return 100 * area / AucMaxThreshold;
+    }
 
     /// <summary>PSNR of two 8-bit RGB images over all pixels and channels, capped at 100 dB (a perfect match).</summary>
     public static double Psnr(Image a, Image b)

@@ -46,11 +46,7 @@ internal static class PhotoDataset
         string cacheDir = Path.Combine(runDirectory, "cache");
         Directory.CreateDirectory(cacheDir);
         int cacheShortSide = (int)Math.Ceiling(config.Size * config.CacheScale);
-        var files = Directory.EnumerateFiles(dataDirectory, "*", SearchOption.AllDirectories)
-            .Where(f => s_extensions.Contains(Path.GetExtension(f)))
-            .Select(f => Path.GetRelativePath(dataDirectory, f).Replace('\\', '/'))
-            .Order(StringComparer.Ordinal)
-            .ToList();
+        var files = ListImageFiles(dataDirectory);
         var train = new List<PhotoEntry>();
         var validation = new List<PhotoEntry>();
         var test = new List<PhotoEntry>();
@@ -95,6 +91,13 @@ internal static class PhotoDataset
         WriteSplit(Path.Combine(runDirectory, "split.json"), split, config);
         return split;
     }
+
+    /// <summary>Every JPEG/PNG/BMP/TIFF under <paramref name="dataDirectory"/> (recursive), as '/'-separated relative paths in ordinal order.</summary>
+    public static List<string> ListImageFiles(string dataDirectory) =>
+        [.. Directory.EnumerateFiles(dataDirectory, "*", SearchOption.AllDirectories)
+            .Where(f => s_extensions.Contains(Path.GetExtension(f)))
+            .Select(f => Path.GetRelativePath(dataDirectory, f).Replace('\\', '/'))
+            .Order(StringComparer.Ordinal)];
 
     /// <summary>A number in [0, 1) from the seed and the relative path: the same photo always lands in the same split.</summary>
     public static double SplitHash(string relativePath, long seed)

@@ -6,7 +6,8 @@ namespace Colorize.Trainer;
 
 /// <summary>
 /// <c>colorize-train</c>: <c>&lt;recipe&gt; --data &lt;dir&gt; --out &lt;run-dir&gt; [--size] [--epochs] [--batch] [--seed] [--lr]
-/// [--real-label] [--resume]</c>, <c>pack &lt;run-dir&gt; --id --version -o</c>, <c>recipes</c>.
+/// [--real-label] [--resume]</c>, <c>pack &lt;run-dir&gt; --id --version -o</c>, <c>eval --pack --data</c>,
+/// <c>report &lt;run-dir&gt;</c>, <c>recipes</c>.
 /// </summary>
 internal static class Program
 {
@@ -16,6 +17,9 @@ internal static class Program
                                   [--lr <rate>] [--real-label <0.9..1>] [--checkpoint-every <steps>]
                                   [--threads <n>] [--config <file.json>] [--resume]
           colorize-train pack <run-dir> --id <id> --version <semver> -o <file.cpack> [--dtype f32|f16] [--license <spdx>]
+          colorize-train eval --pack <id[@version]|file.cpack|pack-folder> --data <dir> [--render-size <px>]
+                              [--run <run-dir> [--split test|validation|train|all]] [--json] [--threads <n>]
+          colorize-train report <run-dir>
           colorize-train recipes
         """;
 
@@ -35,6 +39,8 @@ internal static class Program
             {
                 "recipes" => ListRecipes(stdout),
                 "pack" => Pack(new Arguments(args.AsSpan(1), ["id", "version", "o", "dtype", "license"], []), stdout),
+                "eval" => Eval(new Arguments(args.AsSpan(1), ["pack", "data", "render-size", "run", "split", "threads"], ["json"]), stdout, stderr),
+                "report" => WriteReport(new Arguments(args.AsSpan(1), [], []), stdout),
                 _ => Train(args[0], new Arguments(args.AsSpan(1), ["data", "out", "size", "epochs", "batch", "seed", "lr", "real-label", "config", "checkpoint-every", "threads"], ["resume"]), stdout),
             };
         }
@@ -91,6 +97,44 @@ internal static class Program
         var split = PhotoDataset.Prepare(data, output, effective, stdout);
         stdout.WriteLine($"{split.Train.Count} training, {split.Validation.Count} validation, {split.Test.Count} test photos; {split.Unreadable.Count} unreadable and {split.Grayscale.Count} grayscale skipped");
         run.Train(split);
+        return 0;
+    }
+
+    private static int Eval(Arguments a, TextWriter stdout, TextWriter stderr)
+    {
+        if (a.Positional.Count > 0)
+        {
+            throw new TrainerException($"Unexpected argument '{a.Positional[0]}'.\n{Usage}");
+        }
+
+        if (a.Int("threads") is { } threads)
+        {
+            Colorize.Tensors.TensorOptions.NumThreads = threads >= 1 ? threads : throw new TrainerException($"--threads must be at least 1, got {threads}.");
+        }
+
+        if (a.Int("render-size") is < 16)
+        {
+            throw new TrainerException("--render-size must be at least 16.");
+        }
+
+        if (a.Get("run") is null && a.Get("data") is null)
+        {
+            throw new TrainerException($"Missing --data.\n{Usage}");
+        }
+
+        var result = Evaluation.Run(new EvalRequest(a.Required("pack"), a.Get("data"), a.Int("render-size"), a.Get("run"), a.Get("split")), stderr);
+        stdout.Write(a.Flag("json") ? System.Text.Json.JsonSerializer.Serialize(result, TrainConfig.Json) + "\n" : Evaluation.FormatTable(result));
+        return 0;
+    }
+
+    private static int WriteReport(Arguments a, TextWriter stdout)
+    {
+        if (a.Positional.Count != 1)
+        {
+            throw new TrainerException($"report needs exactly one run directory.\n{Usage}");
+        }
+
+        stdout.WriteLine($"wrote {Report.Write(a.Positional[0])}");
         return 0;
     }
 

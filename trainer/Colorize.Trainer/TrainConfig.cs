@@ -34,6 +34,10 @@ internal sealed record TrainConfig
     public IReadOnlyList<DataSource> DataSources { get; init; } = [];
     /// <summary>The photo folder (filled from --data).</summary>
     public string? Data { get; init; }
+    /// <summary>Optional degradation of the training inputs' L (null: off); see <see cref="NoiseConfig"/>.</summary>
+    public NoiseConfig? Noise { get; init; }
+    /// <summary>Optional learning-rate decay when a validation metric stops improving (null: constant rate).</summary>
+    public LrPlateauConfig? LrDecayOnPlateau { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -56,10 +60,12 @@ internal sealed record TrainConfig
         Require(CacheScale is >= 1 and <= 4, $"cacheScale must be from 1 to 4, got {CacheScale}.");
         Require(RealLabel is > 0.5f and <= 1f, $"realLabel must be in (0.5, 1], got {RealLabel}.");
         Require(Split.Train > 0 && Split.Validation >= 0 && Split.Train + Split.Validation <= 1, "split shares must be positive and add up to at most 1.");
+        Noise?.Validate();
+        LrDecayOnPlateau?.Validate();
         return this;
     }
 
-    private static void Require(bool condition, string message)
+    internal static void Require(bool condition, string message)
     {
         if (!condition)
         {

@@ -11,7 +11,8 @@ namespace Colorize.Trainer;
 /// <summary>One line of metrics.jsonl.</summary>
 internal sealed record EpochRecord(int Epoch, long Step, double LossG, double LossL1, double? LossGAdv, double? LossD,
     double Psnr, double PsnrGrey, double AbMae, double ColorfulnessPred, double ColorfulnessTruth, double DeltaColorfulness,
-    int ValidationImages, double Seconds, double TrainSeconds, double ImagesPerSecond);
+    int ValidationImages, double Seconds, double TrainSeconds, double ImagesPerSecond,
+    double? Auc = null, double? AucGrey = null, double? LearningRate = null);
 
 /// <summary>
 /// Trains a recipe: builds the networks from the config, runs epochs of (optionally adversarial) steps, validates,
@@ -31,6 +32,7 @@ internal sealed class TrainingRun
     private readonly Generator _modelRandom;
     private readonly Generator _criticRandom;
     private readonly Generator _dataRandom;
+    private readonly LrPlateau? _plateau;
 
     private TrainingRun(TrainConfig config, string runDirectory, TextWriter log)
     {
@@ -57,6 +59,8 @@ internal sealed class TrainingRun
             _d = ArchitectureRegistry.Build(config.Discriminator, ArchitectureRole.Discriminator, _criticRandom).Module;
             _optD = new Adam(_d.Parameters(), config.LearningRate, config.Beta1, config.Beta2);
         }
+
+        _plateau = config.LrDecayOnPlateau is { } plateau ? new LrPlateau(plateau, _optG, _optD) : null;
     }
 
     /// <summary>The effective configuration (after resume and overrides).</summary>
@@ -139,6 +143,7 @@ internal sealed class TrainingRun
             {
                 var entries = order.Skip(start).Take(_config.Batch).Select(i => data.Train[i]).ToList();
                 var batch = PhotoDataset.MakeBatch(entries, _config.Size, _config.CropScaleMin, _dataRandom);
+                NoiseAugmentation.Apply(batch, _config.Noise, _dataRandom);
                 var (lossG, lossL1, lossAdv, lossD) = Step(batch);
                 sumG += lossG;
                 sumL1 += lossL1;
@@ -175,7 +180,8 @@ internal sealed class TrainingRun
             var record = new EpochRecord(epoch + 1, step, sumG / batches, sumL1 / batches,
                 _d is null ? null : sumAdv / batches, _d is null ? null : sumD / batches,
                 metrics.Psnr, metrics.PsnrGrey, metrics.AbMae, metrics.ColorfulnessPred, metrics.ColorfulnessTruth, metrics.DeltaColorfulness,
-                metrics.Images, seconds, trainSeconds, images / trainSeconds);
+                metrics.Images, seconds, trainSeconds, images / trainSeconds)
+                { Auc = metrics.Auc, AucGrey = metrics.AucGrey, LearningRate = _optG.ParamGroups[0].LearningRate };
             records.Add(record);
             File.AppendAllText(Path.Combine(_runDirectory, "metrics.jsonl"), JsonSerializer.Serialize(record, s_jsonLine) + "\n");
             bool isBest = metrics.Psnr > bestPsnr;
@@ -185,9 +191,16 @@ internal sealed class TrainingRun
                 bestEpoch = epoch + 1;
             }
 
+            bool lrReduced = _plateau?.Step(metrics) == true;
             Checkpoints.Save(_runDirectory, CollectTensors(), State(epoch + 1, step, bestPsnr, bestEpoch, MetricsDictionary(metrics, epoch + 1), null), isBest);
             _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{(_progress ? "\r" : "")}epoch {epoch + 1}/{_config.Epochs}: loss G {record.LossG:F4} (L1 {record.LossL1:F4}{(_d is null ? "" : $", adv {record.LossGAdv:F4}, D {record.LossD:F4}")}), val PSNR {metrics.Psnr:F2} dB (grey {metrics.PsnrGrey:F2}), ab MAE {metrics.AbMae:F2}, CF {metrics.ColorfulnessPred:F1}/{metrics.ColorfulnessTruth:F1}, {record.ImagesPerSecond:F1} img/s"));
+            if (lrReduced)
+            {
+                _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"validation {_config.LrDecayOnPlateau!.Metric} stopped improving: learning rate now {_optG.ParamGroups[0].LearningRate:G4}"));
+            }
+
+            RunArtifacts.AfterEpoch(_runDirectory, epoch + 1, _g, validation, _config.Size, _log);
         }
 
         return records;
@@ -267,6 +280,7 @@ internal sealed class TrainingRun
         BestEpoch = bestEpoch,
         Metrics = metrics,
         WithinEpoch = within,
+        LrPlateau = _plateau?.State,
     };
 
     private static Dictionary<string, double> MetricsDictionary(ValidationMetrics m, int epoch) => new(StringComparer.Ordinal)
@@ -277,6 +291,8 @@ internal sealed class TrainingRun
         ["colorfulness"] = m.ColorfulnessPred,
         ["colorfulnessTruth"] = m.ColorfulnessTruth,
         ["deltaColorfulness"] = m.DeltaColorfulness,
+        ["auc"] = m.Auc,
+        ["aucGrey"] = m.AucGrey,
         ["epoch"] = epoch,
     };
 
@@ -316,6 +332,7 @@ internal sealed class TrainingRun
         _modelRandom.SetState(state.ModelRandom);
         _criticRandom.SetState(state.CriticRandom);
         _dataRandom.SetState(state.DataRandom);
+        _plateau?.Restore(state.LrPlateau);
     }
 
     /// <summary>The tensors whose names start with <paramref name="prefix"/>, with it removed.</summary>
