@@ -19,7 +19,10 @@ internal static class PackFolderWriter
     /// <summary>Unix mode of every entry: a regular file, rw-r--r--, so unzip gives sane permissions.</summary>
     private const int RegularFileMode = 0x8000 | 0x1A4;
 
-    /// <summary>Checks <paramref name="folder"/>, writes <paramref name="outputPath"/> and returns the manifest.</summary>
+    /// <summary>
+    /// Checks <paramref name="folder"/>, writes the package and returns the manifest. When <paramref name="outputPath"/>
+    /// is an existing folder the package goes into it as <c>&lt;id&gt;-&lt;version&gt;.cpack</c>.
+    /// </summary>
     /// <exception cref="ModelPackException">The folder is not a complete, unmodified pack, or the written archive is refused.</exception>
     public static PackManifest Write(string folder, string outputPath)
     {
@@ -27,7 +30,7 @@ internal static class PackFolderWriter
         var manifest = PackManifestJson.ReadFile(Path.Combine(folder, PackManifestJson.FileName));
         var files = CheckFolder(folder, manifest);
 
-        string output = Path.GetFullPath(outputPath);
+        string output = OutputPath(outputPath, manifest);
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         string temp = $"{output}.{Environment.ProcessId}.tmp";
         try
@@ -55,6 +58,10 @@ internal static class PackFolderWriter
 
         return manifest;
     }
+
+    /// <summary>The file a package is written to: <paramref name="outputPath"/>, or <c>&lt;id&gt;-&lt;version&gt;.cpack</c> inside it when it is a folder.</summary>
+    public static string OutputPath(string outputPath, PackManifest manifest) =>
+        Path.GetFullPath(Directory.Exists(outputPath) ? Path.Combine(outputPath, $"{manifest.Id}-{manifest.Version}.cpack") : outputPath);
 
     /// <summary>
     /// The archive's entries in order (manifest.json first, then the weights and listed files by name), after checking

@@ -2,22 +2,36 @@ using Colorize.Abstractions.Packs;
 
 namespace Colorize.PackTool;
 
-/// <summary><c>colorize-pack &lt;pack-folder&gt; -o &lt;file.cpack&gt;</c>: see <see cref="PackFolderWriter"/>.</summary>
+/// <summary>
+/// The release script's helper (packaging/build.sh), two verbs:
+/// <c>colorize-pack &lt;pack-folder&gt; -o &lt;file.cpack | folder&gt;</c> (see <see cref="PackFolderWriter"/>; into a
+/// folder the file is named <c>&lt;id&gt;-&lt;version&gt;.cpack</c>) and
+/// <c>colorize-pack zip &lt;folder&gt; -o &lt;file.zip&gt; [--prefix &lt;path&gt;]</c> (see <see cref="ReproducibleZip"/>).
+/// </summary>
 internal static class Program
 {
-    private const string Usage = "usage: colorize-pack <pack-folder> -o <file.cpack>";
+    private const string Usage = """
+        usage: colorize-pack <pack-folder> -o <file.cpack | existing-folder>
+               colorize-pack zip <folder> -o <file.zip> [--prefix <path-inside-zip>]
+        """;
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        bool zip = args.Length > 0 && args[0] == "zip";
         string? folder = null;
         string? output = null;
-        for (int i = 0; i < args.Length; i++)
+        string prefix = "";
+        for (int i = zip ? 1 : 0; i < args.Length; i++)
         {
             if (args[i] is "-o" or "--output" && i + 1 < args.Length)
             {
                 output = args[++i];
+            }
+            else if (zip && args[i] == "--prefix" && i + 1 < args.Length)
+            {
+                prefix = args[++i];
             }
             else if (folder is null && !args[i].StartsWith('-'))
             {
@@ -38,8 +52,15 @@ internal static class Program
 
         try
         {
+            if (zip)
+            {
+                int count = ReproducibleZip.Write(folder, output, prefix);
+                stdout.WriteLine($"wrote {output}: {count} files");
+                return 0;
+            }
+
             var manifest = PackFolderWriter.Write(folder, output);
-            stdout.WriteLine($"wrote {output}: {manifest.Id}@{manifest.Version}");
+            stdout.WriteLine($"wrote {PackFolderWriter.OutputPath(output, manifest)}: {manifest.Id}@{manifest.Version}");
             return 0;
         }
         catch (Exception e) when (e is ModelPackException or IOException or UnauthorizedAccessException)

@@ -33,6 +33,7 @@ public sealed class ToolPackageTests : IDisposable
         string packs = _temp.Combine("packs");
         var repoPacks = CopyRepositoryPacks(packs);
         PackFolders.Write(PackBuilder.Pix2Pix("tiny-bundled", "2.0.0").WithListedFile("MODEL_CARD.md", "# tiny\n"), Path.Combine(packs, "tiny-bundled"));
+        PackFolders.Write(PackBuilder.Pix2Pix("tiny-store-layout", "3.0.1"), Path.Combine(packs, "tiny-store-layout", "3.0.1"));
 
         // 1. dotnet pack, as packaging/build.sh does, into a local feed.
         string feed = _temp.Combine("feed");
@@ -59,6 +60,7 @@ public sealed class ToolPackageTests : IDisposable
             Assert.DoesNotContain("tools/net10.0/any/plugins/Colorize.Engine/Colorize.Abstractions.dll", names);
             Assert.Contains("tools/net10.0/any/packs/tiny-bundled/2.0.0/manifest.json", names);
             Assert.Contains("tools/net10.0/any/packs/tiny-bundled/2.0.0/MODEL_CARD.md", names);
+            Assert.Contains("tools/net10.0/any/packs/tiny-store-layout/3.0.1/weights.safetensors", names);
         }
 
         // 2. dotnet tool install from that folder only, into a temp tool path.
@@ -103,6 +105,7 @@ public sealed class ToolPackageTests : IDisposable
         var listed = JsonDocument.Parse(list.Out).RootElement.GetProperty("packs").EnumerateArray()
             .Select(p => (Reference: p.GetProperty("reference").GetString()!, Source: p.GetProperty("source").GetString()!)).ToList();
         Assert.Contains(("tiny-bundled@2.0.0", "bundled"), listed);
+        Assert.Contains(("tiny-store-layout@3.0.1", "bundled"), listed);
         foreach (string reference in repoPacks)
         {
             Assert.Contains((reference, "bundled"), listed);
@@ -133,23 +136,27 @@ public sealed class ToolPackageTests : IDisposable
     {
         var references = new List<string>();
         string source = Path.Combine(Build.RepoRoot, "packaging", "packs");
-        foreach (string folder in Directory.Exists(source) ? Directory.GetDirectories(source) : [])
+        if (!Directory.Exists(source))
         {
-            string manifest = Path.Combine(folder, "manifest.json");
-            if (!File.Exists(manifest))
-            {
-                continue;
-            }
+            return references;
+        }
 
-            var parsed = Colorize.Plugins.Packs.PackManifestJson.ReadFile(manifest);
-            references.Add($"{parsed.Id}@{parsed.Version}");
-            string target = Path.Combine(destination, Path.GetFileName(folder));
-            foreach (string file in Directory.GetFiles(folder, "*", SearchOption.AllDirectories))
+        // Both accepted layouts (packaging/BundledPacks.targets): <id>/manifest.json and <id>/<version>/manifest.json.
+        foreach (string manifest in Directory.GetFiles(source, "manifest.json", SearchOption.AllDirectories))
+        {
+            int depth = Path.GetRelativePath(source, manifest).Count(c => c == Path.DirectorySeparatorChar);
+            if (depth is 1 or 2)
             {
-                string copy = Path.Combine(target, Path.GetRelativePath(folder, file));
-                Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
-                File.Copy(file, copy);
+                var parsed = Colorize.Plugins.Packs.PackManifestJson.ReadFile(manifest);
+                references.Add($"{parsed.Id}@{parsed.Version}");
             }
+        }
+
+        foreach (string file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        {
+            string copy = Path.Combine(destination, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(copy)!);
+            File.Copy(file, copy);
         }
 
         return references;
