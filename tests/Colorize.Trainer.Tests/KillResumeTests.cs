@@ -13,13 +13,13 @@ public sealed class KillResumeTests
     {
         using var photos = new TinyPhotos(8, withGrayscale: false, withBroken: false);
         // Eight photos, batches of two, a checkpoint after every step; noise and lr decay on, so their random draws and
-        // scheduler counters must come back exactly too (patience 0 lowers the rate on the first flat epoch).
-        var config = TinyPhotos.TinyConfig("unet-l1", 5) with
+        // scheduler counters must come back exactly too (patience 0 and a 50 % threshold lower the rate every epoch after the first).
+        var config = TinyPhotos.TinyConfig("unet-l1", 3) with
         {
             Split = new SplitConfig(0.75, 0.25),
             CheckpointEverySteps = 1,
             Noise = new NoiseConfig { Probability = 0.8, GaussianSigma = 6, JpegProbability = 0.5, JpegQualityMin = 10, JpegQualityMax = 70 },
-            LrDecayOnPlateau = new LrPlateauConfig { Metric = "l1", Factor = 0.5, Patience = 0, Threshold = 0.05 },
+            LrDecayOnPlateau = new LrPlateauConfig { Metric = "l1", Factor = 0.5, Patience = 0, Threshold = 0.5 },
         };
         string configFile = Path.Combine(photos.Root, "config.json");
         File.WriteAllBytes(configFile, JsonSerializer.SerializeToUtf8Bytes(config, TrainConfig.Json));
