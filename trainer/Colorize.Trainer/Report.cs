@@ -162,7 +162,9 @@ internal static class Report
 
         // Charts.
         html.Append("<h2>Losses and validation metrics per epoch</h2>\n<div class=\"charts\">\n");
-        Chart("Generator and critic losses", "loss", ("G total", "lossG"), ("G adversarial", "lossGAdv"), ("D", "lossD"));
+        // The adversarial terms are about 1 while the total carries λ·L1, so they get a chart of their own.
+        Chart("Generator loss (total)", "loss", ("G", "lossG"));
+        Chart("Adversarial losses", "loss", ("G adversarial", "lossGAdv"), ("D", "lossD"));
         Chart("L1 on ab (training)", "L1 (ab/110)", ("L1", "lossL1"));
         Chart("Validation PSNR", "dB", ("model", "psnr"), ("all-grey baseline", "psnrGrey"));
         Chart("Validation AuC (ab error ≤ 0…150)", "%", ("model", "auc"), ("all-grey baseline", "aucGrey"));
