@@ -102,36 +102,16 @@ internal static class BatchCommand
         }
 
         using var services = ColorizeCli.CreateServices(context);
-        var store = services.GetRequiredService<PackStore>();
-        var factory = services.GetRequiredService<ColorizerFactory>();
-        IColorizer colorizer;
-        InstalledPack pack;
-        string engineId;
-        try
+        if (!HostColorizer.TryLoad(services, request.Pack, out var loaded, out var failure))
         {
-            if (!store.TryResolve(request.Pack, out var found))
-            {
-                context.ReportError(request.Pack ?? store.DefaultPackId, NoPackMessage(store, request.Pack));
-                return ExitCodes.NoPackOrPlugin;
-            }
-
-            pack = found;
-            if (factory.Engines.Count == 0)
-            {
-                context.ReportError(Path.Combine(AppContext.BaseDirectory, "plugins"), $"no colorization engine plugin is loaded (looked in plugins/ beside the app and in {Path.Combine(store.Home, "plugins")}); run `colorize plugins list` to see why");
-                return ExitCodes.NoPackOrPlugin;
-            }
-
-            engineId = ColorizerFactory.SelectEngine(factory.Engines, pack.Manifest).Id;
-            colorizer = factory.Create(pack);
-        }
-        catch (ModelPackException e)
-        {
-            context.ReportError(request.Pack ?? store.DefaultPackId, e.Message);
+            context.ReportError(failure.Subject, failure.Reason);
             return ExitCodes.NoPackOrPlugin;
         }
 
-        using (colorizer)
+        var colorizer = loaded.Colorizer;
+        var pack = loaded.Pack;
+        string engineId = loaded.EngineId;
+        using (loaded)
         {
             var results = new List<BatchItemResult>();
             foreach (var problem in problems)
@@ -224,16 +204,7 @@ internal static class BatchCommand
         {
             context.Cancellation.ThrowIfCancellationRequested();
             var source = Image.Load(input);
-
-            // Gray pictures become colour ones of the same depth; colour ones keep their format (and alpha).
-            var format = source.PixelFormat switch
-            {
-                PixelFormat.Gray8 => PixelFormat.Rgb24,
-                PixelFormat.Gray16 => PixelFormat.Rgb48,
-                var f => f,
-            };
-            var result = new Image(source.Width, source.Height, format);
-            colorizer.Colorize(source.Buffer, result.Buffer, options, progress, context.Cancellation);
+            var result = HostColorizer.Colorize(colorizer, source, options, progress, context.Cancellation);
             Directory.CreateDirectory(Path.GetDirectoryName(item.Output)!);
             result.Save(item.Output, item.Encoder!, overwrite: item.Overwrite);
             return new BatchItemResult(input, item.Output, null, clock.Elapsed.TotalSeconds);
@@ -267,15 +238,6 @@ internal static class BatchCommand
 
     private static IImageEncoder? EncoderFor(string path) =>
         ImageFormatRegistry.Default.FindFormatByExtension(path) is { } format ? ImageFormatRegistry.Default.FindEncoder(format) : null;
-
-    private static string NoPackMessage(PackStore store, string? spec)
-    {
-        var installed = store.List().Select(p => p.Reference).Distinct().ToList();
-        string known = installed.Count == 0 ? "no packs are installed" : $"installed: {string.Join(", ", installed)}";
-        return spec is null
-            ? $"the default pack '{store.DefaultPackId}' is not installed ({known}); name a pack with --pack <id>[@<version>] or install one with `colorize packs install <file.cpack>`"
-            : $"no installed pack matches '{spec}' ({known}); install it with `colorize packs install <file.cpack>` or see `colorize packs list`";
-    }
 }
 
 /// <summary>

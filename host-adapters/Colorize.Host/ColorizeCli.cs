@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.Globalization;
+using Colorize.Host.Web;
 using Colorize.Plugins;
 using Colorize.Plugins.Packs;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,8 +37,12 @@ internal static class ColorizeCli
         var packs = new Command("packs", "Manage model packs.") { packsList, packsInstall, packsRemove, packsVerify };
         var pluginsList = new Command("list", "List engine plugins and what failed to load.") { json };
         var plugins = new Command("plugins", "Inspect engine plugins.") { pluginsList };
-        var urls = new Option<string?>("--urls") { Description = "Where to listen (default http://127.0.0.1:5000)." };
-        var serve = new Command("serve", "The local web UI (not available yet).") { urls };
+        var urls = new Option<string?>("--urls") { Description = "Where to listen, as one URL http://<address>:<port> (instead of --host and --port)." };
+        var host = new Option<string?>("--host") { Description = "The IP address to listen on (default 127.0.0.1; anything but loopback is reachable from the network)." };
+        var port = new Option<int?>("--port") { Description = $"The port (default {ServeCommand.DefaultPort}; 0 picks a free one)." };
+        var maxUpload = new Option<int?>("--max-upload-mb") { Description = $"The largest upload, in MB (default {ServeCommand.DefaultMaxUploadMb})." };
+        var maxMegapixels = new Option<double?>("--max-megapixels") { Description = $"The largest image, in megapixels (default {ServeCommand.DefaultMaxMegapixels})." };
+        var serve = new Command("serve", "The local web UI: colorize photos in the browser.") { host, port, urls, maxUpload, maxMegapixels, threads };
         root.Subcommands.Add(packs);
         root.Subcommands.Add(plugins);
         root.Subcommands.Add(serve);
@@ -71,12 +76,15 @@ internal static class ColorizeCli
         packsRemove.SetAction(p => Guard(() => Commands.PacksRemove(context, p.GetValue(removeSpec)!, p.GetValue(json))));
         packsVerify.SetAction(p => Guard(() => Commands.PacksVerify(context, p.GetValue(verifySpec), p.GetValue(json))));
         pluginsList.SetAction(p => Guard(() => Commands.PluginsList(context, p.GetValue(json))));
-        serve.SetAction(_ =>
+        serve.SetAction(p => Guard(() => ServeCommand.Run(context, new ServeRequest
         {
-            // Honest until the web UI exists: the verb is reserved, nothing listens.
-            context.ReportError("serve", "serve is not available yet");
-            return ExitCodes.Usage;
-        });
+            Host = p.GetValue(host),
+            Port = p.GetValue(port),
+            Urls = p.GetValue(urls),
+            MaxUploadMb = p.GetValue(maxUpload),
+            MaxMegapixels = p.GetValue(maxMegapixels),
+            Threads = p.GetValue(threads),
+        })));
 
         ParseResult parse = root.Parse(args);
         if (parse.Action is not HelpAction && parse.CommandResult.Command is { } group && (group == packs || group == plugins))

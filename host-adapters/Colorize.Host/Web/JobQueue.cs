@@ -1,0 +1,250 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
+using Colorize.Abstractions;
+using Colorize.Abstractions.Packs;
+using Colorize.Imaging;
+using Colorize.Plugins.Packs;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Colorize.Host.Web;
+
+/// <summary>
+/// The jobs of the web UI and the one worker that runs them, in order, one at a time: the engine already uses
+/// every core for one image, and one image at a time bounds the memory to one decoded photo and its result.
+/// Loaded packs are cached by the worker (only it touches them). Failures become the job's error with an HTTP
+/// status; nothing a job does can take the server down.
+/// </summary>
+internal sealed class JobQueue : IAsyncDisposable
+{
+    private const int MaxLoadedPacks = 4;
+
+    private readonly ServiceProvider _services;
+    private readonly WebSettings _settings;
+    private readonly CliContext _context;
+    private readonly DecoderOptions _decoderOptions;
+    private readonly Channel<ColorizeJob> _queue = Channel.CreateUnbounded<ColorizeJob>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<string, ColorizeJob> _jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LoadedColorizer> _loaded = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _worker;
+    private long _sequence;
+    private int _pending;
+
+    public JobQueue(ServiceProvider services, WebSettings settings, CliContext context)
+    {
+        _services = services;
+        _settings = settings;
+        _context = context;
+        _decoderOptions = settings.DecoderOptions;
+        _worker = Task.Run(RunAsync);
+    }
+
+    /// <summary>Jobs waiting or running.</summary>
+    public int Pending => Volatile.Read(ref _pending);
+
+    /// <summary>Queues a job for an upload, or throws an <see cref="ApiException"/> (503) when the queue is full.</summary>
+    public ColorizeJob Submit(UploadedImage upload, string packReference, ColorizeOptions options)
+    {
+        if (Interlocked.Increment(ref _pending) > _settings.MaxPendingJobs)
+        {
+            Interlocked.Decrement(ref _pending);
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, $"the server is busy ({_settings.MaxPendingJobs} images are waiting); try again later");
+        }
+
+        Prune();
+        var job = new ColorizeJob(Interlocked.Increment(ref _sequence), upload, packReference, options);
+        _jobs[job.Id] = job;
+        if (!_queue.Writer.TryWrite(job))
+        {
+            Interlocked.Decrement(ref _pending);
+            _jobs.TryRemove(job.Id, out _);
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, "the server is stopping");
+        }
+
+        return job;
+    }
+
+    public ColorizeJob? Find(string id) => _jobs.TryGetValue(id, out var job) ? job : null;
+
+    /// <summary>Cancels a job if it still runs and forgets it.</summary>
+    public bool Remove(string id)
+    {
+        if (!_jobs.TryRemove(id, out var job))
+        {
+            return false;
+        }
+
+        job.Cancel();
+        return true;
+    }
+
+    /// <summary>How many queued jobs were submitted before this one (0 when it runs or is finished).</summary>
+    public int QueuePosition(ColorizeJob job) =>
+        job.State != JobState.Queued ? 0 : _jobs.Values.Count(j => j.State == JobState.Queued && j.Sequence < job.Sequence);
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (var job in _jobs.Values)
+        {
+            job.Cancel();
+        }
+
+        try
+        {
+            await _worker.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        foreach (var loaded in _loaded.Values)
+        {
+            loaded.Dispose();
+        }
+
+        _loaded.Clear();
+        foreach (var job in _jobs.Values)
+        {
+            job.Dispose();
+        }
+
+        _stopping.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        await foreach (var job in _queue.Reader.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
+        {
+            try
+            {
+                if (job.TryStart())
+                {
+                    Process(job);
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _pending);
+            }
+        }
+    }
+
+    private void Process(ColorizeJob job)
+    {
+        var clock = Stopwatch.StartNew();
+        var upload = job.Upload;
+        try
+        {
+            var source = Image.Load(upload.Data, _decoderOptions);
+            if (job.Preview is null)
+            {
+                using var preview = new MemoryStream();
+                source.Save(preview, new Imaging.Formats.Png.PngEncoder { CompressionLevel = 1 });
+                job.SetPreview(preview.ToArray(), ImageFormat.Png.MimeType);
+            }
+
+            var colorizer = Colorizer(job.PackReference);
+            job.Report(new ColorizeProgress(0, "colorizing"));
+            var result = HostColorizer.Colorize(colorizer.Colorizer, source, job.Options, new SyncProgress(job.Report), job.Cancellation);
+            job.Report(new ColorizeProgress(1, "encoding"));
+            var (encoder, extension) = ResultEncoder(upload.Format, result.PixelFormat);
+            using var encoded = new MemoryStream();
+            result.Save(encoded, encoder);
+            job.Succeed(encoded.ToArray(), encoder.Format.MimeType, $"{upload.SafeName}-colorized.{extension}", clock.Elapsed.TotalSeconds);
+            _context.Out.WriteLine(ColorizeCli.Invariant($"colorized {upload.SafeName} ({upload.Width}x{upload.Height}) with {job.PackReference} in {clock.Elapsed.TotalSeconds:0.00} s"));
+        }
+        catch (OperationCanceledException)
+        {
+            job.Cancel();
+        }
+        catch (ImageLimitException e)
+        {
+            Fail(job, StatusCodes.Status413PayloadTooLarge, e.Message);
+        }
+        catch (ImageFormatException e)
+        {
+            Fail(job, StatusCodes.Status422UnprocessableEntity, e.Message);
+        }
+        catch (ApiException e)
+        {
+            Fail(job, e.Status, e.Message);
+        }
+        catch (ModelPackException e)
+        {
+            Fail(job, StatusCodes.Status500InternalServerError, e.Message);
+        }
+        catch (OutOfMemoryException)
+        {
+            // The process survives a failed large allocation; the job fails, the server goes on.
+            Fail(job, StatusCodes.Status507InsufficientStorage, "not enough memory to colorize this image; try a smaller one or a smaller render size");
+        }
+        catch (Exception e)
+        {
+            Fail(job, StatusCodes.Status500InternalServerError, $"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    private void Fail(ColorizeJob job, int status, string reason)
+    {
+        job.Fail(status, reason);
+        _context.ReportError(job.Upload.SafeName, reason);
+    }
+
+    /// <summary>The colorizer for an exact pack reference, loaded once and kept (a few at most).</summary>
+    private LoadedColorizer Colorizer(string packReference)
+    {
+        if (_loaded.TryGetValue(packReference, out var loaded))
+        {
+            return loaded;
+        }
+
+        if (_loaded.Count >= MaxLoadedPacks)
+        {
+            foreach (var old in _loaded.Values)
+            {
+                old.Dispose();
+            }
+
+            _loaded.Clear();
+        }
+
+        if (!HostColorizer.TryLoad(_services, packReference, out loaded, out var failure))
+        {
+            throw new ApiException(StatusCodes.Status500InternalServerError, $"{failure.Subject}: {failure.Reason}");
+        }
+
+        _loaded[packReference] = loaded;
+        return loaded;
+    }
+
+    /// <summary>
+    /// JPEG in, JPEG out (quality 95, 4:2:0 like most cameras: photos stay photo-sized); everything else, and any
+    /// result with alpha or 16-bit channels, as PNG, which keeps every bit.
+    /// </summary>
+    internal static (IImageEncoder Encoder, string Extension) ResultEncoder(ImageFormat input, PixelFormat result) =>
+        input == ImageFormat.Jpeg && !result.HasAlpha() && result.BitsPerChannel() == 8
+            ? (new Imaging.Formats.Jpeg.JpegEncoder { Quality = 95 }, "jpg")
+            : (new Imaging.Formats.Png.PngEncoder(), "png");
+
+    /// <summary>Forgets finished jobs older than the lifetime, and the oldest beyond the count limit.</summary>
+    private void Prune()
+    {
+        var now = DateTime.UtcNow;
+        var finished = _jobs.Values.Where(j => j.IsFinished).OrderBy(j => j.Finished).ToList();
+        int excess = finished.Count - _settings.MaxFinishedJobs;
+        foreach (var job in finished)
+        {
+            if (excess-- > 0 || now - job.Finished > _settings.FinishedJobLifetime)
+            {
+                if (_jobs.TryRemove(job.Id, out _))
+                {
+                    job.Dispose();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,261 @@
+using System.Globalization;
+using System.Text;
+using Colorize.Abstractions;
+using Colorize.Imaging;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace Colorize.Host.Web;
+
+/// <summary>An error the API answers with: an HTTP status and one line of text (sent as <c>{"error": "..."}</c>).</summary>
+internal sealed class ApiException(int status, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+}
+
+/// <summary>An uploaded image that passed the checks on its header: the bytes, the format its content shows, its size.</summary>
+internal sealed record UploadedImage(byte[] Data, ImageFormat Format, int Width, int Height, PixelFormat PixelFormat, string SafeName);
+
+/// <summary>The multipart form of <c>POST /api/colorize</c> and <c>POST /api/jobs</c>.</summary>
+internal sealed record UploadForm(byte[] Data, string? ClientFileName, IReadOnlyDictionary<string, string> Fields);
+
+/// <summary>
+/// Reads uploads without ever touching the file system: the multipart body is parsed here (not by ASP.NET's form
+/// reader, which spools large files to temp files) into memory bounded by the body limit, and the file is judged
+/// by its content (magic bytes, then its header through Colorize.Imaging), never by its name or Content-Type.
+/// </summary>
+internal static class Uploads
+{
+    private const int MaxSections = 16;
+    private const int MaxFieldChars = 256;
+
+    public static async Task<UploadForm> ReadFormAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is { } length && length > maxBytes)
+        {
+            throw TooLarge(maxBytes);
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
+            || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ApiException(StatusCodes.Status400BadRequest, "send the image as multipart/form-data with a 'file' field");
+        }
+
+        string boundary = HeaderUtilities.RemoveQuotes(contentType.Boundary).Value ?? "";
+        if (boundary.Length is 0 or > 70)
+        {
+            throw new ApiException(StatusCodes.Status400BadRequest, "the multipart boundary is missing or too long");
+        }
+
+        var reader = new MultipartReader(boundary, request.Body) { HeadersCountLimit = 8, HeadersLengthLimit = 8 * 1024 };
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        byte[]? data = null;
+        string? fileName = null;
+        try
+        {
+            for (int sections = 0; ; sections++)
+            {
+                var section = await reader.ReadNextSectionAsync(cancellationToken).ConfigureAwait(false);
+                if (section is null)
+                {
+                    break;
+                }
+
+                if (sections >= MaxSections)
+                {
+                    throw new ApiException(StatusCodes.Status400BadRequest, $"the form has more than {MaxSections} parts");
+                }
+
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new ApiException(StatusCodes.Status400BadRequest, "a form part has no Content-Disposition: form-data header");
+                }
+
+                string name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
+                if (disposition.IsFileDisposition() || name == "file")
+                {
+                    if (name != "file")
+                    {
+                        throw new ApiException(StatusCodes.Status400BadRequest, $"unexpected file field '{Clip(name)}'; send the image as 'file'");
+                    }
+
+                    if (data is not null)
+                    {
+                        throw new ApiException(StatusCodes.Status400BadRequest, "send one 'file' per request (one job per image)");
+                    }
+
+                    data = await ReadBoundedAsync(section.Body, maxBytes, cancellationToken).ConfigureAwait(false) ?? throw TooLarge(maxBytes);
+                    fileName = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
+                }
+                else
+                {
+                    byte[] value = await ReadBoundedAsync(section.Body, MaxFieldChars * 4, cancellationToken).ConfigureAwait(false)
+                        ?? throw new ApiException(StatusCodes.Status400BadRequest, $"the form field '{Clip(name)}' is too long");
+                    fields[name] = Encoding.UTF8.GetString(value).Trim();
+                }
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw TooLarge(maxBytes);
+        }
+        catch (BadHttpRequestException e)
+        {
+            throw new ApiException(e.StatusCode, "the request body could not be read: " + e.Message);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ApiException(StatusCodes.Status400BadRequest, "the multipart body is malformed: " + e.Message);
+        }
+
+        if (data is null)
+        {
+            throw new ApiException(StatusCodes.Status400BadRequest, "no 'file' field in the form");
+        }
+
+        return new UploadForm(data, fileName, fields);
+    }
+
+    /// <summary>Checks the bytes are an image this server reads and within the pixel limit, from the header only.</summary>
+    public static UploadedImage Inspect(UploadForm form, DecoderOptions decoderOptions)
+    {
+        if (form.Data.Length == 0)
+        {
+            throw new ApiException(StatusCodes.Status400BadRequest, "the file is empty");
+        }
+
+        var format = Image.DetectFormat(form.Data, decoderOptions.Formats);
+        if (format is null)
+        {
+            string known = string.Join(", ", (decoderOptions.Formats ?? ImageFormatRegistry.Default).Decoders.Select(d => d.Format.Name));
+            throw new ApiException(StatusCodes.Status415UnsupportedMediaType, $"the file is not an image this server reads ({known}); its content was checked, not its name");
+        }
+
+        ImageInfo info;
+        try
+        {
+            info = Image.Identify(form.Data, decoderOptions);
+        }
+        catch (ImageLimitException e)
+        {
+            throw new ApiException(StatusCodes.Status413PayloadTooLarge, e.Message);
+        }
+        catch (ImageFormatException e)
+        {
+            throw new ApiException(StatusCodes.Status422UnprocessableEntity, e.Message);
+        }
+
+        return new UploadedImage(form.Data, format, info.Width, info.Height, info.PixelFormat, SafeStem(form.ClientFileName));
+    }
+
+    /// <summary>
+    /// The client's file name reduced to a harmless stem for Content-Disposition only: the last path segment
+    /// without its extension, letters, digits and <c>-_.() </c> kept, everything else (separators, control
+    /// characters, quotes) replaced, no leading dots, at most 80 characters; "image" when nothing is left.
+    /// It never names a file on this machine.
+    /// </summary>
+    public static string SafeStem(string? clientName)
+    {
+        string name = clientName ?? "";
+        int slash = name.LastIndexOfAny(['/', '\\']);
+        if (slash >= 0)
+        {
+            name = name[(slash + 1)..];
+        }
+
+        int dot = name.LastIndexOf('.');
+        if (dot > 0)
+        {
+            name = name[..dot];
+        }
+
+        var safe = new StringBuilder(Math.Min(name.Length, 80));
+        foreach (var rune in name.EnumerateRunes())
+        {
+            if (safe.Length >= 80)
+            {
+                break;
+            }
+
+            bool keep = Rune.IsLetterOrDigit(rune) || (rune.IsAscii && "-_.() ".Contains((char)rune.Value, StringComparison.Ordinal));
+            if (keep)
+            {
+                safe.Append(rune.ToString());
+            }
+            else if (safe.Length > 0 && safe[^1] != '_')
+            {
+                safe.Append('_');
+            }
+        }
+
+        string stem = safe.ToString().TrimStart('.', ' ', '_').TrimEnd('.', ' ', '_');
+        return stem.Length == 0 ? "image" : stem;
+    }
+
+    /// <summary>The render size, strength and pack named in the form, checked like the command line's options.</summary>
+    public static (string? Pack, ColorizeOptions Options) ReadOptions(IReadOnlyDictionary<string, string> fields, int? threads)
+    {
+        int? renderSize = null;
+        if (fields.TryGetValue("renderSize", out var size) && size.Length > 0)
+        {
+            if (!int.TryParse(size, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value))
+            {
+                throw new ApiException(StatusCodes.Status400BadRequest, $"renderSize '{Clip(size)}' is not a whole number of pixels");
+            }
+
+            renderSize = value;
+        }
+
+        float strength = 1f;
+        if (fields.TryGetValue("strength", out var text) && text.Length > 0
+            && !float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out strength))
+        {
+            throw new ApiException(StatusCodes.Status400BadRequest, $"strength '{Clip(text)}' is not a number");
+        }
+
+        var options = new ColorizeOptions { RenderSize = renderSize, Strength = strength, Threads = threads };
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            string message = e.Message;
+            int parameter = message.IndexOf(" (Parameter", StringComparison.Ordinal);
+            throw new ApiException(StatusCodes.Status400BadRequest, parameter >= 0 ? message[..parameter] : message);
+        }
+
+        string? pack = fields.TryGetValue("pack", out var p) && p.Length > 0 ? p : null;
+        return (pack, options);
+    }
+
+    public static string Clip(string text) => text.Length <= 60 ? text : text[..60] + "…";
+
+    private static ApiException TooLarge(long maxBytes) =>
+        new(StatusCodes.Status413PayloadTooLarge, $"the upload is larger than this server's limit of {ServeCommand.Megabytes(maxBytes)} MB (colorize serve --max-upload-mb)");
+
+    /// <summary>Reads a form part into memory; null when it is longer than <paramref name="maxBytes"/>.</summary>
+    private static async Task<byte[]?> ReadBoundedAsync(Stream body, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        byte[] chunk = new byte[81920];
+        while (true)
+        {
+            int read = await body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return buffer.ToArray();
+            }
+
+            if (buffer.Length + read > maxBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+    }
+}
