@@ -68,7 +68,7 @@ public sealed class ColorizeEffect : PropertyBasedBitmapEffect
     /// <inheritdoc/>
     protected override PropertyCollection OnCreatePropertyCollection()
     {
-        var store = Colorize.GetRequiredService<PackStore>();
+        var store = ColorizeServices.GetRequiredService<PackStore>();
         var packs = store.List().Select(p => p.Reference).Distinct(StringComparer.Ordinal).ToList();
         int defaultIndex = store.TryResolve(null, out var defaultPack) ? Math.Max(0, packs.IndexOf(defaultPack.Reference)) : 0;
         object[] choices = packs.Count > 0 ? [.. packs] : [NoPackChoice];
@@ -168,7 +168,7 @@ public sealed class ColorizeEffect : PropertyBasedBitmapEffect
     }
 
     /// <summary>The plugin loader, pack store and engines, set up as every Colorize host does but rooted in this folder.</summary>
-    private ServiceProvider Colorize => _colorize ??= new ServiceCollection()
+    private ServiceProvider ColorizeServices => _colorize ??= new ServiceCollection()
         .AddColorize(o =>
         {
             // AppContext.BaseDirectory is Paint.NET's folder; ours is where this assembly lives.
@@ -189,7 +189,7 @@ public sealed class ColorizeEffect : PropertyBasedBitmapEffect
 
         _colorizer?.Dispose();
         _colorizer = null;
-        var store = Colorize.GetRequiredService<PackStore>();
+        var store = ColorizeServices.GetRequiredService<PackStore>();
         if (pack == NoPackChoice || !store.TryResolve(pack, out var found))
         {
             throw new InvalidOperationException(
@@ -197,10 +197,10 @@ public sealed class ColorizeEffect : PropertyBasedBitmapEffect
                 "install one with `colorize packs install <file.cpack>` or copy a pack folder into the effect's packs folder.");
         }
 
-        var factory = Colorize.GetRequiredService<ColorizerFactory>();
+        var factory = ColorizeServices.GetRequiredService<ColorizerFactory>();
         if (factory.Engines.Count == 0)
         {
-            var failures = Colorize.GetRequiredService<PluginLoader>().Results.Where(r => !r.Succeeded).Select(r => r.ToString());
+            var failures = ColorizeServices.GetRequiredService<PluginLoader>().Results.Where(r => !r.Succeeded).Select(r => r.ToString());
             throw new InvalidOperationException(
                 $"No colorization engine was loaded from {Path.Combine(EffectFolder, "plugins")}: {string.Join("; ", failures.DefaultIfEmpty("the folder holds no plugin"))}.");
         }

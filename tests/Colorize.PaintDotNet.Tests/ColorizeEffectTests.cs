@@ -185,6 +185,11 @@ public sealed class ColorizeEffectTests(EffectInstallation install)
         Assert.True(File.Exists(Path.Combine(engine, "Colorize.Engine.dll")));
         Assert.True(File.Exists(Path.Combine(engine, "Colorize.Engine.deps.json")));
         Assert.False(File.Exists(Path.Combine(engine, "Colorize.Abstractions.dll")), "the contracts must come from the effect");
+        // packs/ holds exactly what packaging/packs/ holds (nothing when it has nothing).
+        static string[] Files(string folder) => Directory.Exists(folder)
+            ? [.. Directory.GetFiles(folder, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(folder, f)).Order(StringComparer.Ordinal)]
+            : [];
+        Assert.Equal(Files(EffectInstallation.PackagingPacks), Files(Path.Combine(built, "packs")));
     }
 
     /// <summary>A layer with structure, colour and every kind of alpha (opaque, transparent, in between).</summary>

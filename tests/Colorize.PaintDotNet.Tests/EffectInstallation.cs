@@ -39,6 +39,9 @@ public sealed class EffectInstallation : IDisposable
     /// <summary>The effect's own build output (the folder packaging zips as Effects\Colorize\).</summary>
     public static string BuiltEffectFolder => Path.GetDirectoryName(Metadata("ColorizeEffectPath"))!;
 
+    /// <summary>The repository's packaging/packs/, the source of the effect's bundled packs.</summary>
+    public static string PackagingPacks => Metadata("ColorizePackagingPacks");
+
     public string Root { get; }
 
     public string PackFile { get; }
