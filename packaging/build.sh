@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds every release artifact into dist/ (or --out DIR) with the one version in Directory.Build.props:
-#   colorize-<v>.zip                  the colorize command, framework-dependent (needs the .NET 10 runtime)
+#   colorize-<v>.zip                  the colorize command, framework-dependent and portable (needs the .NET 10 runtime)
 #   colorize.<v>.nupkg                the same as a .NET tool (dotnet tool install -g colorize)
 #   Colorize.<Library>.<v>.nupkg      NuGet packages of the libraries (+ .snupkg symbols) and of the engine plugin
 #   <id>-<pack-version>.cpack         every model pack folder under packaging/packs/
@@ -55,11 +55,15 @@ cpack_tool() { dotnet "$packtool" "$@"; }
 
 step "colorize: framework-dependent zip"
 publish="$work/colorize-$version"
-dotnet publish "$host" "${build_args[@]}" -o "$publish"
+# No apphost: the zip runs on every OS and architecture with the .NET 10 runtime, through the two launchers below.
+dotnet publish "$host" "${build_args[@]}" -o "$publish" -p:UseAppHost=false
 for required in colorize.dll plugins/Colorize.Engine/Colorize.Engine.dll plugins/Colorize.Engine/Colorize.Engine.deps.json; do
   [ -f "$publish/$required" ] || { echo "error: the publish output has no $required" >&2; exit 1; }
 done
 cp "$repo/packaging/dist-files/colorize-README.txt" "$publish/README.txt"
+cp "$repo/packaging/dist-files/colorize.cmd" "$publish/colorize.cmd"
+cp "$repo/packaging/dist-files/colorize.sh" "$publish/colorize"
+chmod 755 "$publish/colorize"
 cpack_tool zip "$publish" -o "$staging/colorize-$version.zip" --prefix "colorize-$version"
 
 step "colorize: .NET tool package"

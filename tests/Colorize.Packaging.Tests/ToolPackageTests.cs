@@ -33,35 +33,22 @@ public sealed class ToolPackageTests : IDisposable
         string packs = _temp.Combine("packs");
         var repoPacks = CopyRepositoryPacks(packs);
         PackFolders.Write(PackBuilder.Pix2Pix("tiny-bundled", "2.0.0").WithListedFile("MODEL_CARD.md", "# tiny\n"), Path.Combine(packs, "tiny-bundled"));
-        PackFolders.Write(PackBuilder.Pix2Pix("tiny-store-layout", "3.0.1"), Path.Combine(packs, "tiny-store-layout", "3.0.1"));
 
         // 1. dotnet pack, as packaging/build.sh does, into a local feed.
         string feed = _temp.Combine("feed");
-        var packArgs = new List<string>
-        {
-            "pack", Path.Combine(Build.RepoRoot, "host-adapters", "Colorize.Host", "Colorize.Host.csproj"),
-            "-c", Build.Configuration, "--no-build", "--no-restore", "-o", feed, $"-p:BundledPacksSource={packs}{Path.DirectorySeparatorChar}",
-        };
-        if (Build.ArtifactsPath.Length > 0)
-        {
-            packArgs.AddRange(["--artifacts-path", Build.ArtifactsPath]);
-        }
-
-        var pack = Build.Run(Build.DotnetExe, packArgs, work, Quiet(), Slow);
-        Assert.True(pack.ExitCode == 0, pack.ToString());
-        string package = Path.Combine(feed, $"colorize.{version}.nupkg");
-        Assert.True(File.Exists(package), $"no {package}: {string.Join(", ", Directory.GetFiles(feed).Select(Path.GetFileName))}");
-        using (var zip = ZipFile.OpenRead(package))
-        {
-            var names = zip.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
-            Assert.Contains("tools/net10.0/any/DotnetToolSettings.xml", names);
-            Assert.Contains("tools/net10.0/any/plugins/Colorize.Engine/Colorize.Engine.dll", names);
-            Assert.Contains("tools/net10.0/any/plugins/Colorize.Engine/Colorize.Engine.deps.json", names);
-            Assert.DoesNotContain("tools/net10.0/any/plugins/Colorize.Engine/Colorize.Abstractions.dll", names);
-            Assert.Contains("tools/net10.0/any/packs/tiny-bundled/2.0.0/manifest.json", names);
-            Assert.Contains("tools/net10.0/any/packs/tiny-bundled/2.0.0/MODEL_CARD.md", names);
-            Assert.Contains("tools/net10.0/any/packs/tiny-store-layout/3.0.1/weights.safetensors", names);
-        }
+        string package = PackTool(packs, feed);
+        var names = EntryNames(package);
+        Assert.Contains("tools/net10.0/any/DotnetToolSettings.xml", names);
+        Assert.Contains("tools/net10.0/any/plugins/Colorize.Engine/Colorize.Engine.dll", names);
+        Assert.Contains("tools/net10.0/any/plugins/Colorize.Engine/Colorize.Engine.deps.json", names);
+        Assert.DoesNotContain("tools/net10.0/any/plugins/Colorize.Engine/Colorize.Abstractions.dll", names);
+        Assert.Contains("tools/net10.0/any/packs/tiny-bundled/2.0.0/manifest.json", names);
+        Assert.Contains("tools/net10.0/any/packs/tiny-bundled/2.0.0/MODEL_CARD.md", names);
+        Assert.Contains("tools/net10.0/any/packs/tiny-bundled/2.0.0/weights.safetensors", names);
+        // Nothing else under packs/ but whole pack folders of the expected packs.
+        var packFolders = repoPacks.Select(r => r.Replace('@', '/') + "/").Append("tiny-bundled/2.0.0/").ToList();
+        Assert.All(names.Where(n => n.StartsWith("tools/net10.0/any/packs/", StringComparison.Ordinal)),
+            n => Assert.Contains(packFolders, f => n.StartsWith("tools/net10.0/any/packs/" + f, StringComparison.Ordinal)));
 
         // 2. dotnet tool install from that folder only, into a temp tool path.
         string config = _temp.Combine("nuget.config");
@@ -105,7 +92,6 @@ public sealed class ToolPackageTests : IDisposable
         var listed = JsonDocument.Parse(list.Out).RootElement.GetProperty("packs").EnumerateArray()
             .Select(p => (Reference: p.GetProperty("reference").GetString()!, Source: p.GetProperty("source").GetString()!)).ToList();
         Assert.Contains(("tiny-bundled@2.0.0", "bundled"), listed);
-        Assert.Contains(("tiny-store-layout@3.0.1", "bundled"), listed);
         foreach (string reference in repoPacks)
         {
             Assert.Contains((reference, "bundled"), listed);
@@ -129,6 +115,53 @@ public sealed class ToolPackageTests : IDisposable
 
         // Nothing was written beside the installed tool: the store is COLORIZE_HOME.
         Assert.True(Directory.Exists(Path.Combine(home, "packs", "tiny-installed", "1.0.0")));
+    }
+
+    [Theory]
+    [InlineData("none")]
+    [InlineData("store-layout")]
+    public void ToolPackage_CarriesExactlyTheBundledPackFolders(string layout)
+    {
+        string packs = _temp.Combine("packs");
+        Directory.CreateDirectory(packs);
+        string[] expected = [];
+        if (layout == "store-layout")
+        {
+            // packaging/packs/<id>/<version>/ is copied as is.
+            PackFolders.Write(PackBuilder.Pix2Pix("tiny-store-layout", "3.0.1"), Path.Combine(packs, "tiny-store-layout", "3.0.1"));
+            expected = ["tools/net10.0/any/packs/tiny-store-layout/3.0.1/manifest.json", "tools/net10.0/any/packs/tiny-store-layout/3.0.1/weights.safetensors"];
+        }
+
+        string package = PackTool(packs, _temp.Combine("feed"));
+
+        var bundled = EntryNames(package).Where(n => n.StartsWith("tools/net10.0/any/packs/", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
+        Assert.Equal(expected, bundled);
+    }
+
+    /// <summary>dotnet pack of the host as this test project's build left it (no build), with the given bundled packs.</summary>
+    private string PackTool(string bundledPacks, string feed)
+    {
+        var args = new List<string>
+        {
+            "pack", Path.Combine(Build.RepoRoot, "host-adapters", "Colorize.Host", "Colorize.Host.csproj"),
+            "-c", Build.Configuration, "--no-build", "--no-restore", "-o", feed, $"-p:BundledPacksSource={bundledPacks}{Path.DirectorySeparatorChar}",
+        };
+        if (Build.ArtifactsPath.Length > 0)
+        {
+            args.AddRange(["--artifacts-path", Build.ArtifactsPath]);
+        }
+
+        var pack = Build.Run(Build.DotnetExe, args, _temp.Path, Quiet(), Slow);
+        Assert.True(pack.ExitCode == 0, pack.ToString());
+        string package = Path.Combine(feed, $"colorize.{Build.ReleaseVersion}.nupkg");
+        Assert.True(File.Exists(package), $"no {package}: {string.Join(", ", Directory.GetFiles(feed).Select(Path.GetFileName))}");
+        return package;
+    }
+
+    private static HashSet<string> EntryNames(string package)
+    {
+        using var zip = ZipFile.OpenRead(package);
+        return zip.Entries.Select(e => e.FullName).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>Copies packaging/packs/&lt;id&gt;/ folders that hold a manifest; returns their "id@version" references.</summary>
