@@ -81,6 +81,24 @@ public sealed class ColorizeEffectTests(EffectInstallation install)
         AssertMatches(RunCli(png, 96, "0.5"), layer, all, second.Canvas);
     }
 
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(7, 5)]
+    [InlineData(129, 3)]
+    public void TinyAndOddLayers_EqualTheColorizeApp(int width, int height)
+    {
+        var layer = Layer(width, height);
+        string png = WritePng(layer, $"odd-{width}x{height}.png");
+        using var renderer = new PdnLikeRenderer(install.CreateEffect(), layer);
+        var all = Selection.All(layer.Size);
+
+        renderer.With(RenderSize, 32).SetToken();
+        var outcome = renderer.Render(all);
+
+        Assert.Equal(PdnLikeRenderer.Tiles(all.Bounds).Count, outcome.TilesRendered);
+        AssertMatches(RunCli(png, 32, "1"), layer, all, outcome.Canvas);
+    }
+
     [Fact]
     public void TheSelection_ClipsTheOutput_PixelsOutsideKeepTheSource()
     {
