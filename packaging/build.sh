@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds every release artifact into dist/ (or --out DIR) with the one version in Directory.Build.props:
-#   colorize-<v>.zip                  the colorize command, framework-dependent and portable (needs the .NET 10 runtime)
+#   colorize-<v>.zip                  the colorize command, framework-dependent and portable (needs the ASP.NET Core 10 runtime)
 #   colorize.<v>.nupkg                the same as a .NET tool (dotnet tool install -g colorize)
 #   Colorize.<Library>.<v>.nupkg      NuGet packages of the libraries (+ .snupkg symbols) and of the engine plugin
 #   <id>-<pack-version>.cpack         every model pack folder under packaging/packs/
