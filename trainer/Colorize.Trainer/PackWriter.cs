@@ -7,14 +7,55 @@ using Colorize.Tensors.Serialization;
 
 namespace Colorize.Trainer;
 
-/// <summary>Turns a run's best checkpoint into a <c>.cpack</c> the product installs and loads.</summary>
+/// <summary>How <see cref="PackWriter"/> writes a pack.</summary>
+internal sealed record PackOptions
+{
+    /// <summary>Storage type of the weights (F16 halves the size; the engine computes in F32 either way).</summary>
+    public SafeTensorsDType DType { get; init; } = SafeTensorsDType.F32;
+
+    /// <summary>SPDX licence expression of the weights.</summary>
+    public string License { get; init; } = "NOASSERTION";
+
+    /// <summary>Display name; null uses the id.</summary>
+    public string? Name { get; init; }
+
+    /// <summary><c>best</c> (the best validation PSNR, falling back to last) or <c>last</c>.</summary>
+    public string Checkpoint { get; init; } = "best";
+
+    /// <summary>The render size the pack recommends; null uses the training size.</summary>
+    public int? RenderSize { get; init; }
+
+    /// <summary>A MODEL_CARD.md to ship inside the pack (listed with its sha256 in the manifest).</summary>
+    public string? ModelCard { get; init; }
+
+    /// <summary>Write an unpacked pack folder (manifest.json, weights, card) instead of a .cpack archive.</summary>
+    public bool AsFolder { get; init; }
+}
+
+/// <summary>Turns a run's best (or last) checkpoint into a <c>.cpack</c> or a pack folder the product installs and loads.</summary>
 internal static class PackWriter
 {
     /// <summary>The engine versions a trainer-written pack declares: this engine family, major version 0 and 1.</summary>
     public const string EngineRange = ">=0.1.0 <2.0.0";
 
     public static PackManifest Write(string runDirectory, string id, string version, string outputPath, SafeTensorsDType dtype = SafeTensorsDType.F32, string license = "NOASSERTION", string? name = null)
+        => Write(runDirectory, id, version, outputPath, new PackOptions { DType = dtype, License = license, Name = name });
+
+    public static PackManifest Write(string runDirectory, string id, string version, string outputPath, PackOptions options)
     {
+        var dtype = options.DType;
+        if (options.Checkpoint is not ("best" or "last"))
+        {
+            throw new TrainerException($"--checkpoint must be best or last, got '{options.Checkpoint}'.");
+        }
+
+        if (options.RenderSize is < 64 or > 4096)
+        {
+            throw new TrainerException($"--render-size must be from 64 to 4096, got {options.RenderSize}.");
+        }
+
+        byte[]? card = options.ModelCard is null ? null
+            : File.Exists(options.ModelCard) ? File.ReadAllBytes(options.ModelCard) : throw new TrainerException($"{options.ModelCard} does not exist.");
         string configPath = Path.Combine(runDirectory, "config.json");
         if (!File.Exists(configPath))
         {
@@ -28,7 +69,7 @@ internal static class PackWriter
 
         var config = JsonSerializer.Deserialize<TrainConfig>(File.ReadAllBytes(configPath), TrainConfig.Json)
             ?? throw new TrainerException($"{configPath} is empty.");
-        string pointer = File.Exists(Path.Combine(runDirectory, "checkpoints", Checkpoints.Best)) ? Checkpoints.Best : Checkpoints.Last;
+        string pointer = options.Checkpoint == "best" && File.Exists(Path.Combine(runDirectory, "checkpoints", Checkpoints.Best)) ? Checkpoints.Best : Checkpoints.Last;
         var (state, tensors) = Checkpoints.Load(runDirectory, pointer);
         // The weights are the best epoch's; the pack still records how long the run trained (metrics name the epoch).
         int epochsTrained = Checkpoints.ReadState(runDirectory, Checkpoints.Last)?.EpochsCompleted ?? state.EpochsCompleted;
@@ -50,28 +91,71 @@ internal static class PackWriter
             Schema = PackManifest.CurrentSchema,
             Id = id,
             Version = version,
-            Name = name ?? id,
-            Description = $"Trained by colorize-train with recipe {config.Recipe} ({config.Generator.Name}), {epochsTrained} epochs at {config.Size} px (weights of epoch {state.EpochsCompleted}, the best by validation PSNR).",
+            Name = options.Name ?? id,
+            Description = $"Trained by colorize-train with recipe {config.Recipe} ({config.Generator.Name}), {epochsTrained} epochs at {config.Size} px (weights of epoch {state.EpochsCompleted}{(pointer == Checkpoints.Best ? ", the best by validation PSNR" : ", the last")}).",
             Architecture = config.Generator,
-            Input = new InputSpec { DefaultRenderSize = Math.Max(config.Size, 64), MinRenderSize = 64 },
+            Input = new InputSpec { DefaultRenderSize = options.RenderSize ?? Math.Max(config.Size, 64), MinRenderSize = 64 },
             Engine = new EngineRequirement { Range = EngineRange },
             Training = new TrainingInfo { Recipe = config.Recipe, Data = sources, Seed = config.Seed, Epochs = epochsTrained },
             Metrics = state.Metrics,
             Weights = new WeightsSpec { Sha256 = Convert.ToHexStringLower(SHA256.HashData(weights)), DType = dtype.ToHeaderName() },
-            License = license,
+            License = options.License,
+            Files = card is null ? null : new Dictionary<string, string>(StringComparer.Ordinal) { [ModelCardFile] = Convert.ToHexStringLower(SHA256.HashData(card)) },
         };
+
+        var files = new List<(string Name, byte[] Content)> { (PackManifestJson.FileName, PackManifestJson.Serialize(manifest)), (manifest.Weights.File, weights) };
+        if (card is not null)
+        {
+            files.Add((ModelCardFile, card));
+        }
+
+        if (options.AsFolder)
+        {
+            WriteFolder(outputPath, files);
+            return manifest;
+        }
 
         string full = Path.GetFullPath(outputPath);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         string temp = full + ".tmp";
         using (var zip = new ZipArchive(File.Create(temp), ZipArchiveMode.Create))
         {
-            AddEntry(zip, PackManifestJson.FileName, PackManifestJson.Serialize(manifest));
-            AddEntry(zip, manifest.Weights.File, weights);
+            foreach (var (entryName, content) in files)
+            {
+                AddEntry(zip, entryName, content);
+            }
         }
 
         File.Move(temp, full, overwrite: true);
         return manifest;
+    }
+
+    /// <summary>The model card's name inside a pack (shared/DESIGN.md).</summary>
+    public const string ModelCardFile = "MODEL_CARD.md";
+
+    /// <summary>Writes the pack unpacked into <paramref name="folder"/>, replacing it atomically (a sibling temp folder, then renames).</summary>
+    private static void WriteFolder(string folder, List<(string Name, byte[] Content)> files)
+    {
+        string full = Path.GetFullPath(Path.TrimEndingDirectorySeparator(folder));
+        string temp = full + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
+        Directory.CreateDirectory(temp);
+        foreach (var (name, content) in files)
+        {
+            File.WriteAllBytes(Path.Combine(temp, name), content);
+        }
+
+        string? old = null;
+        if (Directory.Exists(full))
+        {
+            old = full + ".old-" + Guid.NewGuid().ToString("N")[..8];
+            Directory.Move(full, old);
+        }
+
+        Directory.Move(temp, full);
+        if (old is not null)
+        {
+            Directory.Delete(old, recursive: true);
+        }
     }
 
     private static void AddEntry(ZipArchive zip, string name, byte[] content)

@@ -16,7 +16,9 @@ internal static class Program
           colorize-train <recipe> --data <dir> --out <run-dir> [--size <px>] [--epochs <n>] [--batch <n>] [--seed <n>]
                                   [--lr <rate>] [--real-label <0.9..1>] [--checkpoint-every <steps>]
                                   [--threads <n>] [--config <file.json>] [--resume]
-          colorize-train pack <run-dir> --id <id> --version <semver> -o <file.cpack> [--dtype f32|f16] [--license <spdx>]
+          colorize-train pack <run-dir> --id <id> --version <semver> (-o <file.cpack> | --folder <dir>) [--dtype f32|f16]
+                              [--license <spdx>] [--checkpoint best|last] [--render-size <px>] [--name <text>]
+                              [--model-card <MODEL_CARD.md>]
           colorize-train eval --pack <id[@version]|file.cpack|pack-folder> --data <dir> [--render-size <px>]
                               [--run <run-dir> [--split test|validation|train|all]] [--json] [--threads <n>]
           colorize-train report <run-dir>
@@ -38,7 +40,7 @@ internal static class Program
             return args[0] switch
             {
                 "recipes" => ListRecipes(stdout),
-                "pack" => Pack(new Arguments(args.AsSpan(1), ["id", "version", "o", "dtype", "license"], []), stdout),
+                "pack" => Pack(new Arguments(args.AsSpan(1), ["id", "version", "o", "folder", "dtype", "license", "checkpoint", "render-size", "name", "model-card"], []), stdout),
                 "eval" => Eval(new Arguments(args.AsSpan(1), ["pack", "data", "render-size", "run", "split", "threads"], ["json"]), stdout, stderr),
                 "report" => WriteReport(new Arguments(args.AsSpan(1), [], []), stdout),
                 _ => Train(args[0], new Arguments(args.AsSpan(1), ["data", "out", "size", "epochs", "batch", "seed", "lr", "real-label", "config", "checkpoint-every", "threads"], ["resume"]), stdout),
@@ -151,8 +153,19 @@ internal static class Program
             "f16" => SafeTensorsDType.F16,
             var other => throw new TrainerException($"--dtype must be f32 or f16, got '{other}'."),
         };
-        string output = a.Required("o");
-        var manifest = PackWriter.Write(a.Positional[0], a.Required("id"), a.Required("version"), output, dtype, a.Get("license") ?? "NOASSERTION");
+        string? folder = a.Get("folder");
+        string output = folder is null ? a.Required("o") : a.Get("o") is null ? folder : throw new TrainerException("pass either -o <file.cpack> or --folder <dir>, not both.");
+        var options = new PackOptions
+        {
+            DType = dtype,
+            License = a.Get("license") ?? "NOASSERTION",
+            Name = a.Get("name"),
+            Checkpoint = a.Get("checkpoint") ?? "best",
+            RenderSize = a.Int("render-size"),
+            ModelCard = a.Get("model-card"),
+            AsFolder = folder is not null,
+        };
+        var manifest = PackWriter.Write(a.Positional[0], a.Required("id"), a.Required("version"), output, options);
         stdout.WriteLine($"wrote {output}: {manifest.Id}@{manifest.Version}, {manifest.Architecture.Name}, {manifest.Training?.Epochs} epochs, PSNR {manifest.Metrics?.GetValueOrDefault("psnr").ToString("F2", CultureInfo.InvariantCulture)} dB");
         return 0;
     }
