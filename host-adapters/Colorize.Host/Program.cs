@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Colorize.Host;
 
 using var cancel = new CancellationTokenSource();
@@ -7,5 +8,12 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = !cancel.IsCancellationRequested;
     cancel.Cancel();
 };
+
+// SIGTERM (a service manager, `kill`) stops the same way: serve shuts down cleanly, a batch after the current image.
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+{
+    signal.Cancel = !cancel.IsCancellationRequested;
+    cancel.Cancel();
+});
 
 return ColorizeCli.Run(args, CliContext.FromConsole(cancel.Token));

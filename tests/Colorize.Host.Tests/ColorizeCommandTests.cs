@@ -252,7 +252,8 @@ public sealed class ColorizeCommandTests : IDisposable
     [InlineData("a.png|-o|out.xyz")]
     [InlineData("packs")]
     [InlineData("packs|install")]
-    [InlineData("serve")]
+    [InlineData("serve|--port|-1")]
+    [InlineData("serve|--host|localhost|--urls|http://127.0.0.1:5000")]
     public void UsageErrors_Exit2_WithOneLineErrors(string joinedArgs)
     {
         string[] args = joinedArgs.Split('|', StringSplitOptions.RemoveEmptyEntries);
@@ -266,14 +267,6 @@ public sealed class ColorizeCommandTests : IDisposable
         Assert.All(run.ErrorLines, l => Assert.StartsWith("error: ", l, StringComparison.Ordinal));
         Assert.DoesNotContain("   at ", run.Error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_host.InWork("colorized")));
-    }
-
-    [Fact]
-    public void Serve_SaysItIsNotAvailable()
-    {
-        var run = _host.Run("serve");
-        Assert.Equal(2, run.ExitCode);
-        Assert.Equal("error: serve: serve is not available yet", Assert.Single(run.ErrorLines));
     }
 
     [Fact]

@@ -352,6 +352,29 @@ public sealed class ServeTests : IDisposable
         Assert.StartsWith($"error: {option}: ", Assert.Single(run.ErrorLines), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Serve_OnABusyPort_FailsWithOneLine_AndExits1()
+    {
+        using var first = new ServeHarness(_host);
+
+        var second = _host.Run("serve", "--port", first.Url.Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        Assert.True(second.ExitCode == 1, second.ToString());
+        Assert.StartsWith($"error: 127.0.0.1:{first.Url.Port}: cannot listen: ", Assert.Single(second.ErrorLines), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serve_OnANonLoopbackAddress_WarnsFirst()
+    {
+        // 192.0.2.1 (TEST-NET-1) is never assigned to a machine, so nothing listens: the warning, then the bind error.
+        var run = _host.Run("serve", "--host", "192.0.2.1", "--port", "0");
+
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal(2, run.ErrorLines.Length);
+        Assert.StartsWith("warning: serve: listening on 192.0.2.1, not loopback", run.ErrorLines[0], StringComparison.Ordinal);
+        Assert.StartsWith("error: 192.0.2.1:0: cannot listen: ", run.ErrorLines[1], StringComparison.Ordinal);
+    }
+
     /// <summary>A PNG of the given size (gray, 8-bit) with its IHDR and IEND chunks and correct CRCs, but no pixels.</summary>
     private static byte[] PngHeader(int width, int height)
     {

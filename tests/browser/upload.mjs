@@ -2,11 +2,11 @@
 //   node upload.mjs <url> <photo> <screenshot.png> [<more photos for a batch>...]
 // 1. opens the page and waits for the pack list; 2. chooses <photo> through the file input and presses Colorize;
 // 3. waits for the before/after images, drags the divider and checks it moved; 4. downloads the result and checks
-// it is a PNG or JPEG of the photo's size; 5. with more photos, runs them as a batch and waits for every row;
+// it is a PNG or JPEG of the photo's size; 5. drops the other photos on the page as a batch and waits for every row;
 // 6. saves a screenshot. Any failure, console error or CSP violation exits 1 with one line saying what.
 import { chromium } from 'playwright-core';
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, extname } from 'node:path';
 
 const [url, photo, screenshot, ...batch] = process.argv.slice(2);
 if (!url || !photo || !screenshot) {
@@ -38,6 +38,28 @@ function imageSize(bytes) {
     }
   }
   return null;
+}
+
+/** Drops files on an element through a real DataTransfer, as dragging them from a file manager does. */
+async function dropFiles(page, selector, paths) {
+  const types = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.bmp': 'image/bmp', '.tif': 'image/tiff', '.tiff': 'image/tiff' };
+  const files = await Promise.all(paths.map(async (path) => ({
+    name: basename(path),
+    type: types[extname(path).toLowerCase()] || 'application/octet-stream',
+    data: (await readFile(path)).toString('base64'),
+  })));
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const transfer = new DataTransfer();
+    for (const file of list) {
+      const bytes = Uint8Array.from(atob(file.data), (c) => c.charCodeAt(0));
+      transfer.items.add(new File([bytes], file.name, { type: file.type }));
+    }
+    return transfer;
+  }, files);
+  await page.dispatchEvent(selector, 'dragenter', { dataTransfer });
+  await page.dispatchEvent(selector, 'dragover', { dataTransfer });
+  await page.dispatchEvent(selector, 'drop', { dataTransfer });
+  await dataTransfer.dispose();
 }
 
 const problems = [];
@@ -108,9 +130,11 @@ try {
     fail(`the download is ${size.width}x${size.height} but the photo is ${natural.width}x${natural.height}`);
   }
 
-  // 5. A batch: several files at once, each with its row, then the overall bar full.
+  // 5. A batch, dropped onto the drop zone as a person would drag files in: each gets its row, then the overall bar is full.
   if (batch.length > 0) {
-    await page.setInputFiles('#file', batch);
+    await dropFiles(page, '#drop', batch);
+    const picked = await page.textContent('#picked');
+    if (!picked.startsWith(batch.length === 1 ? basename(batch[0]) : `${batch.length} photos chosen`)) fail(`after the drop the page says '${picked}'`);
     await page.click('#colorize');
     const total = 1 + batch.length;
     await page.waitForFunction((n) => document.getElementById('overallText').textContent.startsWith(`${n} of ${n} done`), total);
