@@ -16,17 +16,23 @@ public static partial class LabConverter
         ToLab(source.Buffer, l, a, b, maxDegreeOfParallelism);
     }
 
-    /// <summary>Writes planar L, a, b into an image, clipping out-of-gamut colours and leaving alpha untouched.</summary>
+    /// <summary>
+    /// Writes planar L, a, b into an image, bringing out-of-gamut colours into the gamut as <paramref name="gamutMapping"/>
+    /// says and leaving alpha untouched.
+    /// </summary>
     /// <param name="l">L, rows of <c>destination.Width</c> floats.</param>
     /// <param name="a">a.</param>
     /// <param name="b">b.</param>
     /// <param name="destination">The image to write.</param>
     /// <param name="chromaScale">Multiplies a and b first (the user's colour strength); 1 leaves them unchanged.</param>
     /// <param name="maxDegreeOfParallelism">Threads to use at most; 0 or negative for one per logical processor.</param>
+    /// <param name="gamutMapping">Per-channel clipping (the default) or chroma reduction at constant L.</param>
     /// <exception cref="ArgumentException">A plane is too small.</exception>
-    public static void FromLab(ReadOnlySpan<float> l, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Image destination, float chromaScale = 1f, int maxDegreeOfParallelism = -1)
+    public static void FromLab(
+        ReadOnlySpan<float> l, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Image destination, float chromaScale = 1f, int maxDegreeOfParallelism = -1,
+        GamutMapping gamutMapping = GamutMapping.Clip)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        FromLab(l, a, b, destination.Buffer, chromaScale, maxDegreeOfParallelism);
+        FromLab(l, a, b, destination.Buffer, chromaScale, maxDegreeOfParallelism, gamutMapping);
     }
 }

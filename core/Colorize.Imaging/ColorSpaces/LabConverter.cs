@@ -21,7 +21,9 @@ namespace Colorize.Imaging.ColorSpaces;
 /// about 1e-3 rather than exactly 0; the tables reproduce that.
 /// </para>
 /// <para>
-/// Output: each sRGB channel is clipped to 0…1 (the gamut clamp of skimage's <c>lab2rgb</c>), then quantised by
+/// Output: by default (<see cref="GamutMapping.Clip"/>) each sRGB channel is clipped to 0…1 (the gamut clamp of
+/// skimage's <c>lab2rgb</c>); with <see cref="GamutMapping.PreserveLightness"/> out-of-gamut pixels first have their
+/// chroma reduced at constant L (in-gamut pixels take the same SIMD path either way). Values are then quantised by
 /// rounding to nearest (v·255 + 0.5, truncated; ·65535 for 16 bits). 8-bit codes come from exact thresholds on the
 /// linear value (as if the sRGB encoding were computed in double precision), 16-bit ones from the SIMD power. Alpha is
 /// never written. A grey output receives the sRGB encoding of the colour's relative luminance, which depends on L alone.
@@ -81,7 +83,8 @@ public static partial class LabConverter
     }
 
     /// <summary>
-    /// Converts planar L, a, b to interleaved pixels, clipping out-of-gamut colours per channel and leaving alpha untouched.
+    /// Converts planar L, a, b to interleaved pixels, bringing out-of-gamut colours into the gamut as
+    /// <paramref name="gamutMapping"/> says and leaving alpha untouched.
     /// </summary>
     /// <param name="l">L, <paramref name="planeStride"/> floats per row.</param>
     /// <param name="a">a.</param>
@@ -94,11 +97,18 @@ public static partial class LabConverter
     /// <param name="layout">The destination layout.</param>
     /// <param name="chromaScale">Multiplies a and b before conversion (the user's colour strength); 1 leaves them unchanged.</param>
     /// <param name="maxDegreeOfParallelism">Threads to use at most; 0 or negative for one per logical processor.</param>
+    /// <param name="gamutMapping">
+    /// What happens to colours sRGB cannot show: per-channel clipping (the default, as skimage) or chroma reduction at
+    /// constant L. Grey layouts ignore a and b, so it does not matter for them.
+    /// </param>
     /// <exception cref="ArgumentException">A buffer is too small.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A size or stride is impossible, or <paramref name="chromaScale"/> is not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A size or stride is impossible, <paramref name="chromaScale"/> is not finite, or <paramref name="gamutMapping"/> is not a defined value.
+    /// </exception>
     public static unsafe void FromLab(
         ReadOnlySpan<float> l, ReadOnlySpan<float> a, ReadOnlySpan<float> b, int width, int height, int planeStride,
-        Span<byte> pixels, int stride, InterleavedLayout layout, float chromaScale = 1f, int maxDegreeOfParallelism = -1)
+        Span<byte> pixels, int stride, InterleavedLayout layout, float chromaScale = 1f, int maxDegreeOfParallelism = -1,
+        GamutMapping gamutMapping = GamutMapping.Clip)
     {
         int bpp = layout.BytesPerPixel();
         BufferChecks.Check(pixels.Length, width, height, stride, bpp, nameof(pixels), nameof(stride));
@@ -110,6 +120,11 @@ public static partial class LabConverter
             throw new ArgumentOutOfRangeException(nameof(chromaScale), chromaScale, "The chroma scale must be a finite number.");
         }
 
+        if (gamutMapping is not (GamutMapping.Clip or GamutMapping.PreserveLightness))
+        {
+            throw new ArgumentOutOfRangeException(nameof(gamutMapping), gamutMapping, "Unknown gamut mapping.");
+        }
+
         fixed (byte* dst = pixels)
         fixed (float* pl = l)
         fixed (float* pa = a)
@@ -119,6 +134,7 @@ public static partial class LabConverter
             {
                 Pixels = dst, Stride = stride, Layout = layout, Width = width,
                 L = pl, A = pa, B = pb, PlaneStride = planeStride, ChromaScale = chromaScale,
+                PreserveLightness = gamutMapping == GamutMapping.PreserveLightness,
             };
             ParallelRows.For(height, (long)width * 30, maxDegreeOfParallelism, job);
         }
@@ -141,8 +157,8 @@ public static partial class LabConverter
     }
 
     /// <summary>
-    /// Writes planar L, a, b (rows of <c>destination.Width</c> floats) into a pixel buffer, clipping out-of-gamut colours
-    /// and leaving alpha untouched.
+    /// Writes planar L, a, b (rows of <c>destination.Width</c> floats) into a pixel buffer, bringing out-of-gamut
+    /// colours into the gamut as <paramref name="gamutMapping"/> says and leaving alpha untouched.
     /// </summary>
     /// <param name="l">L.</param>
     /// <param name="a">a.</param>
@@ -150,13 +166,16 @@ public static partial class LabConverter
     /// <param name="destination">The pixels to write.</param>
     /// <param name="chromaScale">Multiplies a and b first (the user's colour strength); 1 leaves them unchanged.</param>
     /// <param name="maxDegreeOfParallelism">Threads to use at most; 0 or negative for one per logical processor.</param>
+    /// <param name="gamutMapping">Per-channel clipping (the default) or chroma reduction at constant L.</param>
     /// <exception cref="ArgumentException">A plane is too small.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="chromaScale"/> is not finite.</exception>
-    public static void FromLab(ReadOnlySpan<float> l, ReadOnlySpan<float> a, ReadOnlySpan<float> b, PixelBuffer destination, float chromaScale = 1f, int maxDegreeOfParallelism = -1)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="chromaScale"/> is not finite, or <paramref name="gamutMapping"/> is not defined.</exception>
+    public static void FromLab(
+        ReadOnlySpan<float> l, ReadOnlySpan<float> a, ReadOnlySpan<float> b, PixelBuffer destination, float chromaScale = 1f, int maxDegreeOfParallelism = -1,
+        GamutMapping gamutMapping = GamutMapping.Clip)
     {
         ArgumentNullException.ThrowIfNull(destination);
         FromLab(l, a, b, destination.Width, destination.Height, destination.Width, destination.Memory.Span, destination.Stride,
-            destination.Format.ToInterleavedLayout(), chromaScale, maxDegreeOfParallelism);
+            destination.Format.ToInterleavedLayout(), chromaScale, maxDegreeOfParallelism, gamutMapping);
     }
 
     private unsafe struct ToLabJob : IRowJob
@@ -273,6 +292,7 @@ public static partial class LabConverter
         public float* B;
         public int PlaneStride;
         public float ChromaScale;
+        public bool PreserveLightness;
 
         public readonly void Run(int rowStart, int rowEnd)
         {
@@ -324,6 +344,11 @@ public static partial class LabConverter
                     }
 
                     LabKernels.LabToLinearRgb(ref L[planeRow + x0], ref A[planeRow + x0], ref B[planeRow + x0], ChromaScale, ref r, ref g, ref bl, n);
+                    if (PreserveLightness)
+                    {
+                        GamutMapper.ReduceChroma(ref L[planeRow + x0], ref A[planeRow + x0], ref B[planeRow + x0], ChromaScale, ref r, ref g, ref bl, n);
+                    }
+
                     if (!wide)
                     {
                         // 8-bit codes straight from linear light through exact thresholds: no power function needed.
