@@ -16,9 +16,12 @@ public sealed record ColorizeOptions
     public int? Threads { get; init; }
 
     /// <summary>
-    /// Keep the source's own luminance at full resolution (the default and DeOldify's practice); when false the
-    /// output luminance is the source's L as well but is not re-applied after gamut clamping, so strongly coloured
-    /// pixels may shift slightly in brightness.
+    /// How colours sRGB cannot show are handled. The models predict only a and b, so the output's L is the source's L;
+    /// converting L·ab back to sRGB can leave the gamut for strongly coloured pixels, and clipping each channel then
+    /// changes the pixel's lightness. When true (the default), out-of-gamut pixels are brought into the gamut by
+    /// reducing their chroma at constant L (a and b scaled towards 0 by bisection, about 10 steps; in-gamut pixels are
+    /// untouched), so the output's L equals the source's L within 8-bit rounding. When false, each channel is clipped
+    /// (the behaviour of skimage's <c>lab2rgb</c>): strongly coloured pixels keep more chroma but may shift in brightness.
     /// </summary>
     public bool KeepOriginalLuminance { get; init; } = true;
 

@@ -53,7 +53,8 @@ public sealed class CpuColorizer : IColorizer
             TensorOptions.NumThreads = threads;
         }
 
-        ColorizationPipeline.Run(_network, _stride, renderSize, source, destination, options.Strength, _heavyOps, progress, cancellationToken);
+        ColorizationPipeline.Run(_network, _stride, renderSize, source, destination, options.Strength, _heavyOps, progress, cancellationToken,
+            options.KeepOriginalLuminance);
     }
 
     /// <inheritdoc/>

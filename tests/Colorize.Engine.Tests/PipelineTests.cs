@@ -133,6 +133,46 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void KeepOriginalLuminance_KeepsTheSourceL_WhereClippingShiftsIt()
+    {
+        // Strength 2 pushes the tiny model's colours out of the sRGB gamut; the option decides how they come back.
+        using var colorizer = Engine.Load(TestPacks.TinyPix2Pix());
+        int w = 97, h = 61;
+        var source = GrayGradient(w, h, PixelFormat.Bgra32);
+        var kept = PixelBuffer.Allocate(w, h, PixelFormat.Bgra32);
+        var clipped = PixelBuffer.Allocate(w, h, PixelFormat.Bgra32);
+        var byDefault = PixelBuffer.Allocate(w, h, PixelFormat.Bgra32);
+        colorizer.Colorize(source, kept, new ColorizeOptions { Strength = 2f, KeepOriginalLuminance = true });
+        colorizer.Colorize(source, clipped, new ColorizeOptions { Strength = 2f, KeepOriginalLuminance = false });
+        colorizer.Colorize(source, byDefault, new ColorizeOptions { Strength = 2f });
+
+        float[] L(PixelBuffer p)
+        {
+            var l = new float[w * h];
+            Colorize.Imaging.ColorSpaces.LabConverter.ToLab(p, l, [], []);
+            return l;
+        }
+
+        float[] ls = L(source), lk = L(kept), lc = L(clipped);
+        double worstKept = 0;
+        int shifted = 0;
+        for (int i = 0; i < ls.Length; i++)
+        {
+            worstKept = Math.Max(worstKept, Math.Abs(lk[i] - ls[i]));
+            shifted += Math.Abs(lc[i] - ls[i]) > 1 ? 1 : 0;
+        }
+
+        Assert.True(worstKept <= 0.5, $"with the option L moved by up to {worstKept}");
+        Assert.True(shifted > 0, "clipping shifted no pixel's L by more than 1: the test no longer reaches the gamut boundary");
+        Assert.NotEqual(kept.Memory.ToArray(), clipped.Memory.ToArray());
+        Assert.Equal(kept.Memory.ToArray(), byDefault.Memory.ToArray());
+        for (int i = 3; i < w * h * 4; i += 4)
+        {
+            Assert.Equal(source.Memory.Span[i], kept.Memory.Span[i]);
+        }
+    }
+
+    [Fact]
     public void SixteenBitAndGrayDestinations_Work()
     {
         using var colorizer = Engine.Load(TestPacks.TinyPix2Pix());

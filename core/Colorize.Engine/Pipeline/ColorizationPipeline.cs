@@ -9,7 +9,8 @@ namespace Colorize.Engine.Pipeline;
 /// <summary>
 /// The colorization pipeline of the design: L at full resolution; L resized to the render size (aspect kept, padded
 /// to the stride); the generator maps L/50 − 1 to tanh·110 = ab; ab is cropped, enlarged bilinearly (as PyTorch's
-/// interpolate) to full resolution, scaled by the colour strength and merged with the original L; alpha is copied.
+/// interpolate) to full resolution, scaled by the colour strength and merged with the original L (out-of-gamut colours
+/// either clipped per channel or, keeping L, reduced in chroma); alpha is copied.
 /// </summary>
 public static class ColorizationPipeline
 {
@@ -32,10 +33,14 @@ public static class ColorizationPipeline
     /// <param name="heavyOps">Heavy ops one forward runs (for progress); 0 if unknown.</param>
     /// <param name="progress">Progress sink.</param>
     /// <param name="cancellationToken">Cancellation, checked between layers.</param>
+    /// <param name="keepOriginalLuminance">
+    /// True to bring out-of-gamut colours into the gamut by reducing their chroma at constant L, so the output's
+    /// lightness is the source's (<see cref="ColorizeOptions.KeepOriginalLuminance"/>); false to clip per channel.
+    /// </param>
     public static void Run(
         Module<Tensor, Tensor> network, int stride, int renderSize,
         PixelBuffer source, PixelBuffer destination, float strength, int heavyOps,
-        IProgress<ColorizeProgress>? progress, CancellationToken cancellationToken)
+        IProgress<ColorizeProgress>? progress, CancellationToken cancellationToken, bool keepOriginalLuminance = true)
     {
         if (source.Width != destination.Width || source.Height != destination.Height)
         {
@@ -86,7 +91,7 @@ public static class ColorizationPipeline
 
         // 4–5. Alpha first (the merge never writes it). Then, band by band so no full-resolution ab planes are
         // needed: crop the padding, enlarge ab as PyTorch's bilinear interpolate does, and merge
-        // L + strength·110·ab → sRGB, clamped to the gamut.
+        // L + strength·110·ab → sRGB, brought into the gamut (chroma reduced at constant L, or clipped per channel).
         AlphaCopy.Copy(source, destination);
         int planeSmall = geo.PaddedWidth * geo.PaddedHeight;
         var abData = ab.Data.ToArray();
@@ -101,7 +106,8 @@ public static class ColorizationPipeline
             Resampler.ResizeBilinearTorch(abData.AsSpan(0, planeSmall), geo.Width, geo.Height, geo.PaddedWidth, aBand, width, height, width, row, rows, threads);
             Resampler.ResizeBilinearTorch(abData.AsSpan(planeSmall, planeSmall), geo.Width, geo.Height, geo.PaddedWidth, bBand, width, height, width, row, rows, threads);
             LabConverter.FromLab(lFull.AsSpan(row * width, rows * width), aBand.AsSpan(0, rows * width), bBand.AsSpan(0, rows * width), width, rows, width,
-                destination.Memory.Span[(row * destination.Stride)..], destination.Stride, layout, AbScale * strength, threads);
+                destination.Memory.Span[(row * destination.Stride)..], destination.Stride, layout, AbScale * strength, threads,
+                keepOriginalLuminance ? GamutMapping.PreserveLightness : GamutMapping.Clip);
         }
 
         progress?.Report(new ColorizeProgress(1, "done"));
