@@ -25,6 +25,9 @@ internal sealed record BatchRequest
 
     public int? Threads { get; init; }
 
+    /// <summary><c>--keep-luminance</c>; null means the default (true).</summary>
+    public bool? KeepLuminance { get; init; }
+
     public bool Overwrite { get; init; }
 
     public bool Json { get; init; }
@@ -64,7 +67,11 @@ internal static class BatchCommand
             return ExitCodes.Usage;
         }
 
-        var options = new ColorizeOptions { RenderSize = request.RenderSize, Strength = request.Strength ?? 1f, Threads = request.Threads };
+        var options = new ColorizeOptions
+        {
+            RenderSize = request.RenderSize, Strength = request.Strength ?? 1f, Threads = request.Threads,
+            KeepOriginalLuminance = request.KeepLuminance ?? true,
+        };
         try
         {
             options.Validate();

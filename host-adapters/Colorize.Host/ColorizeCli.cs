@@ -20,11 +20,16 @@ internal static class ColorizeCli
         var renderSize = new Option<int?>("--render-size") { Description = "The short side, in pixels, the model sees (16..8192; default: the pack's)." };
         var strength = new Option<float?>("--strength") { Description = "Colour strength, 0..2 (default 1)." };
         var threads = new Option<int?>("--threads") { Description = "Threads for inference (default: all cores)." };
+        var keepLuminance = new Option<bool?>("--keep-luminance")
+        {
+            Description = "true (default): bring too-strong colours into gamut by lowering their chroma, keeping each pixel's lightness; false: clip per channel.",
+            Arity = ArgumentArity.ExactlyOne,
+        };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace output files that already exist (inputs are never replaced)." };
         var json = new Option<bool>("--json") { Description = "Print machine-readable results (JSON) on stdout." };
         var root = new RootCommand("Colorize black-and-white photos with GAN-trained models, on the CPU.")
         {
-            inputs, output, pack, renderSize, strength, threads, overwrite, json,
+            inputs, output, pack, renderSize, strength, threads, keepLuminance, overwrite, json,
         };
 
         var packsList = new Command("list", "List installed packs.") { json };
@@ -68,6 +73,7 @@ internal static class ColorizeCli
             RenderSize = p.GetValue(renderSize),
             Strength = p.GetValue(strength),
             Threads = p.GetValue(threads),
+            KeepLuminance = p.GetValue(keepLuminance),
             Overwrite = p.GetValue(overwrite),
             Json = p.GetValue(json),
         })));

@@ -52,6 +52,32 @@ public sealed class ColorizeCommandTests : IDisposable
     }
 
     [Fact]
+    public void KeepLuminance_DefaultsToTrue_KeepsLightness_AndFalseClipsInstead()
+    {
+        // At strength 2 the random network's colours leave the sRGB gamut, so the two settings must differ.
+        _host.InstallTinyPack();
+        string input = _host.WriteGray("photo.png", 48, 36);
+        var runs = new[] { ("default.png", Array.Empty<string>()), ("kept.png", ["--keep-luminance", "true"]), ("clipped.png", ["--keep-luminance", "false"]) };
+        foreach (var (name, extra) in runs)
+        {
+            var run = _host.Run([input, "-o", name, "--pack", "tiny-unet", "--strength", "2", .. extra]);
+            Assert.True(run.ExitCode == 0, run.ToString());
+        }
+
+        byte[] Pixels(string name) => Image.Load(_host.InWork(name)).ConvertTo(PixelFormat.Rgb24).Buffer.Memory.ToArray();
+        Assert.Equal(Pixels("kept.png"), Pixels("default.png"));
+        Assert.NotEqual(Pixels("kept.png"), Pixels("clipped.png"));
+
+        var source = Image.Load(input).ConvertTo(PixelFormat.Rgb24);
+        var kept = Image.Load(_host.InWork("kept.png")).ConvertTo(PixelFormat.Rgb24);
+        int n = source.Width * source.Height;
+        var (ls, lk) = (new float[n], new float[n]);
+        Colorize.Imaging.ColorSpaces.LabConverter.ToLab(source, ls, [], []);
+        Colorize.Imaging.ColorSpaces.LabConverter.ToLab(kept, lk, [], []);
+        Assert.All(Enumerable.Range(0, n), i => Assert.InRange(Math.Abs(lk[i] - ls[i]), 0, 0.5));
+    }
+
+    [Fact]
     public void FolderBatch_WithOneCorruptFile_WritesTheOthers_ReportsOneLine_AndExits1()
     {
         _host.InstallTinyPack();
@@ -246,6 +272,8 @@ public sealed class ColorizeCommandTests : IDisposable
     [InlineData("a.png|--render-size|3")]
     [InlineData("a.png|--threads|0")]
     [InlineData("a.png|--strength|lots")]
+    [InlineData("a.png|--keep-luminance|maybe")]
+    [InlineData("a.png|--keep-luminance")]
     [InlineData("a.png|--no-such-option")]
     [InlineData("a.png|--pack|Not A Pack!")]
     [InlineData("a.png|b.png|-o|one.png")]
