@@ -313,6 +313,8 @@ public sealed class ServeTests : IDisposable
         Assert.Equal((HttpStatusCode.BadRequest, "Strength must be between 0 and 2."), (status, error));
         (status, error) = await Post(Form(png, "p.png", fields: ("renderSize", "big")));
         Assert.Equal(HttpStatusCode.BadRequest, status);
+        (status, error) = await Post(Form(png, "p.png", fields: ("keepLuminance", "maybe")));
+        Assert.Equal((HttpStatusCode.BadRequest, "keepLuminance 'maybe' is neither true nor false"), (status, error));
         (status, error) = await Post(Form(png, "p.png", fields: ("pack", "nope")));
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Contains("nope", error, StringComparison.Ordinal);

@@ -195,7 +195,7 @@ internal static class Uploads
         return stem.Length == 0 ? "image" : stem;
     }
 
-    /// <summary>The render size, strength and pack named in the form, checked like the command line's options.</summary>
+    /// <summary>The render size, strength, keepLuminance and pack named in the form, checked like the command line's options.</summary>
     public static (string? Pack, ColorizeOptions Options) ReadOptions(IReadOnlyDictionary<string, string> fields, int? threads)
     {
         int? renderSize = null;
@@ -216,7 +216,13 @@ internal static class Uploads
             throw new ApiException(StatusCodes.Status400BadRequest, $"strength '{Clip(text)}' is not a number");
         }
 
-        var options = new ColorizeOptions { RenderSize = renderSize, Strength = strength, Threads = threads };
+        bool keepLuminance = true;
+        if (fields.TryGetValue("keepLuminance", out var keep) && keep.Length > 0 && !bool.TryParse(keep, out keepLuminance))
+        {
+            throw new ApiException(StatusCodes.Status400BadRequest, $"keepLuminance '{Clip(keep)}' is neither true nor false");
+        }
+
+        var options = new ColorizeOptions { RenderSize = renderSize, Strength = strength, Threads = threads, KeepOriginalLuminance = keepLuminance };
         try
         {
             options.Validate();

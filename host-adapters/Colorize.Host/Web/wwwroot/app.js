@@ -6,7 +6,7 @@
 const $ = (id) => document.getElementById(id);
 const ui = {
   drop: $('drop'), file: $('file'), picked: $('picked'), pack: $('pack'), renderSize: $('renderSize'),
-  strength: $('strength'), strengthValue: $('strengthValue'), colorize: $('colorize'), message: $('message'),
+  strength: $('strength'), strengthValue: $('strengthValue'), keepLuminance: $('keepLuminance'), colorize: $('colorize'), message: $('message'),
   viewer: $('viewer'), compare: $('compare'), before: $('before'), after: $('after'), divider: $('divider'),
   viewName: $('viewName'), download: $('download'), batch: $('batch'), overall: $('overall'),
   overallText: $('overallText'), jobs: $('jobs'), engine: $('engine'),
@@ -131,6 +131,7 @@ function upload(entry) {
     form.append('pack', ui.pack.value);
     form.append('renderSize', ui.renderSize.value.trim());
     form.append('strength', ui.strength.value);
+    form.append('keepLuminance', ui.keepLuminance.checked ? 'true' : 'false');
     form.append('file', entry.file, entry.file.name);
     const request = new XMLHttpRequest();
     request.open('POST', '/api/jobs');
