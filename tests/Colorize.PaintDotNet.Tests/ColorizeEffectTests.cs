@@ -167,9 +167,11 @@ public sealed class ColorizeEffectTests(EffectInstallation install)
             return buffer.Memory.ToArray();
         }
 
-        // (The engine does not read KeepOriginalLuminance yet, so both settings give these bits today; the effect
-        // passes it on for when it does.)
-        Assert.Equal(Direct(keep: false), System.Runtime.InteropServices.MemoryMarshal.AsBytes(outcome.Canvas.Pixels).ToArray());
+        // At strength 2 some colours leave the sRGB gamut, where the two settings differ (chroma lowered at constant L
+        // versus per-channel clipping): the effect's bits must be the "off" ones, not the default's.
+        byte[] rendered = System.Runtime.InteropServices.MemoryMarshal.AsBytes(outcome.Canvas.Pixels).ToArray();
+        Assert.Equal(Direct(keep: false), rendered);
+        Assert.NotEqual(Direct(keep: true), rendered);
     }
 
     [Fact]
