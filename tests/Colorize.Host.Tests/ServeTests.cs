@@ -88,12 +88,12 @@ public sealed class ServeTests : IDisposable
     {
         _host.InstallTinyPack();
         string input = _host.WriteGray("photo.png", 45, 31);
-        var cli = _host.Run(input, "-o", "cli.png", "--pack", "tiny-unet", "--render-size", "32", "--strength", "0.7");
+        var cli = _host.Run(input, "-o", "cli.png", "--pack", "tiny-unet", "--render-size", "32", "--strength", "1.7", "--keep-luminance", "false");
         Assert.True(cli.ExitCode == 0, cli.ToString());
         using var server = new ServeHarness(_host);
 
         using var response = await server.Client.PostAsync("api/colorize",
-            Form(File.ReadAllBytes(input), "photo.png", "image/png", ("pack", "tiny-unet"), ("renderSize", "32"), ("strength", "0.7")));
+            Form(File.ReadAllBytes(input), "photo.png", "image/png", ("pack", "tiny-unet"), ("renderSize", "32"), ("strength", "1.7"), ("keepLuminance", "false")));
 
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         var web = Image.Load(await response.Content.ReadAsByteArrayAsync());
