@@ -234,7 +234,7 @@ internal sealed class TrainingRun
             var metrics = Validate(validation);
             double seconds = clock.Elapsed.TotalSeconds;
             var record = new EpochRecord(epoch + 1, step, gSteps > 0 ? sumG / gSteps : null, sumL1 / Math.Max(1, l1Count),
-                _d is null || gSteps == 0 ? null : sumAdv / gSteps, _d is null || dSteps == 0 ? null : sumD / dSteps,
+                phase.Kind != PhaseKind.Gan || gSteps == 0 ? null : sumAdv / gSteps, _d is null || dSteps == 0 ? null : sumD / dSteps,
                 metrics.Psnr, metrics.PsnrGrey, metrics.AbMae, metrics.ColorfulnessPred, metrics.ColorfulnessTruth, metrics.DeltaColorfulness,
                 metrics.Images, seconds, trainSeconds, images / trainSeconds)
                 { Auc = metrics.Auc, AucGrey = metrics.AucGrey, LearningRate = _optG.ParamGroups[0].LearningRate, Phase = phase.Name, Size = phase.Size };
