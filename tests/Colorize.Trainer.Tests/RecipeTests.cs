@@ -218,6 +218,29 @@ public sealed class RecipeTests
     }
 
     [Fact]
+    public void HingeLoss_WithTheAdaptiveSwitch_Trains_AndWassersteinRefusesTheSwitch()
+    {
+        // The small wgan-gp networks with NoGAN's GAN settings swapped in (hinge loss, adaptive critic switch), via flags.
+        using var photos = new TinyPhotos(4, withGrayscale: false, withBroken: false);
+        string runDir = photos.Run("run");
+        var tiny = TinyWgan(ganEpochs: 2);
+        string configFile = Path.Combine(photos.Root, "tiny.json");
+        File.WriteAllBytes(configFile, JsonSerializer.SerializeToUtf8Bytes(tiny with { Gan = tiny.Gan with { Loss = "bce", CriticLossThreshold = 5.0 } }, TrainConfig.Json));
+        var output = new StringWriter();
+        int code = Program.Run(["wgan-gp", "--config", configFile, "--data", photos.Data, "--out", runDir, "--gan-loss", "hinge", "--pretrain-epochs", "0"], output, output);
+        Assert.True(code == 0, output.ToString());
+        var records = File.ReadAllLines(Path.Combine(runDir, "metrics.jsonl")).Select(l => JsonSerializer.Deserialize<EpochRecord>(l, TrainConfig.Json)!).ToList();
+        Assert.Equal(["gan-1", "gan-1"], records.Select(r => r.Phase));
+        // Two batches per epoch alternate critic and generator: each epoch has one step of each.
+        Assert.All(records, r => Assert.True(r.LossD is { } d && double.IsFinite(d) && r.LossGAdv is { } a && double.IsFinite(a)));
+
+        var error = new StringWriter();
+        File.WriteAllBytes(configFile, JsonSerializer.SerializeToUtf8Bytes(tiny with { Gan = tiny.Gan with { CriticLossThreshold = 0.65 } }, TrainConfig.Json));
+        Assert.Equal(1, Program.Run(["wgan-gp", "--config", configFile, "--data", photos.Data, "--out", photos.Run("bad")], error, error));
+        Assert.Contains("criticLossThreshold", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Resume_WithAChangedSchedule_IsRefused()
     {
         using var photos = new TinyPhotos(2, withGrayscale: false, withBroken: false);
