@@ -142,16 +142,17 @@ public sealed class RecipeTests
     /// <summary>
     /// The recipe's schedule compressed onto one fixed batch: L1 pretraining steps, then GAN-phase batches (critic and
     /// generator steps with the recipe's losses and step ratio); the generator's L1 must fall well below its start.
-    /// Learning rates are raised to 1e-3 so that a few dozen steps show it.
+    /// Learning rates are raised (to <paramref name="lr"/> for both phases) so that a few steps show it; the ResNet
+    /// U-Net gets few steps because each costs a ~21M-parameter Adam update.
     /// </summary>
     [Theory]
-    [InlineData("resnet-unet-nogan", 12, 12)]
-    [InlineData("wgan-gp", 10, 30)]
-    public void Overfitting_OneBatch_ThroughPretrainingAndGanSteps_MakesTheL1LossFall(string recipe, int pretrainSteps, int ganBatches)
+    [InlineData("resnet-unet-nogan", 8, 6, 3e-3)]
+    [InlineData("wgan-gp", 10, 30, 1e-3)]
+    public void Overfitting_OneBatch_ThroughPretrainingAndGanSteps_MakesTheL1LossFall(string recipe, int pretrainSteps, int ganBatches, double lr)
     {
         using var photos = new TinyPhotos(2, withGrayscale: false, withBroken: false);
         var tiny = recipe == "wgan-gp" ? TinyWgan() : TinyNoGan(pretrainSizes: [32]);
-        var config = tiny with { LearningRate = 1e-3, CropScaleMin = 1.0, Pretrain = tiny.Pretrain! with { LearningRate = 1e-3 } };
+        var config = tiny with { LearningRate = lr, CropScaleMin = 1.0, Pretrain = tiny.Pretrain! with { LearningRate = lr } };
         var split = PhotoDataset.Prepare(photos.Data, photos.Run("cache"), config, TextWriter.Null);
         var batch = PhotoDataset.MakeBatch(split.Train, 32, 1.0, null);
         var run = TrainingRun.ForBenchmark(config);
