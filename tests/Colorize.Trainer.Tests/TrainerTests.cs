@@ -260,7 +260,7 @@ public sealed class TrainerTests
         return cpack;
     }
 
-    private static void InstallAndColorize(string cpack, TinyPhotos photos)
+    internal static void InstallAndColorize(string cpack, TinyPhotos photos)
     {
         var engine = new CpuColorizerEngine();
         var store = new PackStore(new PackStoreOptions { Home = Path.Combine(photos.Root, "home"), UseApplicationPacksFolder = false });

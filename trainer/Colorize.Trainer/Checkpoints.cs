@@ -25,6 +25,10 @@ internal sealed record CheckpointState
     public EpochProgress? WithinEpoch { get; init; }
     /// <summary>The lrDecayOnPlateau counters (null when the option is off).</summary>
     public LrPlateauState? LrPlateau { get; init; }
+    /// <summary>Index of the schedule phase whose optimizers the checkpoint holds (checked against the config on resume).</summary>
+    public int Phase { get; init; }
+    /// <summary>NoGAN's adaptive switch: true while the critic has the turn.</summary>
+    public bool CriticMode { get; init; }
 }
 
 /// <summary>The position inside an epoch: its data order, the batches done and the running loss sums.</summary>
@@ -36,6 +40,10 @@ internal sealed record EpochProgress
     public double SumL1 { get; init; }
     public double SumAdv { get; init; }
     public double SumD { get; init; }
+    /// <summary>Generator and critic optimizer steps so far, and the batches whose L1 was summed (the loss means' divisors).</summary>
+    public int GSteps { get; init; }
+    public int DSteps { get; init; }
+    public int L1Count { get; init; }
 }
 
 /// <summary>A pointer file (<c>last.json</c>, <c>best.json</c>) naming an immutable tensor file and its sha256.</summary>

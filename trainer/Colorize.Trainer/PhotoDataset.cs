@@ -45,7 +45,7 @@ internal static class PhotoDataset
 
         string cacheDir = Path.Combine(runDirectory, "cache");
         Directory.CreateDirectory(cacheDir);
-        int cacheShortSide = (int)Math.Ceiling(config.Size * config.CacheScale);
+        int cacheShortSide = (int)Math.Ceiling(config.MaxSize * config.CacheScale);
         var files = ListImageFiles(dataDirectory);
         var train = new List<PhotoEntry>();
         var validation = new List<PhotoEntry>();

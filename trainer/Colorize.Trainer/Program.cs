@@ -16,6 +16,8 @@ internal static class Program
           colorize-train <recipe> --data <dir> --out <run-dir> [--size <px>] [--epochs <n>] [--batch <n>] [--seed <n>]
                                   [--lr <rate>] [--real-label <0.9..1>] [--checkpoint-every <steps>]
                                   [--threads <n>] [--config <file.json>] [--resume]
+                                  [--l1-weight <w>] [--gan-loss bce|hinge|wasserstein] [--cycles <n>]
+                                  [--pretrain-epochs <n>] [--critic-epochs <n>]
           colorize-train pack <run-dir> --id <id> --version <semver> (-o <file.cpack> | --folder <dir>) [--dtype f32|f16]
                               [--license <spdx>] [--checkpoint best|last] [--render-size <px>] [--name <text>]
                               [--model-card <MODEL_CARD.md>]
@@ -40,10 +42,12 @@ internal static class Program
             return args[0] switch
             {
                 "recipes" => ListRecipes(stdout),
+                "bench" => Bench.Run(new Arguments(args.AsSpan(1), ["size", "batch", "threads", "rounds", "warmup"], []), stdout),
                 "pack" => Pack(new Arguments(args.AsSpan(1), ["id", "version", "o", "folder", "dtype", "license", "checkpoint", "render-size", "name", "model-card"], []), stdout),
                 "eval" => Eval(new Arguments(args.AsSpan(1), ["pack", "data", "render-size", "run", "split", "threads"], ["json"]), stdout, stderr),
                 "report" => WriteReport(new Arguments(args.AsSpan(1), [], []), stdout),
-                _ => Train(args[0], new Arguments(args.AsSpan(1), ["data", "out", "size", "epochs", "batch", "seed", "lr", "real-label", "config", "checkpoint-every", "threads"], ["resume"]), stdout),
+                _ => Train(args[0], new Arguments(args.AsSpan(1), ["data", "out", "size", "epochs", "batch", "seed", "lr", "real-label", "config", "checkpoint-every", "threads",
+                    "l1-weight", "gan-loss", "cycles", "pretrain-epochs", "critic-epochs"], ["resume"]), stdout),
             };
         }
         catch (Exception e) when (e is TrainerException or ModelPackException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
@@ -86,6 +90,13 @@ internal static class Program
             LearningRate = a.Double("lr") ?? config.LearningRate,
             RealLabel = (float?)a.Double("real-label") ?? config.RealLabel,
             CheckpointEverySteps = a.Int("checkpoint-every") ?? config.CheckpointEverySteps,
+            L1Weight = (float?)a.Double("l1-weight") ?? config.L1Weight,
+            Gan = a.Get("gan-loss") is { } loss ? config.Gan with { Loss = loss } : config.Gan,
+            Cycles = a.Int("cycles") ?? config.Cycles,
+            CriticPretrainEpochs = a.Int("critic-epochs") ?? config.CriticPretrainEpochs,
+            Pretrain = a.Int("pretrain-epochs") is { } pe
+                ? (config.Pretrain ?? new PretrainConfig()) with { EpochsPerSize = pe }
+                : config.Pretrain,
         };
         if (a.Int("threads") is { } threads)
         {

@@ -116,6 +116,11 @@ internal static class Report
             recipe = root.TryGetProperty("recipe", out var r) ? r.GetString() ?? "?" : "?";
             generator = root.TryGetProperty("generator", out var g) && g.TryGetProperty("name", out var n) ? n.GetString() ?? "?" : "?";
             plannedEpochs = root.TryGetProperty("epochs", out var e) && e.TryGetInt32(out int ep) ? ep : 0;
+            // A phased recipe's "epochs" is the length of each GAN phase; the run's length is the whole schedule's.
+            if (JsonSerializer.Deserialize<TrainConfig>(configText, TrainConfig.Json) is { } parsed)
+            {
+                plannedEpochs = TrainingSchedule.From(parsed).TotalEpochs;
+            }
         }
         catch (JsonException)
         {

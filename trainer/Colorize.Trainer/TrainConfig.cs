@@ -8,6 +8,41 @@ namespace Colorize.Trainer;
 internal sealed record SplitConfig(double Train = 0.70, double Validation = 0.15);
 
 /// <summary>
+/// Generator pretraining with L1 only, before any adversarial phase (NoGAN phase 1, the WGAN-GP head start): one
+/// phase per entry of <see cref="Sizes"/> (progressive resizing), each <see cref="EpochsPerSize"/> epochs long.
+/// </summary>
+internal sealed record PretrainConfig
+{
+    /// <summary>Training crop sides in order (e.g. 64, 128); empty means one phase at the run's size.</summary>
+    public IReadOnlyList<int> Sizes { get; init; } = [];
+    public int EpochsPerSize { get; init; }
+    /// <summary>Adam settings of the pretraining phases; null takes the run's.</summary>
+    public double? LearningRate { get; init; }
+    public double? Beta1 { get; init; }
+    public double? Beta2 { get; init; }
+}
+
+/// <summary>How the adversarial phases train: loss, step ratio, critic learning rate and the adaptive switch.</summary>
+internal sealed record GanConfig
+{
+    /// <summary><c>bce</c> (BCE with logits), <c>hinge</c>, or <c>wasserstein</c> (WGAN-GP: needs <see cref="GradientPenalty"/>).</summary>
+    public string Loss { get; init; } = "bce";
+    /// <summary>TTUR: the critic's learning rate is this times the generator's.</summary>
+    public double CriticLrMultiplier { get; init; } = 1;
+    /// <summary>
+    /// NoGAN's adaptive switch: train the critic (one batch per step) until its loss falls below this, then give the
+    /// generator one step, then back to the critic. Null: a fixed schedule (one critic step, then the generator steps).
+    /// </summary>
+    public double? CriticLossThreshold { get; init; }
+    /// <summary>Generator steps on each batch after the critic step (fixed schedule only).</summary>
+    public int GeneratorStepsPerCriticStep { get; init; } = 1;
+    /// <summary>λ of the WGAN-GP gradient penalty (wasserstein loss only).</summary>
+    public float GradientPenalty { get; init; } = 10f;
+    /// <summary>Weight of the adversarial term in the generator loss (the L1 term has <see cref="TrainConfig.L1Weight"/>).</summary>
+    public float AdversarialWeight { get; init; } = 1f;
+}
+
+/// <summary>
 /// Everything a run needs, read from a recipe file and overridden by command-line flags; written to the run
 /// directory as <c>config.json</c> so a resumed run trains exactly the same model.
 /// </summary>
@@ -31,6 +66,13 @@ internal sealed record TrainConfig
     public SplitConfig Split { get; init; } = new();
     /// <summary>Also checkpoint every this many steps inside an epoch (0: only at the end of each epoch).</summary>
     public int CheckpointEverySteps { get; init; }
+    /// <summary>L1 pretraining of the generator before the adversarial phases (null: none).</summary>
+    public PretrainConfig? Pretrain { get; init; }
+    /// <summary>Epochs of critic (re)fitting on generated images before each GAN phase (NoGAN phase 2; 0: none).</summary>
+    public int CriticPretrainEpochs { get; init; }
+    /// <summary>How often critic refit + GAN phase repeat (NoGAN's cycles); each GAN phase lasts <see cref="Epochs"/> epochs.</summary>
+    public int Cycles { get; init; } = 1;
+    public GanConfig Gan { get; init; } = new();
     public IReadOnlyList<DataSource> DataSources { get; init; } = [];
     /// <summary>The photo folder (filled from --data).</summary>
     public string? Data { get; init; }
@@ -59,11 +101,31 @@ internal sealed record TrainConfig
         Require(CropScaleMin is > 0 and <= 1, $"cropScaleMin must be in (0, 1], got {CropScaleMin}.");
         Require(CacheScale is >= 1 and <= 4, $"cacheScale must be from 1 to 4, got {CacheScale}.");
         Require(RealLabel is > 0.5f and <= 1f, $"realLabel must be in (0.5, 1], got {RealLabel}.");
+        Require(Cycles is >= 1 and <= 1000, $"cycles must be from 1 to 1000, got {Cycles}.");
+        Require(CriticPretrainEpochs is >= 0 and <= 100_000, $"criticPretrainEpochs must be from 0 to 100000, got {CriticPretrainEpochs}.");
+        Require(Discriminator is not null || (CriticPretrainEpochs == 0 && Cycles == 1), "criticPretrainEpochs and cycles need a discriminator.");
+        Require(Gan.Loss is "bce" or "hinge" or "wasserstein", $"gan.loss must be bce, hinge or wasserstein, got '{Gan.Loss}'.");
+        Require(Gan.CriticLrMultiplier is > 0 and <= 100, $"gan.criticLrMultiplier must be in (0, 100], got {Gan.CriticLrMultiplier}.");
+        Require(Gan.GeneratorStepsPerCriticStep is >= 1 and <= 100, $"gan.generatorStepsPerCriticStep must be from 1 to 100, got {Gan.GeneratorStepsPerCriticStep}.");
+        Require(Gan.CriticLossThreshold is null or > 0, $"gan.criticLossThreshold must be positive, got {Gan.CriticLossThreshold}.");
+        Require(Gan.CriticLossThreshold is null || Gan.Loss != "wasserstein", "gan.criticLossThreshold does not apply to the wasserstein loss (its critic loss has no fixed scale).");
+        Require(Gan.GradientPenalty >= 0, $"gan.gradientPenalty must not be negative, got {Gan.GradientPenalty}.");
+        Require(Beta1 is >= 0 and < 1 && Beta2 is >= 0 and < 1, "beta1 and beta2 must be in [0, 1).");
+        if (Pretrain is { } p)
+        {
+            Require(p.EpochsPerSize is >= 0 and <= 100_000, $"pretrain.epochsPerSize must be from 0 to 100000, got {p.EpochsPerSize}.");
+            Require(p.Sizes.All(s => s is >= 16 and <= 1024), "pretrain.sizes must be from 16 to 1024 pixels.");
+            Require(p.LearningRate is null or (> 0 and < 1), $"pretrain.learningRate must be in (0, 1), got {p.LearningRate}.");
+        }
+
         Require(Split.Train > 0 && Split.Validation >= 0 && Split.Train + Split.Validation <= 1, "split shares must be positive and add up to at most 1.");
         Noise?.Validate();
         LrDecayOnPlateau?.Validate();
         return this;
     }
+
+    /// <summary>The largest training size of any phase (the photo cache is made for it).</summary>
+    public int MaxSize => Math.Max(Size, Pretrain?.Sizes.DefaultIfEmpty(Size).Max() ?? Size);
 
     internal static void Require(bool condition, string message)
     {

@@ -9,36 +9,48 @@ using Colorize.Tensors.Optim;
 namespace Colorize.Trainer;
 
 /// <summary>One line of metrics.jsonl.</summary>
-internal sealed record EpochRecord(int Epoch, long Step, double LossG, double LossL1, double? LossGAdv, double? LossD,
+/// <remarks>
+/// <c>LossG</c> and <c>LossGAdv</c> are means over the epoch's generator steps (null when the generator did not step,
+/// as in a critic phase), <c>LossD</c> over its critic steps, <c>LossL1</c> over the generator outputs of the epoch.
+/// </remarks>
+internal sealed record EpochRecord(int Epoch, long Step, double? LossG, double LossL1, double? LossGAdv, double? LossD,
     double Psnr, double PsnrGrey, double AbMae, double ColorfulnessPred, double ColorfulnessTruth, double DeltaColorfulness,
     int ValidationImages, double Seconds, double TrainSeconds, double ImagesPerSecond,
-    double? Auc = null, double? AucGrey = null, double? LearningRate = null);
+    double? Auc = null, double? AucGrey = null, double? LearningRate = null, string? Phase = null, int? Size = null);
+
+/// <summary>The losses summed over one batch's optimizer steps.</summary>
+internal readonly record struct StepLosses(double SumG, double SumAdv, int GSteps, double SumD, int DSteps, double L1);
 
 /// <summary>
-/// Trains a recipe: builds the networks from the config, runs epochs of (optionally adversarial) steps, validates,
-/// appends metrics and checkpoints after every epoch, and resumes exactly from the last checkpoint.
+/// Trains a recipe: builds the networks from the config, runs the phases of its <see cref="TrainingSchedule"/>
+/// (L1 pretraining, critic refits, adversarial phases) epoch by epoch, validates, appends metrics and checkpoints
+/// after every epoch, and resumes exactly from the last checkpoint in any phase.
 /// </summary>
 internal sealed class TrainingRun
 {
     private static readonly JsonSerializerOptions s_jsonLine = new(TrainConfig.Json) { WriteIndented = false };
     private readonly TrainConfig _config;
+    private readonly TrainingSchedule _schedule;
     private readonly string _runDirectory;
     private readonly TextWriter _log;
     private readonly bool _progress;
     private readonly Module<Tensor, Tensor> _g;
     private readonly Module<Tensor, Tensor>? _d;
-    private readonly Adam _optG;
-    private readonly Adam? _optD;
     private readonly Generator _modelRandom;
     private readonly Generator _criticRandom;
     private readonly Generator _dataRandom;
-    private readonly LrPlateau? _plateau;
+    private Adam _optG;
+    private Adam? _optD;
+    private LrPlateau? _plateau;
+    private TrainingPhase _phase;
+    private bool _criticMode = true;
 
     private TrainingRun(TrainConfig config, string runDirectory, TextWriter log)
     {
         // A progress line that rewrites itself only makes sense on a terminal.
         _progress = ReferenceEquals(log, Console.Out) && !Console.IsOutputRedirected;
         _config = config;
+        _schedule = TrainingSchedule.From(config);
         _runDirectory = runDirectory;
         _log = log;
         // Separate streams so that, e.g., adding a critic does not change the generator's initial weights.
@@ -47,27 +59,39 @@ internal sealed class TrainingRun
         _criticRandom = root.Fork();
         _dataRandom = root.Fork();
         var built = ArchitectureRegistry.Build(config.Generator, ArchitectureRole.Generator, _modelRandom);
-        if (config.Size % built.Stride != 0)
+        foreach (int size in _schedule.Phases.Select(p => p.Size).Append(config.Size).Distinct())
         {
-            throw new TrainerException($"size {config.Size} must be a multiple of the generator's stride {built.Stride}.");
+            if (size % built.Stride != 0)
+            {
+                throw new TrainerException($"size {size} must be a multiple of the generator's stride {built.Stride}.");
+            }
+        }
+
+        if (_schedule.Phases.Count == 0)
+        {
+            throw new TrainerException("The configuration trains nothing (every phase has 0 epochs).");
         }
 
         _g = built.Module;
-        _optG = new Adam(_g.Parameters(), config.LearningRate, config.Beta1, config.Beta2);
         if (config.Discriminator is not null)
         {
             _d = ArchitectureRegistry.Build(config.Discriminator, ArchitectureRole.Discriminator, _criticRandom).Module;
-            _optD = new Adam(_d.Parameters(), config.LearningRate, config.Beta1, config.Beta2);
         }
 
-        _plateau = config.LrDecayOnPlateau is { } plateau ? new LrPlateau(plateau, _optG, _optD) : null;
+        EnterPhase(_schedule.Phases[0]);
     }
 
     /// <summary>The effective configuration (after resume and overrides).</summary>
     public TrainConfig Config => _config;
 
+    /// <summary>The phases this run trains.</summary>
+    public TrainingSchedule Schedule => _schedule;
+
     /// <summary>The generator (for tests and packing).</summary>
     public Module<Tensor, Tensor> GeneratorModule => _g;
+
+    /// <summary>The critic, or null for L1-only recipes.</summary>
+    public Module<Tensor, Tensor>? CriticModule => _d;
 
     /// <summary>
     /// Starts or resumes a run in <paramref name="runDirectory"/>. With <paramref name="resume"/>, config.json of the
@@ -101,6 +125,9 @@ internal sealed class TrainingRun
         return new TrainingRun(config, runDirectory, log);
     }
 
+    /// <summary>A run without a directory, for timing single steps (<c>colorize-train bench</c>).</summary>
+    public static TrainingRun ForBenchmark(TrainConfig config) => new(config.Validate(), Path.GetTempPath(), TextWriter.Null);
+
     /// <summary>Runs the remaining epochs; returns the metrics of each epoch trained now.</summary>
     /// <param name="data">The prepared photos.</param>
     /// <param name="stopAfterStep">Stops right after this global step (tests use it to simulate a kill).</param>
@@ -113,12 +140,23 @@ internal sealed class TrainingRun
         EpochProgress? resumeWithin = null;
         if (Checkpoints.LoadNewestIntact(_runDirectory, _log) is var (state, tensors))
         {
-            Restore(state, tensors);
             startEpoch = state.EpochsCompleted;
             step = state.Step;
             bestPsnr = state.BestPsnr;
             bestEpoch = state.BestEpoch;
             resumeWithin = state.WithinEpoch;
+            // The optimizers in the checkpoint belong to the phase of the epoch it was taken in (for an end-of-epoch
+            // checkpoint the epoch just finished); the loop below moves on to the next phase exactly as an
+            // uninterrupted run would.
+            int stateEpoch = resumeWithin is null ? startEpoch - 1 : startEpoch;
+            var phase = stateEpoch < _schedule.TotalEpochs ? _schedule.PhaseOf(Math.Max(0, stateEpoch)) : _schedule.Phases[^1];
+            if (phase.Index != state.Phase)
+            {
+                throw new TrainerException($"The checkpoint was taken in phase {state.Phase}, but this configuration puts epoch {stateEpoch + 1} in phase {phase.Index} ({phase.Name}); was the schedule changed?");
+            }
+
+            EnterPhase(phase);
+            Restore(state, tensors);
             _log.WriteLine(resumeWithin is null
                 ? $"resuming after epoch {startEpoch} (step {step})"
                 : $"resuming in epoch {startEpoch + 1} after {resumeWithin.BatchesDone} batches (step {step})");
@@ -126,8 +164,18 @@ internal sealed class TrainingRun
 
         var records = new List<EpochRecord>();
         var validation = data.ValidationFallsBackToTrain ? data.Train : data.Validation;
-        for (int epoch = startEpoch; epoch < _config.Epochs; epoch++)
+        for (int epoch = startEpoch; epoch < _schedule.TotalEpochs; epoch++)
         {
+            var phase = _schedule.PhaseOf(epoch);
+            if (phase.Index != _phase.Index)
+            {
+                // Every phase starts with fresh optimizers (its own learning rates and betas) and, in a GAN phase,
+                // with the critic's turn, as NoGAN's separate learners do.
+                EnterPhase(phase);
+                _criticMode = true;
+                _log.WriteLine($"{(_progress ? "\n" : "")}phase {phase.Index + 1}/{_schedule.Phases.Count}: {phase.Name}, {phase.Epochs} epochs at {phase.Size} px");
+            }
+
             var clock = Stopwatch.StartNew();
             var within = resumeWithin ?? new EpochProgress { Order = Permutation(data.Train.Count, _dataRandom) };
             resumeWithin = null;
@@ -138,17 +186,21 @@ internal sealed class TrainingRun
             }
 
             double sumG = within.SumG, sumL1 = within.SumL1, sumAdv = within.SumAdv, sumD = within.SumD;
+            int gSteps = within.GSteps, dSteps = within.DSteps, l1Count = within.L1Count;
             int batches = within.BatchesDone, images = 0;
             for (int start = batches * _config.Batch; start < order.Length; start += _config.Batch)
             {
                 var entries = order.Skip(start).Take(_config.Batch).Select(i => data.Train[i]).ToList();
-                var batch = PhotoDataset.MakeBatch(entries, _config.Size, _config.CropScaleMin, _dataRandom);
+                var batch = PhotoDataset.MakeBatch(entries, phase.Size, _config.CropScaleMin, _dataRandom);
                 NoiseAugmentation.Apply(batch, _config.Noise, _dataRandom);
-                var (lossG, lossL1, lossAdv, lossD) = Step(batch);
-                sumG += lossG;
-                sumL1 += lossL1;
-                sumAdv += lossAdv;
-                sumD += lossD;
+                var losses = Step(phase, batch);
+                sumG += losses.SumG;
+                sumAdv += losses.SumAdv;
+                gSteps += losses.GSteps;
+                sumD += losses.SumD;
+                dSteps += losses.DSteps;
+                sumL1 += losses.L1;
+                l1Count++;
                 batches++;
                 images += entries.Count;
                 step++;
@@ -158,13 +210,17 @@ internal sealed class TrainingRun
                     int done = start + entries.Count;
                     double eta = elapsed / images * (order.Length - done);
                     _log.Write(string.Create(CultureInfo.InvariantCulture,
-                        $"\repoch {epoch + 1}/{_config.Epochs}  {done}/{order.Length} photos  loss G {lossG:F4}  {images / elapsed:F1} img/s  ETA {eta:F0} s   "));
+                        $"\repoch {epoch + 1}/{_schedule.TotalEpochs} ({phase.Name})  {done}/{order.Length} photos  L1 {losses.L1:F4}  {images / elapsed:F1} img/s  ETA {eta:F0} s   "));
                 }
 
                 bool endOfEpoch = start + _config.Batch >= order.Length;
                 if (!endOfEpoch && _config.CheckpointEverySteps > 0 && step % _config.CheckpointEverySteps == 0)
                 {
-                    var progress = new EpochProgress { Order = order, BatchesDone = batches, SumG = sumG, SumL1 = sumL1, SumAdv = sumAdv, SumD = sumD };
+                    var progress = new EpochProgress
+                    {
+                        Order = order, BatchesDone = batches, SumG = sumG, SumL1 = sumL1, SumAdv = sumAdv, SumD = sumD,
+                        GSteps = gSteps, DSteps = dSteps, L1Count = l1Count,
+                    };
                     Checkpoints.Save(_runDirectory, CollectTensors(), State(epoch, step, bestPsnr, bestEpoch, null, progress), isBest: false);
                 }
 
@@ -177,14 +233,17 @@ internal sealed class TrainingRun
             double trainSeconds = clock.Elapsed.TotalSeconds;
             var metrics = Validate(validation);
             double seconds = clock.Elapsed.TotalSeconds;
-            var record = new EpochRecord(epoch + 1, step, sumG / batches, sumL1 / batches,
-                _d is null ? null : sumAdv / batches, _d is null ? null : sumD / batches,
+            var record = new EpochRecord(epoch + 1, step, gSteps > 0 ? sumG / gSteps : null, sumL1 / Math.Max(1, l1Count),
+                phase.Kind != PhaseKind.Gan || gSteps == 0 ? null : sumAdv / gSteps, _d is null || dSteps == 0 ? null : sumD / dSteps,
                 metrics.Psnr, metrics.PsnrGrey, metrics.AbMae, metrics.ColorfulnessPred, metrics.ColorfulnessTruth, metrics.DeltaColorfulness,
                 metrics.Images, seconds, trainSeconds, images / trainSeconds)
-                { Auc = metrics.Auc, AucGrey = metrics.AucGrey, LearningRate = _optG.ParamGroups[0].LearningRate };
+                { Auc = metrics.Auc, AucGrey = metrics.AucGrey, LearningRate = _optG.ParamGroups[0].LearningRate, Phase = phase.Name, Size = phase.Size };
             records.Add(record);
             File.AppendAllText(Path.Combine(_runDirectory, "metrics.jsonl"), JsonSerializer.Serialize(record, s_jsonLine) + "\n");
-            bool isBest = metrics.Psnr > bestPsnr;
+            // With adversarial phases the recipe's product is the adversarially trained generator: pretraining
+            // epochs (best by PSNR almost by definition, being trained on L1) and critic refits are not candidates.
+            bool candidate = !_schedule.HasGan || phase.Kind == PhaseKind.Gan;
+            bool isBest = candidate && metrics.Psnr > bestPsnr;
             if (isBest)
             {
                 bestPsnr = metrics.Psnr;
@@ -193,8 +252,12 @@ internal sealed class TrainingRun
 
             bool lrReduced = _plateau?.Step(metrics) == true;
             Checkpoints.Save(_runDirectory, CollectTensors(), State(epoch + 1, step, bestPsnr, bestEpoch, MetricsDictionary(metrics, epoch + 1), null), isBest);
+            string losses2 = string.Create(CultureInfo.InvariantCulture, $"L1 {record.LossL1:F4}")
+                + (record.LossG is { } lg ? string.Create(CultureInfo.InvariantCulture, $", G {lg:F4}") : "")
+                + (record.LossGAdv is { } la ? string.Create(CultureInfo.InvariantCulture, $", adv {la:F4}") : "")
+                + (record.LossD is { } ld ? string.Create(CultureInfo.InvariantCulture, $", D {ld:F4}") : "");
             _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{(_progress ? "\r" : "")}epoch {epoch + 1}/{_config.Epochs}: loss G {record.LossG:F4} (L1 {record.LossL1:F4}{(_d is null ? "" : $", adv {record.LossGAdv:F4}, D {record.LossD:F4}")}), val PSNR {metrics.Psnr:F2} dB (grey {metrics.PsnrGrey:F2}), ab MAE {metrics.AbMae:F2}, CF {metrics.ColorfulnessPred:F1}/{metrics.ColorfulnessTruth:F1}, {record.ImagesPerSecond:F1} img/s"));
+                $"{(_progress ? "\r" : "")}epoch {epoch + 1}/{_schedule.TotalEpochs} ({phase.Name}): {losses2}, val PSNR {metrics.Psnr:F2} dB (grey {metrics.PsnrGrey:F2}), ab MAE {metrics.AbMae:F2}, CF {metrics.ColorfulnessPred:F1}/{metrics.ColorfulnessTruth:F1}, {record.ImagesPerSecond:F1} img/s"));
             if (lrReduced)
             {
                 _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"validation {_config.LrDecayOnPlateau!.Metric} stopped improving: learning rate now {_optG.ParamGroups[0].LearningRate:G4}"));
@@ -206,37 +269,196 @@ internal sealed class TrainingRun
         return records;
     }
 
-    private (double G, double L1, double Adv, double D) Step(Batch batch)
+    /// <summary>One batch of <paramref name="phase"/>: the optimizer steps its kind and the GAN settings call for.</summary>
+    internal StepLosses Step(TrainingPhase phase, Batch batch)
     {
         _g.Train();
-        if (_d is null)
+        _d?.Train();
+        switch (phase.Kind)
         {
-            _optG.ZeroGrad();
-            var l1 = Losses.L1(_g.Call(batch.L), batch.AB);
-            var loss = l1.Mul(_config.L1Weight);
-            loss.Backward();
-            _optG.Step();
-            return (loss.Item(), l1.Item(), 0, 0);
+            case PhaseKind.Pretrain:
+            {
+                _optG.ZeroGrad();
+                var l1 = Losses.L1(_g.Call(batch.L), batch.AB);
+                var loss = l1.Mul(_config.L1Weight);
+                loss.Backward();
+                _optG.Step();
+                return new StepLosses(loss.Item(), 0, 1, 0, 0, l1.Item());
+            }
+
+            case PhaseKind.Critic:
+            {
+                // The generator is frozen: its outputs as at inference (eval mode, no running-statistics updates).
+                Tensor fake;
+                _g.Eval();
+                using (Tensor.NoGrad())
+                {
+                    fake = _g.Call(batch.L);
+                }
+
+                _g.Train();
+                double lossD = CriticStep(batch, fake);
+                return new StepLosses(0, 0, 0, lossD, 1, L1Value(fake, batch.AB));
+            }
+
+            default:
+                return _config.Gan.CriticLossThreshold is { } threshold ? AdaptiveGanStep(batch, threshold) : FixedGanStep(batch);
+        }
+    }
+
+    /// <summary>Whether NoGAN's adaptive switch currently gives the critic the turn (benchmarks and tests).</summary>
+    internal bool CriticMode
+    {
+        get => _criticMode;
+        set => _criticMode = value;
+    }
+
+    /// <summary>
+    /// pix2pix and WGAN-GP: one critic step on the batch, then <c>generatorStepsPerCriticStep</c> generator steps
+    /// on the same batch. The first generator step reuses the forward pass the critic saw (as pix2pix does).
+    /// </summary>
+    private StepLosses FixedGanStep(Batch batch)
+    {
+        var fake = _g.Call(batch.L);
+        double lossD = CriticStep(batch, fake.Detach());
+        double sumG = 0, sumAdv = 0, l1 = 0;
+        int steps = _config.Gan.GeneratorStepsPerCriticStep;
+        for (int i = 0; i < steps; i++)
+        {
+            if (i > 0)
+            {
+                fake = _g.Call(batch.L);
+            }
+
+            var (g, adv, l) = GeneratorStep(batch, fake);
+            sumG += g;
+            sumAdv += adv;
+            l1 = i == 0 ? l : l1;
         }
 
-        _d.Train();
-        var fake = _g.Call(batch.L);
-        // Discriminator: real pairs towards realLabel (0.9 = one-sided smoothing), generated pairs towards 0.
-        _optD!.ZeroGrad();
-        var realScore = _d.Call(Tensor.Cat([batch.L, batch.AB], 1));
-        var fakeScore = _d.Call(Tensor.Cat([batch.L, fake.Detach()], 1));
-        var lossD = (Losses.BceWithLogits(realScore, _config.RealLabel) + Losses.BceWithLogits(fakeScore, 0f)).Mul(0.5f);
-        lossD.Backward();
-        _optD.Step();
+        return new StepLosses(sumG, sumAdv, steps, lossD, 1, l1);
+    }
 
-        // Generator: fool the discriminator and stay close to the truth (λ·L1).
+    /// <summary>
+    /// NoGAN (fastai's AdaptiveGANSwitcher with critic_thresh): while the critic has the turn, each batch is one critic
+    /// step, and the turn passes to the generator once the critic's loss is below <paramref name="threshold"/>; the
+    /// generator then trains on one batch and hands the turn back.
+    /// </summary>
+    private StepLosses AdaptiveGanStep(Batch batch, double threshold)
+    {
+        if (_criticMode)
+        {
+            Tensor fake;
+            using (Tensor.NoGrad())
+            {
+                fake = _g.Call(batch.L);
+            }
+
+            double lossD = CriticStep(batch, fake);
+            if (lossD < threshold)
+            {
+                _criticMode = false;
+            }
+
+            return new StepLosses(0, 0, 0, lossD, 1, L1Value(fake, batch.AB));
+        }
+
+        var (g, adv, l1) = GeneratorStep(batch, _g.Call(batch.L));
+        _criticMode = true;
+        return new StepLosses(g, adv, 1, 0, 0, l1);
+    }
+
+    /// <summary>
+    /// One critic update on real pairs L‖ab against generated pairs L‖<paramref name="fakeAb"/>; returns the loss. The
+    /// parameters' gradients stay set afterwards (the golden test compares them with PyTorch's).
+    /// </summary>
+    /// <param name="batch">L and the real ab.</param>
+    /// <param name="fakeAb">The generator's ab (detached here).</param>
+    /// <param name="alpha">WGAN-GP interpolation weights [N, 1, 1, 1]; null draws them from the critic's random stream.</param>
+    internal double CriticStep(Batch batch, Tensor fakeAb, Tensor? alpha = null)
+    {
+        _optD!.ZeroGrad();
+        var real = Tensor.Cat([batch.L, batch.AB], 1);
+        var fake = Tensor.Cat([batch.L, fakeAb.Detach()], 1);
+        Tensor loss;
+        if (_config.Gan.Loss == "wasserstein")
+        {
+            alpha ??= Tensor.Rand(_criticRandom, batch.L.Shape[0], 1, 1, 1);
+            loss = AdversarialLosses.WassersteinGp(_d!.Call, real, fake, alpha, _config.Gan.GradientPenalty).Loss;
+        }
+        else
+        {
+            // Real pairs towards realLabel (0.9 = one-sided smoothing), generated pairs towards 0.
+            var realScore = _d!.Call(real);
+            var fakeScore = _d.Call(fake);
+            loss = AdversarialLosses.Critic(_config.Gan.Loss, realScore, fakeScore, _config.RealLabel);
+        }
+
+        loss.Backward();
+        _optD.Step();
+        return loss.Item();
+    }
+
+    /// <summary>One generator update: fool the critic and stay close to the truth (adversarialWeight·adv + l1Weight·L1).</summary>
+    private (double Loss, double Adv, double L1) GeneratorStep(Batch batch, Tensor fake)
+    {
         _optG.ZeroGrad();
-        var adv = Losses.BceWithLogits(_d.Call(Tensor.Cat([batch.L, fake], 1)), 1f);
-        var l1g = Losses.L1(fake, batch.AB);
-        var lossG = adv + l1g.Mul(_config.L1Weight);
-        lossG.Backward();
-        _optG.Step();
-        return (lossG.Item(), l1g.Item(), adv.Item(), lossD.Item());
+        // The critic only passes gradients through here; not computing its weight gradients saves a third of its backward.
+        SetRequiresGrad(_d!, false);
+        try
+        {
+            var adv = AdversarialLosses.Generator(_config.Gan.Loss, _d!.Call(Tensor.Cat([batch.L, fake], 1)));
+            var l1 = Losses.L1(fake, batch.AB);
+            var loss = (_config.Gan.AdversarialWeight == 1f ? adv : adv.Mul(_config.Gan.AdversarialWeight)) + l1.Mul(_config.L1Weight);
+            loss.Backward();
+            _optG.Step();
+            return (loss.Item(), adv.Item(), l1.Item());
+        }
+        finally
+        {
+            SetRequiresGrad(_d!, true);
+        }
+    }
+
+    private static void SetRequiresGrad(Module module, bool value)
+    {
+        foreach (var p in module.Parameters())
+        {
+            p.RequiresGrad = value;
+        }
+    }
+
+    private static double L1Value(Tensor fake, Tensor truth)
+    {
+        using (Tensor.NoGrad())
+        {
+            return Losses.L1(fake, truth).Item();
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="phase"/> current with fresh optimizers and, when lrDecayOnPlateau is on, a fresh plateau
+    /// scheduler over them (its counters, like the optimizers' states, start again in every phase).
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_optG), nameof(_phase))]
+    private void EnterPhase(TrainingPhase phase)
+    {
+        _phase = phase;
+        (_optG, _optD) = MakeOptimizers(phase);
+        _plateau = _config.LrDecayOnPlateau is { } plateau ? new LrPlateau(plateau, _optG, _optD) : null;
+    }
+
+    /// <summary>Fresh Adam optimizers with the phase's settings: pretraining's own, TTUR for the critic.</summary>
+    private (Adam G, Adam? D) MakeOptimizers(TrainingPhase phase)
+    {
+        var c = _config;
+        // Pretraining settings apply to the pretraining phases of adversarial recipes; an L1-only recipe's one phase
+        // is its main phase and uses the run's settings.
+        var g = phase.Kind == PhaseKind.Pretrain && c.Pretrain is { } p && _d is not null
+            ? new Adam(_g.Parameters(), p.LearningRate ?? c.LearningRate, p.Beta1 ?? c.Beta1, p.Beta2 ?? c.Beta2)
+            : new Adam(_g.Parameters(), c.LearningRate, c.Beta1, c.Beta2);
+        var d = _d is null ? null : new Adam(_d.Parameters(), c.LearningRate * c.Gan.CriticLrMultiplier, c.Beta1, c.Beta2);
+        return (g, d);
     }
 
     /// <summary>Scores the generator on centred crops of <paramref name="entries"/> (eval mode, no randomness).</summary>
@@ -281,6 +503,8 @@ internal sealed class TrainingRun
         Metrics = metrics,
         WithinEpoch = within,
         LrPlateau = _plateau?.State,
+        Phase = _phase.Index,
+        CriticMode = _criticMode,
     };
 
     private static Dictionary<string, double> MetricsDictionary(ValidationMetrics m, int epoch) => new(StringComparer.Ordinal)
@@ -333,6 +557,7 @@ internal sealed class TrainingRun
         _criticRandom.SetState(state.CriticRandom);
         _dataRandom.SetState(state.DataRandom);
         _plateau?.Restore(state.LrPlateau);
+        _criticMode = state.CriticMode;
     }
 
     /// <summary>The tensors whose names start with <paramref name="prefix"/>, with it removed.</summary>
