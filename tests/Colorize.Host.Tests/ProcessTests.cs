@@ -52,11 +52,30 @@ public sealed class ProcessTests : IDisposable
     }
 
     [Fact]
-    public void TheBuiltApp_ColorizesWithAnInstalledPack_AndExits3WithoutOne()
+    public void TheBuiltApp_ColorizesWithTheBundledDefaultPack_WithNoSetUp()
+    {
+        // The default pack is committed under packaging/packs/ and copied beside the app by its build (issue 4:
+        // "an embedded default pack that always resolves"); COLORIZE_HOME is an empty temp folder here.
+        _host.WriteGray("photo.png", 96, 64);
+
+        var list = RunProcess("packs", "list", "--json");
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Contains("colorize-base", list.Out, StringComparison.Ordinal);
+
+        var run = RunProcess("photo.png", "-o", "colour.png");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var image = Colorize.Imaging.Image.Load(_host.InWork("colour.png"));
+        Assert.Equal((96, 64), (image.Width, image.Height));
+        var verify = RunProcess("packs", "verify");
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+    }
+
+    [Fact]
+    public void TheBuiltApp_ColorizesWithAnInstalledPack_AndExits3ForAMissingOne()
     {
         _host.WriteGray("photo.png");
 
-        var noPack = RunProcess("photo.png");
+        var noPack = RunProcess("photo.png", "--pack", "no-such-pack");
         Assert.True(noPack.ExitCode == 3, noPack.ToString());
         Assert.StartsWith("error: ", Assert.Single(noPack.ErrorLines), StringComparison.Ordinal);
 
