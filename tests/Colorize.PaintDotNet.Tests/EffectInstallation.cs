@@ -56,10 +56,20 @@ public sealed class EffectInstallation : IDisposable
 
     public PropertyBasedBitmapEffect CreateEffect() => (PropertyBasedBitmapEffect)Activator.CreateInstance(EffectType)!;
 
-    /// <summary>Copies the built effect to <paramref name="folder"/>, optionally with the tiny pack in its packs/.</summary>
+    /// <summary>
+    /// Copies the built effect to <paramref name="folder"/> with only the tiny pack (or no pack) in its packs/: the
+    /// shipped default pack is removed from the copy so that these tests compare against a pack they control
+    /// (the layout test checks the built folder's packs/ itself).
+    /// </summary>
     public string Install(string folder, bool withPack)
     {
         CopyDirectory(BuiltEffectFolder, folder);
+        string packs = Path.Combine(folder, "packs");
+        if (Directory.Exists(packs))
+        {
+            Directory.Delete(packs, recursive: true);
+        }
+
         if (withPack)
         {
             ZipFile.ExtractToDirectory(PackFile, Path.Combine(folder, "packs", PackId, PackVersion));
