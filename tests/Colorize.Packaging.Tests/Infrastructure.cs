@@ -77,32 +77,6 @@ internal static class Build
     }
 }
 
-/// <summary>A temp folder deleted at the end of the test.</summary>
-internal sealed class TempFolder : IDisposable
-{
-    public TempFolder()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "colorize-packaging-tests", Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A process that has not let go of a file yet: the temp folder is cleaned by the OS eventually.
-        }
-    }
-}
-
 /// <summary>Writes a builder's pack as an unpacked folder, the layout of packaging/packs/&lt;id&gt;/.</summary>
 internal static class PackFolders
 {

@@ -8,7 +8,7 @@ namespace Colorize.Packaging.Tests;
 /// <summary>colorize-pack: an unpacked pack folder (packaging/packs/&lt;id&gt;/) becomes a .cpack the store installs.</summary>
 public sealed class PackToolTests : IDisposable
 {
-    private readonly TempFolder _temp = new();
+    private readonly TestDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
 

@@ -15,7 +15,7 @@ namespace Colorize.Packaging.Tests;
 public sealed class ToolPackageTests : IDisposable
 {
     private static readonly TimeSpan Slow = TimeSpan.FromSeconds(90);
-    private readonly TempFolder _temp = new();
+    private readonly TestDirectory _temp = new();
 
     public void Dispose() => _temp.Dispose();
 
