@@ -29,6 +29,8 @@ internal sealed record CheckpointState
     public int Phase { get; init; }
     /// <summary>NoGAN's adaptive switch: true while the critic has the turn.</summary>
     public bool CriticMode { get; init; }
+    /// <summary>Processor seconds the run had used when the checkpoint was taken (all sessions together).</summary>
+    public double CpuSeconds { get; init; }
 }
 
 /// <summary>The position inside an epoch: its data order, the batches done and the running loss sums.</summary>

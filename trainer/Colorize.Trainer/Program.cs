@@ -15,7 +15,7 @@ internal static class Program
         usage:
           colorize-train <recipe> --data <dir> --out <run-dir> [--size <px>] [--epochs <n>] [--batch <n>] [--seed <n>]
                                   [--lr <rate>] [--real-label <0.9..1>] [--checkpoint-every <steps>]
-                                  [--threads <n>] [--config <file.json>] [--resume]
+                                  [--threads <n>] [--config <file.json>] [--resume] [--cpu-budget <minutes>]
                                   [--l1-weight <w>] [--gan-loss bce|hinge|wasserstein] [--cycles <n>]
                                   [--pretrain-epochs <n>] [--critic-epochs <n>]
           colorize-train pack <run-dir> --id <id> --version <semver> (-o <file.cpack> | --folder <dir>) [--dtype f32|f16]
@@ -47,7 +47,7 @@ internal static class Program
                 "eval" => Eval(new Arguments(args.AsSpan(1), ["pack", "data", "render-size", "run", "split", "threads"], ["json"]), stdout, stderr),
                 "report" => WriteReport(new Arguments(args.AsSpan(1), [], []), stdout),
                 _ => Train(args[0], new Arguments(args.AsSpan(1), ["data", "out", "size", "epochs", "batch", "seed", "lr", "real-label", "config", "checkpoint-every", "threads",
-                    "l1-weight", "gan-loss", "cycles", "pretrain-epochs", "critic-epochs"], ["resume"]), stdout),
+                    "l1-weight", "gan-loss", "cycles", "pretrain-epochs", "critic-epochs", "cpu-budget"], ["resume"]), stdout),
             };
         }
         catch (Exception e) when (e is TrainerException or ModelPackException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
@@ -90,6 +90,7 @@ internal static class Program
             LearningRate = a.Double("lr") ?? config.LearningRate,
             RealLabel = (float?)a.Double("real-label") ?? config.RealLabel,
             CheckpointEverySteps = a.Int("checkpoint-every") ?? config.CheckpointEverySteps,
+            CpuBudgetMinutes = a.Double("cpu-budget") ?? config.CpuBudgetMinutes,
             L1Weight = (float?)a.Double("l1-weight") ?? config.L1Weight,
             Gan = a.Get("gan-loss") is { } loss ? config.Gan with { Loss = loss } : config.Gan,
             Cycles = a.Int("cycles") ?? config.Cycles,
@@ -105,7 +106,7 @@ internal static class Program
         }
 
         bool resume = a.Flag("resume");
-        var run = TrainingRun.Start(config, output, resume, stdout, a.Int("epochs"));
+        var run = TrainingRun.Start(config, output, resume, stdout, a.Int("epochs"), a.Double("cpu-budget"));
         var effective = run.Config;
         var split = PhotoDataset.Prepare(data, output, effective, stdout);
         stdout.WriteLine($"{split.Train.Count} training, {split.Validation.Count} validation, {split.Test.Count} test photos; {split.Unreadable.Count} unreadable and {split.Grayscale.Count} grayscale skipped");

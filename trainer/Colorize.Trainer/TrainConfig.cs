@@ -80,6 +80,12 @@ internal sealed record TrainConfig
     public NoiseConfig? Noise { get; init; }
     /// <summary>Optional learning-rate decay when a validation metric stops improving (null: constant rate).</summary>
     public LrPlateauConfig? LrDecayOnPlateau { get; init; }
+    /// <summary>
+    /// Stop at the first epoch boundary after the run has used this many minutes of processor time (all threads, all
+    /// sessions); null: no limit. Comparing recipes under the same budget is fair even on a machine shared with
+    /// other work, which a wall-clock limit would not be.
+    /// </summary>
+    public double? CpuBudgetMinutes { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -95,6 +101,7 @@ internal sealed record TrainConfig
     {
         Require(Size is >= 16 and <= 1024, $"size must be from 16 to 1024 pixels, got {Size}.");
         Require(Epochs is >= 1 and <= 100_000, $"epochs must be from 1 to 100000, got {Epochs}.");
+        Require(CpuBudgetMinutes is null or (> 0 and <= 1_000_000), $"cpuBudgetMinutes must be positive, got {CpuBudgetMinutes}.");
         Require(CheckpointEverySteps >= 0, $"checkpointEverySteps must not be negative, got {CheckpointEverySteps}.");
         Require(Batch is >= 1 and <= 1024, $"batch must be from 1 to 1024, got {Batch}.");
         Require(LearningRate is > 0 and < 1, $"learningRate must be in (0, 1), got {LearningRate}.");

@@ -10,13 +10,15 @@ namespace Colorize.Trainer;
 
 /// <summary>One line of metrics.jsonl.</summary>
 /// <remarks>
-/// <c>LossG</c> and <c>LossGAdv</c> are means over the epoch's generator steps (null when the generator did not step,
+/// <c>CpuSeconds</c> is the processor time the run has used so far, over all its sessions (the budget that
+/// <c>--cpu-budget</c> limits and that recipe comparisons hold equal). <c>LossG</c> and <c>LossGAdv</c> are means over the epoch's generator steps (null when the generator did not step,
 /// as in a critic phase), <c>LossD</c> over its critic steps, <c>LossL1</c> over the generator outputs of the epoch.
 /// </remarks>
 internal sealed record EpochRecord(int Epoch, long Step, double? LossG, double LossL1, double? LossGAdv, double? LossD,
     double Psnr, double PsnrGrey, double AbMae, double ColorfulnessPred, double ColorfulnessTruth, double DeltaColorfulness,
     int ValidationImages, double Seconds, double TrainSeconds, double ImagesPerSecond,
-    double? Auc = null, double? AucGrey = null, double? LearningRate = null, string? Phase = null, int? Size = null);
+    double? Auc = null, double? AucGrey = null, double? LearningRate = null, string? Phase = null, int? Size = null,
+    double? CpuSeconds = null);
 
 /// <summary>The losses summed over one batch's optimizer steps.</summary>
 internal readonly record struct StepLosses(double SumG, double SumAdv, int GSteps, double SumD, int DSteps, double L1);
@@ -97,7 +99,7 @@ internal sealed class TrainingRun
     /// Starts or resumes a run in <paramref name="runDirectory"/>. With <paramref name="resume"/>, config.json of the
     /// run is used (only <paramref name="epochsOverride"/> may extend it) and training continues after the last checkpoint.
     /// </summary>
-    public static TrainingRun Start(TrainConfig config, string runDirectory, bool resume, TextWriter log, int? epochsOverride = null)
+    public static TrainingRun Start(TrainConfig config, string runDirectory, bool resume, TextWriter log, int? epochsOverride = null, double? cpuBudgetOverride = null)
     {
         Directory.CreateDirectory(runDirectory);
         string configPath = Path.Combine(runDirectory, "config.json");
@@ -113,6 +115,11 @@ internal sealed class TrainingRun
             if (epochsOverride is { } e)
             {
                 config = config with { Epochs = e };
+            }
+
+            if (cpuBudgetOverride is { } budget)
+            {
+                config = config with { CpuBudgetMinutes = budget };
             }
         }
         else if (File.Exists(Path.Combine(runDirectory, "checkpoints", Checkpoints.Last)))
@@ -138,9 +145,12 @@ internal sealed class TrainingRun
         double bestPsnr = double.NegativeInfinity;
         int bestEpoch = 0;
         EpochProgress? resumeWithin = null;
+        double cpuBefore = 0;
+        var cpuClock = CpuClock.Start();
         if (Checkpoints.LoadNewestIntact(_runDirectory, _log) is var (state, tensors))
         {
             startEpoch = state.EpochsCompleted;
+            cpuBefore = state.CpuSeconds;
             step = state.Step;
             bestPsnr = state.BestPsnr;
             bestEpoch = state.BestEpoch;
@@ -166,6 +176,16 @@ internal sealed class TrainingRun
         var validation = data.ValidationFallsBackToTrain ? data.Train : data.Validation;
         for (int epoch = startEpoch; epoch < _schedule.TotalEpochs; epoch++)
         {
+            // The budget is checked at epoch boundaries: a session always gets to train one epoch unless earlier
+            // sessions had already used the whole budget.
+            if (_config.CpuBudgetMinutes is { } budgetMinutes
+                && cpuBefore + (epoch == startEpoch ? 0 : cpuClock.Seconds) >= budgetMinutes * 60)
+            {
+                _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{(_progress ? "\n" : "")}CPU budget of {budgetMinutes:G4} min used up after epoch {epoch} ({(cpuBefore + cpuClock.Seconds) / 60:F1} min); stopping. --resume --cpu-budget <more> continues."));
+                break;
+            }
+
             var phase = _schedule.PhaseOf(epoch);
             if (phase.Index != _phase.Index)
             {
@@ -188,11 +208,11 @@ internal sealed class TrainingRun
             double sumG = within.SumG, sumL1 = within.SumL1, sumAdv = within.SumAdv, sumD = within.SumD;
             int gSteps = within.GSteps, dSteps = within.DSteps, l1Count = within.L1Count;
             int batches = within.BatchesDone, images = 0;
-            for (int start = batches * _config.Batch; start < order.Length; start += _config.Batch)
+            using var loader = new BatchLoader(data.Train, order, batches, _config.Batch, phase.Size, _config, epoch);
+            foreach (var batch in loader.Batches())
             {
-                var entries = order.Skip(start).Take(_config.Batch).Select(i => data.Train[i]).ToList();
-                var batch = PhotoDataset.MakeBatch(entries, phase.Size, _config.CropScaleMin, _dataRandom);
-                NoiseAugmentation.Apply(batch, _config.Noise, _dataRandom);
+                int start = batches * _config.Batch;
+                int count = batch.L.Shape[0];
                 var losses = Step(phase, batch);
                 sumG += losses.SumG;
                 sumAdv += losses.SumAdv;
@@ -202,12 +222,12 @@ internal sealed class TrainingRun
                 sumL1 += losses.L1;
                 l1Count++;
                 batches++;
-                images += entries.Count;
+                images += count;
                 step++;
                 if (_progress)
                 {
                     double elapsed = clock.Elapsed.TotalSeconds;
-                    int done = start + entries.Count;
+                    int done = start + count;
                     double eta = elapsed / images * (order.Length - done);
                     _log.Write(string.Create(CultureInfo.InvariantCulture,
                         $"\repoch {epoch + 1}/{_schedule.TotalEpochs} ({phase.Name})  {done}/{order.Length} photos  L1 {losses.L1:F4}  {images / elapsed:F1} img/s  ETA {eta:F0} s   "));
@@ -221,7 +241,7 @@ internal sealed class TrainingRun
                         Order = order, BatchesDone = batches, SumG = sumG, SumL1 = sumL1, SumAdv = sumAdv, SumD = sumD,
                         GSteps = gSteps, DSteps = dSteps, L1Count = l1Count,
                     };
-                    Checkpoints.Save(_runDirectory, CollectTensors(), State(epoch, step, bestPsnr, bestEpoch, null, progress), isBest: false);
+                    Checkpoints.Save(_runDirectory, CollectTensors(), State(epoch, step, bestPsnr, bestEpoch, null, progress, cpuBefore + cpuClock.Seconds), isBest: false);
                 }
 
                 if (step == stopAfterStep)
@@ -237,7 +257,7 @@ internal sealed class TrainingRun
                 phase.Kind != PhaseKind.Gan || gSteps == 0 ? null : sumAdv / gSteps, _d is null || dSteps == 0 ? null : sumD / dSteps,
                 metrics.Psnr, metrics.PsnrGrey, metrics.AbMae, metrics.ColorfulnessPred, metrics.ColorfulnessTruth, metrics.DeltaColorfulness,
                 metrics.Images, seconds, trainSeconds, images / trainSeconds)
-                { Auc = metrics.Auc, AucGrey = metrics.AucGrey, LearningRate = _optG.ParamGroups[0].LearningRate, Phase = phase.Name, Size = phase.Size };
+                { Auc = metrics.Auc, AucGrey = metrics.AucGrey, LearningRate = _optG.ParamGroups[0].LearningRate, Phase = phase.Name, Size = phase.Size, CpuSeconds = cpuBefore + cpuClock.Seconds };
             records.Add(record);
             File.AppendAllText(Path.Combine(_runDirectory, "metrics.jsonl"), JsonSerializer.Serialize(record, s_jsonLine) + "\n");
             // With adversarial phases the recipe's product is the adversarially trained generator: pretraining
@@ -251,7 +271,7 @@ internal sealed class TrainingRun
             }
 
             bool lrReduced = _plateau?.Step(metrics) == true;
-            Checkpoints.Save(_runDirectory, CollectTensors(), State(epoch + 1, step, bestPsnr, bestEpoch, MetricsDictionary(metrics, epoch + 1), null), isBest);
+            Checkpoints.Save(_runDirectory, CollectTensors(), State(epoch + 1, step, bestPsnr, bestEpoch, MetricsDictionary(metrics, epoch + 1), null, record.CpuSeconds.Value), isBest);
             string losses2 = string.Create(CultureInfo.InvariantCulture, $"L1 {record.LossL1:F4}")
                 + (record.LossG is { } lg ? string.Create(CultureInfo.InvariantCulture, $", G {lg:F4}") : "")
                 + (record.LossGAdv is { } la ? string.Create(CultureInfo.InvariantCulture, $", adv {la:F4}") : "")
@@ -489,8 +509,9 @@ internal sealed class TrainingRun
         return acc.Result();
     }
 
-    private CheckpointState State(int epochsCompleted, long step, double bestPsnr, int bestEpoch, Dictionary<string, double>? metrics, EpochProgress? within) => new()
+    private CheckpointState State(int epochsCompleted, long step, double bestPsnr, int bestEpoch, Dictionary<string, double>? metrics, EpochProgress? within, double cpuSeconds) => new()
     {
+        CpuSeconds = cpuSeconds,
         EpochsCompleted = epochsCompleted,
         Step = step,
         OptimizerGScalars = _optG.StateDict().Scalars,
@@ -576,4 +597,17 @@ internal sealed class TrainingRun
 
         return order;
     }
+}
+
+/// <summary>The processor time this process has used since <see cref="Start"/>, on all its threads.</summary>
+internal readonly struct CpuClock
+{
+    private readonly TimeSpan _start;
+
+    private CpuClock(TimeSpan start) => _start = start;
+
+    public static CpuClock Start() => new(Process.GetCurrentProcess().TotalProcessorTime);
+
+    /// <summary>Seconds of processor time since the start (user + kernel, every thread, including the data loader's).</summary>
+    public double Seconds => (Process.GetCurrentProcess().TotalProcessorTime - _start).TotalSeconds;
 }
