@@ -1,5 +1,6 @@
 using Colorize.Abstractions;
 using Colorize.Imaging;
+using Colorize.Imaging.ColorSpaces;
 
 namespace Colorize.Trainer.Tests;
 
@@ -38,6 +39,25 @@ public sealed class MetricsTests
         Assert.True(m.PsnrGrey < 40, $"grey PSNR {m.PsnrGrey}");
         Assert.Equal(0, m.AbMae);
         Assert.Equal(0, m.DeltaColorfulness);
+    }
+
+    [Fact]
+    public void Cast_IsZeroForThePhoto_TheMeanColourForGrey_AndTheOffsetForATintedCopy()
+    {
+        // Muted greens and blues, far enough inside the sRGB gamut that a warm tint of (4, 9) does not clip.
+        var truth = Fill(8, 6, (x, y) => (90 + 5 * x, 120 + 4 * y, 110 + 3 * x));
+        int n = truth.Width * truth.Height;
+        var l = new float[n];
+        var a = new float[n];
+        var b = new float[n];
+        LabConverter.ToLab(truth.Buffer, l, a, b, 1);
+        var tinted = new Image(truth.Width, truth.Height, PixelFormat.Rgb24);
+        LabConverter.FromLab(l, a.Select(v => v + 4f).ToArray(), b.Select(v => v + 9f).ToArray(), tinted.Buffer, 1f, 1);
+
+        var (model, grey, _) = Evaluation.Score(truth, tinted);
+        Assert.Equal(Math.Sqrt(4 * 4 + 9 * 9), model.Cast, 0); // within 0.5: 8-bit rounding of the tinted copy
+        Assert.Equal(Math.Sqrt(Math.Pow(a.Average(), 2) + Math.Pow(b.Average(), 2)), grey.Cast, 1);
+        Assert.Equal(0, Evaluation.Score(truth, truth).Model.Cast, 9);
     }
 
     private static Image Fill(int width, int height, Func<int, int, (int R, int G, int B)> colour)

@@ -12,7 +12,12 @@ using Colorize.Plugins.Packs;
 namespace Colorize.Trainer;
 
 /// <summary>The scores of one photo (or their mean over photos) for a model and for the all-grey baseline.</summary>
-internal sealed record EvalScores(double Psnr, double Auc, double AbMae, double Colorfulness, double DeltaColorfulness);
+/// <remarks>
+/// <c>Cast</c> is the colour cast: the distance in the ab plane between the photo's mean predicted colour and its
+/// mean true colour. A sepia wash (everything tinted brown-orange whatever it shows) scores high here even when its
+/// low chroma keeps PSNR and AuC near the all-grey baseline; a model with the right overall balance scores low.
+/// </remarks>
+internal sealed record EvalScores(double Psnr, double Auc, double AbMae, double Colorfulness, double DeltaColorfulness, double Cast);
 
 /// <summary>One photo's result.</summary>
 internal sealed record EvalPhoto(string Path, int Width, int Height, EvalScores Model, EvalScores Grey, double ColorfulnessTruth);
@@ -135,21 +140,24 @@ internal static class Evaluation
         EvalScores Scores(Image candidate)
         {
             LabConverter.ToLab(candidate.Buffer, scratch, a, b, 1);
-            double mae = 0;
+            double mae = 0, da = 0, db = 0;
             for (int i = 0; i < n; i++)
             {
                 mae += Math.Abs(a[i] - trueA[i]) + Math.Abs(b[i] - trueB[i]);
+                da += a[i] - trueA[i];
+                db += b[i] - trueB[i];
             }
 
             double cf = MetricsAccumulator.Colorfulness(candidate);
-            return new EvalScores(MetricsAccumulator.Psnr(candidate, truth), MetricsAccumulator.Auc(trueA, trueB, a, b), mae / (2.0 * n), cf, Math.Abs(cf - cfTruth));
+            return new EvalScores(MetricsAccumulator.Psnr(candidate, truth), MetricsAccumulator.Auc(trueA, trueB, a, b), mae / (2.0 * n), cf, Math.Abs(cf - cfTruth),
+                Math.Sqrt(da * da + db * db) / n);
         }
     }
 
     private static EvalScores Mean(IEnumerable<EvalScores> scores)
     {
         var list = scores.ToList();
-        return new EvalScores(list.Average(s => s.Psnr), list.Average(s => s.Auc), list.Average(s => s.AbMae), list.Average(s => s.Colorfulness), list.Average(s => s.DeltaColorfulness));
+        return new EvalScores(list.Average(s => s.Psnr), list.Average(s => s.Auc), list.Average(s => s.AbMae), list.Average(s => s.Colorfulness), list.Average(s => s.DeltaColorfulness), list.Average(s => s.Cast));
     }
 
     /// <summary>
@@ -280,6 +288,7 @@ internal static class Evaluation
         Line("ab MAE", r.Model.AbMae, r.Grey.AbMae, "F2");
         Line("colourfulness", r.Model.Colorfulness, r.Grey.Colorfulness, "F2");
         Line("ΔCF", r.Model.DeltaColorfulness, r.Grey.DeltaColorfulness, "F2");
+        Line("colour cast (ab)", r.Model.Cast, r.Grey.Cast, "F2");
         s.Append(CultureInfo.InvariantCulture, $"{"colourfulness (truth)",-22}{r.ColorfulnessTruth,10:F2}\n");
         return s.ToString();
 
