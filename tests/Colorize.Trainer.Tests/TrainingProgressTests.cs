@@ -137,6 +137,26 @@ public sealed class TrainingProgressTests
         Assert.Same(stdout, log);
     }
 
+    [Fact]
+    public void TheCommandLine_WithRedirectedOutput_WritesPlainLinesOnly()
+    {
+        using var photos = new TinyPhotos(4, withGrayscale: false, withBroken: false);
+        string runDir = photos.Run("run");
+        string configFile = Path.Combine(photos.Root, "tiny.json");
+        File.WriteAllBytes(configFile, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(TinyPhotos.TinyConfig("unet-l1", 2), TrainConfig.Json));
+        var output = new StringWriter();
+
+        int code = Program.Run(["unet-l1", "--config", configFile, "--data", photos.Data, "--out", runDir], output, output);
+
+        string text = output.ToString();
+        Assert.True(code == 0, text);
+        Assert.DoesNotContain('\u001b', text);
+        Assert.DoesNotContain('\r', text);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines, l => l.StartsWith("epoch 1/2 (", StringComparison.Ordinal) && l.Contains(" img/s", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.StartsWith("epoch 2/2 (", StringComparison.Ordinal) && l.Contains(" img/s", StringComparison.Ordinal));
+    }
+
     /// <summary>A console that claims a 100-column interactive ANSI terminal but writes into <paramref name="output"/>.</summary>
     private static IAnsiConsole TerminalConsole(StringWriter output)
     {
