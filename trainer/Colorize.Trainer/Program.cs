@@ -106,11 +106,15 @@ internal static class Program
         }
 
         bool resume = a.Flag("resume");
-        var run = TrainingRun.Start(config, output, resume, stdout, a.Int("epochs"), a.Double("cpu-budget"));
+        // On a terminal, every line goes through Spectre so that it lands above the live bars; redirected output
+        // (nohup, CI, tests) stays plain lines on stdout.
+        var (progress, log) = SpectreTrainingProgress.ForStdout(stdout);
+        var run = TrainingRun.Start(config, output, resume, log, a.Int("epochs"), a.Double("cpu-budget"));
         var effective = run.Config;
-        var split = PhotoDataset.Prepare(data, output, effective, stdout);
-        stdout.WriteLine($"{split.Train.Count} training, {split.Validation.Count} validation, {split.Test.Count} test photos; {split.Unreadable.Count} unreadable and {split.Grayscale.Count} grayscale skipped");
-        run.Train(split);
+        var split = PhotoDataset.Prepare(data, output, effective, log);
+        log.WriteLine($"{split.Train.Count} training, {split.Validation.Count} validation, {split.Test.Count} test photos; {split.Unreadable.Count} unreadable and {split.Grayscale.Count} grayscale skipped");
+        run.Train(split, progress: progress);
+        log.Flush();
         return 0;
     }
 

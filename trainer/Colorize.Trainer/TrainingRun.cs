@@ -35,7 +35,6 @@ internal sealed class TrainingRun
     private readonly TrainingSchedule _schedule;
     private readonly string _runDirectory;
     private readonly TextWriter _log;
-    private readonly bool _progress;
     private readonly Module<Tensor, Tensor> _g;
     private readonly Module<Tensor, Tensor>? _d;
     private readonly Generator _modelRandom;
@@ -49,8 +48,6 @@ internal sealed class TrainingRun
 
     private TrainingRun(TrainConfig config, string runDirectory, TextWriter log)
     {
-        // A progress line that rewrites itself only makes sense on a terminal.
-        _progress = ReferenceEquals(log, Console.Out) && !Console.IsOutputRedirected;
         _config = config;
         _schedule = TrainingSchedule.From(config);
         _runDirectory = runDirectory;
@@ -138,7 +135,14 @@ internal sealed class TrainingRun
     /// <summary>Runs the remaining epochs; returns the metrics of each epoch trained now.</summary>
     /// <param name="data">The prepared photos.</param>
     /// <param name="stopAfterStep">Stops right after this global step (tests use it to simulate a kill).</param>
-    public IReadOnlyList<EpochRecord> Train(DataSplit data, long? stopAfterStep = null)
+    /// <param name="progress">Where to report epochs and batches (live bars on a terminal); null reports nothing.</param>
+    public IReadOnlyList<EpochRecord> Train(DataSplit data, long? stopAfterStep = null, ITrainingProgress? progress = null)
+    {
+        progress ??= NoTrainingProgress.Instance;
+        return progress.Run(() => TrainEpochs(data, stopAfterStep, progress));
+    }
+
+    private List<EpochRecord> TrainEpochs(DataSplit data, long? stopAfterStep, ITrainingProgress progress)
     {
         int startEpoch = 0;
         long step = 0;
@@ -182,7 +186,7 @@ internal sealed class TrainingRun
                 && cpuBefore + (epoch == startEpoch ? 0 : cpuClock.Seconds) >= budgetMinutes * 60)
             {
                 _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{(_progress ? "\n" : "")}CPU budget of {budgetMinutes:G4} min used up after epoch {epoch} ({(cpuBefore + cpuClock.Seconds) / 60:F1} min); stopping. --resume --cpu-budget <more> continues."));
+                    $"CPU budget of {budgetMinutes:G4} min used up after epoch {epoch} ({(cpuBefore + cpuClock.Seconds) / 60:F1} min); stopping. --resume --cpu-budget <more> continues."));
                 break;
             }
 
@@ -193,7 +197,7 @@ internal sealed class TrainingRun
                 // with the critic's turn, as NoGAN's separate learners do.
                 EnterPhase(phase);
                 _criticMode = true;
-                _log.WriteLine($"{(_progress ? "\n" : "")}phase {phase.Index + 1}/{_schedule.Phases.Count}: {phase.Name}, {phase.Epochs} epochs at {phase.Size} px");
+                _log.WriteLine($"phase {phase.Index + 1}/{_schedule.Phases.Count}: {phase.Name}, {phase.Epochs} epochs at {phase.Size} px");
             }
 
             var clock = Stopwatch.StartNew();
@@ -208,6 +212,7 @@ internal sealed class TrainingRun
             double sumG = within.SumG, sumL1 = within.SumL1, sumAdv = within.SumAdv, sumD = within.SumD;
             int gSteps = within.GSteps, dSteps = within.DSteps, l1Count = within.L1Count;
             int batches = within.BatchesDone, images = 0;
+            progress.EpochStarted(new EpochStart(epoch + 1, _schedule.TotalEpochs, phase.Name, order.Length, Math.Min(order.Length, batches * _config.Batch)));
             using var loader = new BatchLoader(data.Train, order, batches, _config.Batch, phase.Size, _config, epoch);
             foreach (var batch in loader.Batches())
             {
@@ -224,24 +229,17 @@ internal sealed class TrainingRun
                 batches++;
                 images += count;
                 step++;
-                if (_progress)
-                {
-                    double elapsed = clock.Elapsed.TotalSeconds;
-                    int done = start + count;
-                    double eta = elapsed / images * (order.Length - done);
-                    _log.Write(string.Create(CultureInfo.InvariantCulture,
-                        $"\repoch {epoch + 1}/{_schedule.TotalEpochs} ({phase.Name})  {done}/{order.Length} photos  L1 {losses.L1:F4}  {images / elapsed:F1} img/s  ETA {eta:F0} s   "));
-                }
+                progress.BatchDone(new BatchDone(epoch + 1, start + count, order.Length, losses.L1, images / Math.Max(1e-9, clock.Elapsed.TotalSeconds)));
 
                 bool endOfEpoch = start + _config.Batch >= order.Length;
                 if (!endOfEpoch && _config.CheckpointEverySteps > 0 && step % _config.CheckpointEverySteps == 0)
                 {
-                    var progress = new EpochProgress
+                    var partialEpoch = new EpochProgress
                     {
                         Order = order, BatchesDone = batches, SumG = sumG, SumL1 = sumL1, SumAdv = sumAdv, SumD = sumD,
                         GSteps = gSteps, DSteps = dSteps, L1Count = l1Count,
                     };
-                    Checkpoints.Save(_runDirectory, CollectTensors(), State(epoch, step, bestPsnr, bestEpoch, null, progress, cpuBefore + cpuClock.Seconds), isBest: false);
+                    Checkpoints.Save(_runDirectory, CollectTensors(), State(epoch, step, bestPsnr, bestEpoch, null, partialEpoch, cpuBefore + cpuClock.Seconds), isBest: false);
                 }
 
                 if (step == stopAfterStep)
@@ -277,13 +275,14 @@ internal sealed class TrainingRun
                 + (record.LossGAdv is { } la ? string.Create(CultureInfo.InvariantCulture, $", adv {la:F4}") : "")
                 + (record.LossD is { } ld ? string.Create(CultureInfo.InvariantCulture, $", D {ld:F4}") : "");
             _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{(_progress ? "\r" : "")}epoch {epoch + 1}/{_schedule.TotalEpochs} ({phase.Name}): {losses2}, val PSNR {metrics.Psnr:F2} dB (grey {metrics.PsnrGrey:F2}), ab MAE {metrics.AbMae:F2}, CF {metrics.ColorfulnessPred:F1}/{metrics.ColorfulnessTruth:F1}, {record.ImagesPerSecond:F1} img/s"));
+                $"epoch {epoch + 1}/{_schedule.TotalEpochs} ({phase.Name}): {losses2}, val PSNR {metrics.Psnr:F2} dB (grey {metrics.PsnrGrey:F2}), ab MAE {metrics.AbMae:F2}, CF {metrics.ColorfulnessPred:F1}/{metrics.ColorfulnessTruth:F1}, {record.ImagesPerSecond:F1} img/s"));
             if (lrReduced)
             {
                 _log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"validation {_config.LrDecayOnPlateau!.Metric} stopped improving: learning rate now {_optG.ParamGroups[0].LearningRate:G4}"));
             }
 
             RunArtifacts.AfterEpoch(_runDirectory, epoch + 1, _g, validation, _config.Size, _log);
+            progress.EpochFinished(epoch + 1);
         }
 
         return records;
