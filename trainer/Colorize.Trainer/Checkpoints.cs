@@ -54,7 +54,8 @@ internal sealed record CheckpointPointer(string File, string Sha256, CheckpointS
 /// <summary>
 /// Checkpoints in <c>&lt;run&gt;/checkpoints/</c>: tensors go to a new, uniquely named safetensors file (written to a
 /// temporary name and renamed), then the small pointer file is replaced atomically; a crash at any moment leaves the
-/// previous pointer valid. Files no pointer names are removed, so only last and best are kept.
+/// previous pointer valid. Files no pointer names are removed, so only last, previous and best are kept, plus the
+/// end-of-epoch checkpoints kept for later comparison (<c>kept-epoch-NNNN.json</c>, see <see cref="KeptPointer"/>).
 /// </summary>
 internal static class Checkpoints
 {
@@ -64,7 +65,21 @@ internal static class Checkpoints
 
     private static readonly JsonSerializerOptions s_json = new(TrainConfig.Json) { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    public static void Save(string runDirectory, IReadOnlyDictionary<string, Tensor> tensors, CheckpointState state, bool isBest)
+    /// <summary>The pointer of an end-of-epoch checkpoint kept by <c>keepEveryEpochs</c> (its tensors are never pruned).</summary>
+    public static string KeptPointer(int epoch) => $"kept-epoch-{epoch:D4}.json";
+
+    /// <summary>The epochs whose checkpoints are kept, in order.</summary>
+    public static IReadOnlyList<int> KeptEpochs(string runDirectory)
+    {
+        string dir = Path.Combine(runDirectory, "checkpoints");
+        return Directory.Exists(dir)
+            ? [.. Directory.EnumerateFiles(dir, "kept-epoch-*.json")
+                .Select(f => int.TryParse(Path.GetFileNameWithoutExtension(f)["kept-epoch-".Length..], out int e) ? e : -1)
+                .Where(e => e >= 0).Order()]
+            : [];
+    }
+
+    public static void Save(string runDirectory, IReadOnlyDictionary<string, Tensor> tensors, CheckpointState state, bool isBest, bool keepForever = false)
     {
         string dir = Path.Combine(runDirectory, "checkpoints");
         Directory.CreateDirectory(dir);
@@ -80,6 +95,11 @@ internal static class Checkpoints
             AtomicFile.WriteAllBytes(Path.Combine(dir, Best), json);
         }
 
+        if (keepForever && state.WithinEpoch is null)
+        {
+            AtomicFile.WriteAllBytes(Path.Combine(dir, KeptPointer(state.EpochsCompleted)), json);
+        }
+
         // The checkpoint before this one stays as a fallback in case the newest is found damaged.
         string lastPath = Path.Combine(dir, Last);
         if (File.Exists(lastPath))
@@ -89,7 +109,7 @@ internal static class Checkpoints
 
         AtomicFile.WriteAllBytes(lastPath, json);
         var keep = new HashSet<string>(StringComparer.Ordinal) { file };
-        foreach (var name in new[] { Best, Previous })
+        foreach (var name in new[] { Best, Previous }.Concat(Directory.EnumerateFiles(dir, "kept-epoch-*.json").Select(Path.GetFileName).OfType<string>()))
         {
             try
             {

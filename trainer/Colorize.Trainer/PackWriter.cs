@@ -19,7 +19,7 @@ internal sealed record PackOptions
     /// <summary>Display name; null uses the id.</summary>
     public string? Name { get; init; }
 
-    /// <summary><c>best</c> (the best validation PSNR, falling back to last) or <c>last</c>.</summary>
+    /// <summary><c>best</c> (the best validation PSNR, falling back to last), <c>last</c>, or <c>epoch-N</c> (a checkpoint kept by keepEveryEpochs).</summary>
     public string Checkpoint { get; init; } = "best";
 
     /// <summary>The render size the pack recommends; null uses the training size.</summary>
@@ -44,9 +44,11 @@ internal static class PackWriter
     public static PackManifest Write(string runDirectory, string id, string version, string outputPath, PackOptions options)
     {
         var dtype = options.DType;
-        if (options.Checkpoint is not ("best" or "last"))
+        int? keptEpoch = options.Checkpoint.StartsWith("epoch-", StringComparison.Ordinal)
+            && int.TryParse(options.Checkpoint.AsSpan("epoch-".Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int e) ? e : null;
+        if (options.Checkpoint is not ("best" or "last") && keptEpoch is null)
         {
-            throw new TrainerException($"--checkpoint must be best or last, got '{options.Checkpoint}'.");
+            throw new TrainerException($"--checkpoint must be best, last or epoch-<n> (a kept checkpoint), got '{options.Checkpoint}'.");
         }
 
         if (options.RenderSize is < 64 or > 4096)
@@ -69,7 +71,10 @@ internal static class PackWriter
 
         var config = JsonSerializer.Deserialize<TrainConfig>(File.ReadAllBytes(configPath), TrainConfig.Json)
             ?? throw new TrainerException($"{configPath} is empty.");
-        string pointer = options.Checkpoint == "best" && File.Exists(Path.Combine(runDirectory, "checkpoints", Checkpoints.Best)) ? Checkpoints.Best : Checkpoints.Last;
+        string pointer = keptEpoch is { } kept
+            ? Checkpoints.KeptEpochs(runDirectory).Contains(kept) ? Checkpoints.KeptPointer(kept)
+                : throw new TrainerException($"{runDirectory} has no kept checkpoint of epoch {kept}; kept epochs: {string.Join(", ", Checkpoints.KeptEpochs(runDirectory).DefaultIfEmpty())}.")
+            : options.Checkpoint == "best" && File.Exists(Path.Combine(runDirectory, "checkpoints", Checkpoints.Best)) ? Checkpoints.Best : Checkpoints.Last;
         var (state, tensors) = Checkpoints.Load(runDirectory, pointer);
         // The weights are the best epoch's; the pack still records how long the run trained (metrics name the epoch).
         int epochsTrained = Checkpoints.ReadState(runDirectory, Checkpoints.Last)?.EpochsCompleted ?? state.EpochsCompleted;
@@ -92,7 +97,7 @@ internal static class PackWriter
             Id = id,
             Version = version,
             Name = options.Name ?? id,
-            Description = $"Trained by colorize-train with recipe {config.Recipe} ({config.Generator.Name}), {epochsTrained} epochs at {config.Size} px (weights of epoch {state.EpochsCompleted}{(pointer == Checkpoints.Best ? ", the best by validation PSNR" : ", the last")}).",
+            Description = $"Trained by colorize-train with recipe {config.Recipe} ({config.Generator.Name}), {epochsTrained} epochs at {config.Size} px (weights of epoch {state.EpochsCompleted}{(pointer == Checkpoints.Best ? ", the best by validation PSNR" : pointer == Checkpoints.Last ? ", the last" : "")}).",
             Architecture = config.Generator,
             Input = new InputSpec { DefaultRenderSize = options.RenderSize ?? Math.Max(config.Size, 64), MinRenderSize = 64 },
             Engine = new EngineRequirement { Range = EngineRange },

@@ -16,10 +16,11 @@ internal static class Program
           colorize-train <recipe> --data <dir> --out <run-dir> [--size <px>] [--epochs <n>] [--batch <n>] [--seed <n>]
                                   [--lr <rate>] [--real-label <0.9..1>] [--checkpoint-every <steps>]
                                   [--threads <n>] [--config <file.json>] [--resume] [--cpu-budget <minutes>]
+                                  [--keep-every <epochs>]
                                   [--l1-weight <w>] [--gan-loss bce|hinge|wasserstein] [--cycles <n>]
                                   [--pretrain-epochs <n>] [--critic-epochs <n>]
           colorize-train pack <run-dir> --id <id> --version <semver> (-o <file.cpack> | --folder <dir>) [--dtype f32|f16]
-                              [--license <spdx>] [--checkpoint best|last] [--render-size <px>] [--name <text>]
+                              [--license <spdx>] [--checkpoint best|last|epoch-<n>] [--render-size <px>] [--name <text>]
                               [--model-card <MODEL_CARD.md>]
           colorize-train eval --pack <id[@version]|file.cpack|pack-folder> --data <dir> [--render-size <px>]
                               [--run <run-dir> [--split test|validation|train|all]] [--json] [--threads <n>]
@@ -47,7 +48,7 @@ internal static class Program
                 "eval" => Eval(new Arguments(args.AsSpan(1), ["pack", "data", "render-size", "run", "split", "threads"], ["json"]), stdout, stderr),
                 "report" => WriteReport(new Arguments(args.AsSpan(1), [], []), stdout),
                 _ => Train(args[0], new Arguments(args.AsSpan(1), ["data", "out", "size", "epochs", "batch", "seed", "lr", "real-label", "config", "checkpoint-every", "threads",
-                    "l1-weight", "gan-loss", "cycles", "pretrain-epochs", "critic-epochs", "cpu-budget"], ["resume"]), stdout),
+                    "l1-weight", "gan-loss", "cycles", "pretrain-epochs", "critic-epochs", "cpu-budget", "keep-every"], ["resume"]), stdout),
             };
         }
         catch (Exception e) when (e is TrainerException or ModelPackException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
@@ -91,6 +92,7 @@ internal static class Program
             RealLabel = (float?)a.Double("real-label") ?? config.RealLabel,
             CheckpointEverySteps = a.Int("checkpoint-every") ?? config.CheckpointEverySteps,
             CpuBudgetMinutes = a.Double("cpu-budget") ?? config.CpuBudgetMinutes,
+            KeepEveryEpochs = a.Int("keep-every") ?? config.KeepEveryEpochs,
             L1Weight = (float?)a.Double("l1-weight") ?? config.L1Weight,
             Gan = a.Get("gan-loss") is { } loss ? config.Gan with { Loss = loss } : config.Gan,
             Cycles = a.Int("cycles") ?? config.Cycles,

@@ -86,6 +86,11 @@ internal sealed record TrainConfig
     /// other work, which a wall-clock limit would not be.
     /// </summary>
     public double? CpuBudgetMinutes { get; init; }
+    /// <summary>
+    /// Also keep the end-of-epoch checkpoint of every this many epochs (0: keep only last, previous and best), so that
+    /// a long run's models can be compared afterwards on more than validation PSNR (<c>pack --checkpoint epoch-N</c>).
+    /// </summary>
+    public int KeepEveryEpochs { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -102,6 +107,7 @@ internal sealed record TrainConfig
         Require(Size is >= 16 and <= 1024, $"size must be from 16 to 1024 pixels, got {Size}.");
         Require(Epochs is >= 1 and <= 100_000, $"epochs must be from 1 to 100000, got {Epochs}.");
         Require(CpuBudgetMinutes is null or (> 0 and <= 1_000_000), $"cpuBudgetMinutes must be positive, got {CpuBudgetMinutes}.");
+        Require(KeepEveryEpochs >= 0, $"keepEveryEpochs must not be negative, got {KeepEveryEpochs}.");
         Require(CheckpointEverySteps >= 0, $"checkpointEverySteps must not be negative, got {CheckpointEverySteps}.");
         Require(Batch is >= 1 and <= 1024, $"batch must be from 1 to 1024, got {Batch}.");
         Require(LearningRate is > 0 and < 1, $"learningRate must be in (0, 1), got {LearningRate}.");

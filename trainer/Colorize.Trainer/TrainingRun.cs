@@ -269,7 +269,8 @@ internal sealed class TrainingRun
             }
 
             bool lrReduced = _plateau?.Step(metrics) == true;
-            Checkpoints.Save(_runDirectory, CollectTensors(), State(epoch + 1, step, bestPsnr, bestEpoch, MetricsDictionary(metrics, epoch + 1), null, record.CpuSeconds.Value), isBest);
+            bool keep = _config.KeepEveryEpochs > 0 && (epoch + 1) % _config.KeepEveryEpochs == 0;
+            Checkpoints.Save(_runDirectory, CollectTensors(), State(epoch + 1, step, bestPsnr, bestEpoch, MetricsDictionary(metrics, epoch + 1), null, record.CpuSeconds.Value), isBest, keep);
             string losses2 = string.Create(CultureInfo.InvariantCulture, $"L1 {record.LossL1:F4}")
                 + (record.LossG is { } lg ? string.Create(CultureInfo.InvariantCulture, $", G {lg:F4}") : "")
                 + (record.LossGAdv is { } la ? string.Create(CultureInfo.InvariantCulture, $", adv {la:F4}") : "")
