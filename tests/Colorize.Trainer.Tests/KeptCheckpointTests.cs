@@ -43,6 +43,29 @@ public sealed class KeptCheckpointTests
     }
 
     [Fact]
+    public void EpochRepeats_PassesOverThePhotosThatManyTimesPerEpoch_AndResumesExactly()
+    {
+        using var photos = new TinyPhotos(6, withGrayscale: false, withBroken: false);
+        var config = TinyPhotos.TinyConfig("unet-l1", 2, batch: 2) with { EpochRepeats = 3 };
+        string straight = photos.Run("straight");
+        var a = TrainingRun.Start(config, straight, resume: false, TextWriter.Null);
+        var split = PhotoDataset.Prepare(photos.Data, straight, a.Config, TextWriter.Null);
+        a.Train(split);
+        int stepsPerEpoch = (split.Train.Count * 3 + 1) / 2;
+        Assert.Equal(2 * stepsPerEpoch, Checkpoints.Load(straight, Checkpoints.Last).State.Step);
+
+        // Killed in the middle of the second epoch (a checkpoint every step), then resumed: the same weights.
+        string interrupted = photos.Run("interrupted");
+        var b1 = TrainingRun.Start(config with { CheckpointEverySteps = 1 }, interrupted, resume: false, TextWriter.Null);
+        b1.Train(PhotoDataset.Prepare(photos.Data, interrupted, b1.Config, TextWriter.Null), stopAfterStep: stepsPerEpoch + 2);
+        var b2 = TrainingRun.Start(config, interrupted, resume: true, TextWriter.Null);
+        b2.Train(PhotoDataset.Prepare(photos.Data, interrupted, b2.Config, TextWriter.Null));
+        var expected = Checkpoints.Load(straight, Checkpoints.Last).Tensors;
+        var actual = Checkpoints.Load(interrupted, Checkpoints.Last).Tensors;
+        Assert.All(expected, kv => Assert.True(kv.Value.ToArray().AsSpan().SequenceEqual(actual[kv.Key].ToArray()), kv.Key));
+    }
+
+    [Fact]
     public void WithoutKeepEvery_OnlyLastPreviousAndBestStay()
     {
         using var photos = new TinyPhotos(4, withGrayscale: false, withBroken: false);

@@ -22,7 +22,7 @@ internal sealed class BatchLoader : IDisposable
 
     /// <summary>Starts preparing the batches <paramref name="firstBatch"/>… of an epoch whose data order is <paramref name="order"/>.</summary>
     /// <param name="photos">The training photos (indexed by <paramref name="order"/>).</param>
-    /// <param name="order">The epoch's permutation of <paramref name="photos"/>.</param>
+    /// <param name="order">The epoch's order: indices into <paramref name="photos"/>, taken modulo its count (an epoch may pass over the photos several times).</param>
     /// <param name="firstBatch">The first batch to prepare (after a resume inside the epoch, the batches already done are skipped).</param>
     /// <param name="batchSize">Photos per batch (the last batch may be smaller).</param>
     /// <param name="size">Crop side in pixels.</param>
@@ -44,7 +44,7 @@ internal sealed class BatchLoader : IDisposable
                 for (int b = firstBatch; b * batchSize < order.Length; b++)
                 {
                     token.ThrowIfCancellationRequested();
-                    var entries = order.Skip(b * batchSize).Take(batchSize).Select(i => photos[i]).ToList();
+                    var entries = order.Skip(b * batchSize).Take(batchSize).Select(i => photos[i % photos.Count]).ToList();
                     var random = BatchRandom(config.Seed, epoch, b);
                     var batch = PhotoDataset.MakeBatch(entries, size, config.CropScaleMin, random);
                     NoiseAugmentation.Apply(batch, config.Noise, random);

@@ -91,6 +91,11 @@ internal sealed record TrainConfig
     /// a long run's models can be compared afterwards on more than validation PSNR (<c>pack --checkpoint epoch-N</c>).
     /// </summary>
     public int KeepEveryEpochs { get; init; }
+    /// <summary>
+    /// Passes over the training photos per epoch, each with fresh random crops (1: one pass). A small photo set
+    /// otherwise spends most of its time in what every epoch ends with (validation, sample grid, report, checkpoint).
+    /// </summary>
+    public int EpochRepeats { get; init; } = 1;
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -107,6 +112,7 @@ internal sealed record TrainConfig
         Require(Size is >= 16 and <= 1024, $"size must be from 16 to 1024 pixels, got {Size}.");
         Require(Epochs is >= 1 and <= 100_000, $"epochs must be from 1 to 100000, got {Epochs}.");
         Require(CpuBudgetMinutes is null or (> 0 and <= 1_000_000), $"cpuBudgetMinutes must be positive, got {CpuBudgetMinutes}.");
+        Require(EpochRepeats is >= 1 and <= 10_000, $"epochRepeats must be from 1 to 10000, got {EpochRepeats}.");
         Require(KeepEveryEpochs >= 0, $"keepEveryEpochs must not be negative, got {KeepEveryEpochs}.");
         Require(CheckpointEverySteps >= 0, $"checkpointEverySteps must not be negative, got {CheckpointEverySteps}.");
         Require(Batch is >= 1 and <= 1024, $"batch must be from 1 to 1024, got {Batch}.");

@@ -201,10 +201,13 @@ internal sealed class TrainingRun
             }
 
             var clock = Stopwatch.StartNew();
-            var within = resumeWithin ?? new EpochProgress { Order = Permutation(data.Train.Count, _dataRandom) };
+            // With epochRepeats r the epoch's order is a permutation of r copies of the photos (index i is photo
+            // i mod count), so each photo is seen r times per epoch, each time with its own random crop.
+            int epochLength = data.Train.Count * _config.EpochRepeats;
+            var within = resumeWithin ?? new EpochProgress { Order = Permutation(epochLength, _dataRandom) };
             resumeWithin = null;
             var order = within.Order;
-            if (order.Length != data.Train.Count || order.Any(i => i < 0 || i >= data.Train.Count))
+            if (order.Length != epochLength || order.Any(i => i < 0 || i >= epochLength))
             {
                 throw new TrainerException("The checkpoint's data order does not match the training photos; was the data folder changed?");
             }
