@@ -11,15 +11,38 @@ namespace Colorize.Host;
 /// <summary>The <c>colorize</c> command line (DESIGN.md, "Standalone host"): parsing, then one handler per verb.</summary>
 internal static class ColorizeCli
 {
+    /// <summary>
+    /// A numeric option whose parse error names what was expected in words ("--port needs a whole number, got
+    /// 'abc'") instead of the library's default, which names the CLR type (System.Nullable`1[System.Int32]).
+    /// </summary>
+    private static Option<T?> NumberOption<T>(string name, string expected, string description)
+        where T : struct, System.Numerics.INumber<T> => new(name)
+    {
+        Description = description,
+        CustomParser = result =>
+        {
+            string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            // No thousands separators: "1,5" from a decimal-comma locale must be an error, not 15.
+            var style = typeof(T) == typeof(float) || typeof(T) == typeof(double) ? NumberStyles.Float : NumberStyles.Integer;
+            if (T.TryParse(text, style, CultureInfo.InvariantCulture, out T value))
+            {
+                return value;
+            }
+
+            result.AddError($"{name} needs {expected}, got '{text}'.");
+            return null;
+        },
+    };
+
     /// <summary>Runs the command and returns its exit code; never throws for bad input or a failed image.</summary>
     public static int Run(string[] args, CliContext context)
     {
         var inputs = new Argument<string[]>("inputs") { Description = "Image files, folders or globs to colorize.", Arity = ArgumentArity.ZeroOrMore };
         var output = new Option<string?>("--output", "-o") { Description = "The output file (one input) or folder (default ./colorized)." };
         var pack = new Option<string?>("--pack") { Description = "The model pack, id[@version] (default: the default pack)." };
-        var renderSize = new Option<int?>("--render-size") { Description = "The short side, in pixels, the model sees (16..8192; default: the pack's)." };
-        var strength = new Option<float?>("--strength") { Description = "Colour strength, 0..2 (default 1)." };
-        var threads = new Option<int?>("--threads") { Description = "Threads for inference (default: all cores)." };
+        var renderSize = NumberOption<int>("--render-size", "a whole number", "The short side, in pixels, the model sees (16..8192; default: the pack's).");
+        var strength = NumberOption<float>("--strength", "a number", "Colour strength, 0..2 (default 1).");
+        var threads = NumberOption<int>("--threads", "a whole number", "Threads for inference (default: all cores).");
         var keepLuminance = new Option<bool?>("--keep-luminance")
         {
             Description = "true (default): bring too-strong colours into gamut by lowering their chroma, keeping each pixel's lightness; false: clip per channel.",
@@ -44,9 +67,9 @@ internal static class ColorizeCli
         var plugins = new Command("plugins", "Inspect engine plugins.") { pluginsList };
         var urls = new Option<string?>("--urls") { Description = "Where to listen, as one URL http://<address>:<port> (instead of --host and --port)." };
         var host = new Option<string?>("--host") { Description = "The IP address to listen on (default 127.0.0.1; anything but loopback is reachable from the network)." };
-        var port = new Option<int?>("--port") { Description = $"The port (default {ServeCommand.DefaultPort}; 0 picks a free one)." };
-        var maxUpload = new Option<int?>("--max-upload-mb") { Description = $"The largest upload, in MB (default {ServeCommand.DefaultMaxUploadMb})." };
-        var maxMegapixels = new Option<double?>("--max-megapixels") { Description = $"The largest image, in megapixels (default {ServeCommand.DefaultMaxMegapixels})." };
+        var port = NumberOption<int>("--port", "a whole number", $"The port (default {ServeCommand.DefaultPort}; 0 picks a free one).");
+        var maxUpload = NumberOption<int>("--max-upload-mb", "a whole number", $"The largest upload, in MB (default {ServeCommand.DefaultMaxUploadMb}).");
+        var maxMegapixels = NumberOption<double>("--max-megapixels", "a number", $"The largest image, in megapixels (default {ServeCommand.DefaultMaxMegapixels}).");
         var serve = new Command("serve", "The local web UI: colorize photos in the browser.") { host, port, urls, maxUpload, maxMegapixels, threads };
         root.Subcommands.Add(packs);
         root.Subcommands.Add(plugins);

@@ -343,4 +343,19 @@ public sealed class ColorizeCommandTests : IDisposable
 
         return false;
     }
+
+    [Theory]
+    [InlineData("serve", "--port", "abc", "--port needs a whole number, got 'abc'.")]
+    [InlineData("serve", "--max-megapixels", "lots", "--max-megapixels needs a number, got 'lots'.")]
+    [InlineData("x.png", "--strength", "1,5", "--strength needs a number, got '1,5'.")]
+    [InlineData("x.png", "--render-size", "256px", "--render-size needs a whole number, got '256px'.")]
+    public void ANonNumericValue_ForANumericOption_IsOnePlainLine_WithoutTypeNames(string first, string option, string value, string expected)
+    {
+        var run = _host.Run(first, option, value);
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        var line = Assert.Single(run.ErrorLines);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", line, StringComparison.Ordinal);
+    }
 }
