@@ -58,6 +58,18 @@ internal static class Convolution
         threads = Gemm.ResolveThreads(threads);
         int coutG = shape.OutChannelsPerGroup, rows = shape.ColumnRows, spatial = shape.OutSpatial;
         int cinG = shape.InChannelsPerGroup, inSpatial = shape.InSpatial;
+        if (DirectConvolution.Applies(shape))
+        {
+            // One output channel per group: a one-row GEMM would pack the whole im2col matrix for it.
+            DirectConvolution.Forward(shape, input, weight, output, threads);
+            if (!bias.IsEmpty)
+            {
+                AddBias(output, bias, shape.Batch, shape.OutChannels, spatial);
+            }
+
+            return;
+        }
+
         foreach (Chunk chunk in Chunks(shape, chunkColumns))
         {
             float[]? staging = null;
@@ -140,6 +152,12 @@ internal static class Convolution
         int cinG = shape.InChannelsPerGroup, inSpatial = shape.InSpatial;
         // Pointwise chunks overwrite their part, col2im chunks add into it: start from zero either way.
         gradInput[..(int)shape.InputLength].Clear();
+        if (DirectConvolution.Applies(shape))
+        {
+            // One output channel per group: the K = 1 column matrix would be as large as the im2col matrix.
+            DirectConvolution.BackwardInput(shape, gradOutput, weight, gradInput, threads);
+            return;
+        }
 
         foreach (Chunk chunk in Chunks(shape, chunkColumns))
         {
@@ -226,7 +244,14 @@ internal static class Convolution
         }
 
         bool first = true;
-        foreach (Chunk chunk in Chunks(shape, chunkColumns))
+        if (DirectConvolution.Applies(shape) && shape.Batch > 0)
+        {
+            // One output channel per group: a one-row GEMM would pack the whole transposed im2col matrix for it.
+            DirectConvolution.BackwardWeight(shape, input, gradOutput, gradWeight, threads);
+            first = false;
+        }
+
+        foreach (Chunk chunk in first ? Chunks(shape, chunkColumns) : [])
         {
             float[]? staging = null;
             try

@@ -18,6 +18,8 @@ public sealed class ConvolutionTests
         new[] { 1, 4, 10, 9, 4, 3, 3, 3, 2, 1, 1, 2, 3, 4 },     // depthwise, dilated, strided
         new[] { 3, 8, 16, 18, 5, 4, 4, 2, 2, 1, 1, 1, 1, 1 },    // pix2pix-like down-sampling
         new[] { 2, 2, 5, 61, 3, 4, 3, 2, 2, 1, 1, 1, 1, 1 },     // wide rows: the vectorised stride-2 gather and scatter
+        new[] { 3, 16, 7, 29, 1, 4, 4, 1, 1, 1, 1, 1, 1, 1 },    // PatchGAN logits (one output channel): direct kernels, vectorised rows
+        new[] { 2, 6, 9, 19, 2, 3, 3, 2, 1, 1, 2, 1, 2, 2 },     // one output channel per group, strided rows, dilated
     };
 
     // The batch's output positions are processed in chunks: automatic (0), or forced narrow widths that split
@@ -124,7 +126,13 @@ public sealed class ConvolutionTests
     [Fact]
     public void ThreadCount_DoesNotChangeTheBits()
     {
-        var s = new Conv2dShape(2, 16, 24, 24, 64, 3, 3, 1, 1, 1, 1);
+        AssertSameBitsForAnyThreadCount(new Conv2dShape(2, 16, 24, 24, 64, 3, 3, 1, 1, 1, 1));
+        // One output channel: the direct kernels split images and weight elements among threads.
+        AssertSameBitsForAnyThreadCount(new Conv2dShape(6, 128, 15, 15, 1, 4, 4, 1, 1, 1, 1));
+    }
+
+    private static void AssertSameBitsForAnyThreadCount(Conv2dShape s)
+    {
         float[] x = GemmTests.RandomArray((int)s.InputLength, 1), w = GemmTests.RandomArray((int)s.WeightLength, 2);
         float[] dy = GemmTests.RandomArray((int)s.OutputLength, 3), bias = GemmTests.RandomArray(s.OutChannels, 4);
         float[]? y1 = null, dx1 = null, dw1 = null, db1 = null;
