@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Builds the curated training folder of the default pack from the output of ../shared/data/training-photos.sh.
-#   usage: packaging/data/curate.sh PHOTOS_DIR OUT_DIR
+#   usage: packaging/data/curate.sh PHOTOS_DIR OUT_DIR [LIST=curated.txt]
 # PHOTOS_DIR is what training-photos.sh wrote; OUT_DIR receives hard links (or copies) of the photos listed in
 # curated.txt, in the same <package>/<file> layout, plus SOURCES.tsv rows and licence files for exactly those photos.
+# LIST may name another list in the same format: curated-scenes.txt (the default pack's training data) or
+# test-split.txt (the default pack's held-out test photos, for `colorize-train eval --data OUT_DIR`).
 # curated.txt was chosen by looking at every image: photographs kept; abstract art, renders, logos, blank or
 # near-blank images, collages and repeated tilings left out.
 set -euo pipefail
-src=${1:?usage: curate.sh PHOTOS_DIR OUT_DIR}
-out=${2:?usage: curate.sh PHOTOS_DIR OUT_DIR}
-list="$(dirname "$0")/curated.txt"
+src=${1:?usage: curate.sh PHOTOS_DIR OUT_DIR [LIST]}
+out=${2:?usage: curate.sh PHOTOS_DIR OUT_DIR [LIST]}
+list=${3:-"$(dirname "$0")/curated.txt"}
 mkdir -p "$out/licenses"
 : > "$out/SOURCES.tsv"
 missing=0
