@@ -545,6 +545,8 @@ internal static class Convolution
         int kh = s.KernelHeight, kw = s.KernelWidth, h = s.InHeight, w = s.InWidth, wo = s.OutWidth;
         int sh = s.StrideHeight, sw = s.StrideWidth, ph = s.PaddingHeight, pw = s.PaddingWidth, dh = s.DilationHeight, dw = s.DilationWidth;
         int end = start + width;
+        // Output rows are walked incrementally (no division per row: rows are short in deep layers).
+        int yStart = start / wo, xStart = start - (yStart * wo);
         for (int r = r0; r < r1; r++)
         {
             int c = r / (kh * kw), ki = r / kw % kh, kj = r % kw;
@@ -554,9 +556,9 @@ internal static class Convolution
             // Output x whose input x = x·sw + xOffset lies inside [0, w).
             int xLo = xOffset >= 0 ? 0 : (-xOffset + sw - 1) / sw;
             int xHi = w - 1 - xOffset < 0 ? 0 : Math.Min(wo, ((w - 1 - xOffset) / sw) + 1);
-            for (int p = start; p < end;)
+            for (int p = start, y = yStart, x0 = xStart; p < end; y++, x0 = 0)
             {
-                int y = p / wo, x0 = p - (y * wo), x1 = Math.Min(wo, x0 + (end - p));
+                int x1 = Math.Min(wo, x0 + (end - p));
                 float* d = dstRow + (p - start);
                 int iy = (y * sh) - ph + (ki * dh);
                 if ((uint)iy >= (uint)h)
@@ -605,6 +607,7 @@ internal static class Convolution
         int kh = s.KernelHeight, kw = s.KernelWidth, h = s.InHeight, w = s.InWidth, wo = s.OutWidth;
         int sh = s.StrideHeight, sw = s.StrideWidth, ph = s.PaddingHeight, pw = s.PaddingWidth, dh = s.DilationHeight, dw = s.DilationWidth;
         int end = start + width;
+        int yStart = start / wo, xStart = start - (yStart * wo);
         for (int c = c0; c < c1; c++)
         {
             float* plane = image + ((long)c * h * w);
@@ -617,9 +620,9 @@ internal static class Convolution
                     int xOffset = (kj * dw) - pw;
                     int xLo = xOffset >= 0 ? 0 : (-xOffset + sw - 1) / sw;
                     int xHi = w - 1 - xOffset < 0 ? 0 : Math.Min(wo, ((w - 1 - xOffset) / sw) + 1);
-                    for (int p = start; p < end;)
+                    for (int p = start, y = yStart, x0 = xStart; p < end; y++, x0 = 0)
                     {
-                        int y = p / wo, x0 = p - (y * wo), x1 = Math.Min(wo, x0 + (end - p));
+                        int x1 = Math.Min(wo, x0 + (end - p));
                         int iy = (y * sh) - ph + (ki * dh);
                         if ((uint)iy < (uint)h)
                         {

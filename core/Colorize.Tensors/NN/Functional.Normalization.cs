@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Colorize.Tensors.Autograd;
 using Colorize.Tensors.Ops;
 
@@ -150,23 +151,14 @@ internal static class NormalizeOp
                 double sum = 0;
                 for (int b = 0; b < n; b++)
                 {
-                    var span = xd.AsSpan(((b * c) + ch) * s, s);
-                    for (int i = 0; i < span.Length; i++)
-                    {
-                        sum += span[i];
-                    }
+                    sum += NormalizeKernels.Sum(xd.AsSpan(((b * c) + ch) * s, s));
                 }
 
                 double mu = sum / ((double)n * s);
                 double sq = 0;
                 for (int b = 0; b < n; b++)
                 {
-                    var span = xd.AsSpan(((b * c) + ch) * s, s);
-                    for (int i = 0; i < span.Length; i++)
-                    {
-                        double d = span[i] - mu;
-                        sq += d * d;
-                    }
+                    sq += NormalizeKernels.SumSquaredDeviations(xd.AsSpan(((b * c) + ch) * s, s), mu);
                 }
 
                 double var = sq / ((double)n * s);
@@ -178,10 +170,7 @@ internal static class NormalizeOp
                 for (int b = 0; b < n; b++)
                 {
                     int off = ((b * c) + ch) * s;
-                    for (int i = 0; i < s; i++)
-                    {
-                        yd[off + i] = (xd[off + i] - muF) * inv;
-                    }
+                    NormalizeKernels.SubtractMultiply(xd.AsSpan(off, s), muF, inv, yd.AsSpan(off, s));
                 }
             }
         });
@@ -209,11 +198,9 @@ internal static class NormalizeOp
                 for (int b = 0; b < n; b++)
                 {
                     int off = ((b * c) + ch) * s;
-                    for (int i = 0; i < s; i++)
-                    {
-                        sg += gd[off + i];
-                        sgh += gd[off + i] * (double)hd[off + i];
-                    }
+                    var (sumG, sumGh) = NormalizeKernels.SumAndDot(gd.AsSpan(off, s), hd.AsSpan(off, s));
+                    sg += sumG;
+                    sgh += sumGh;
                 }
 
                 double count = (double)n * s;
@@ -221,10 +208,7 @@ internal static class NormalizeOp
                 for (int b = 0; b < n; b++)
                 {
                     int off = ((b * c) + ch) * s;
-                    for (int i = 0; i < s; i++)
-                    {
-                        dd[off + i] = inv * (gd[off + i] - meanG - (hd[off + i] * meanGh));
-                    }
+                    NormalizeKernels.NormalizeBackward(gd.AsSpan(off, s), hd.AsSpan(off, s), meanG, meanGh, inv, dd.AsSpan(off, s));
                 }
             }
         });
@@ -245,5 +229,139 @@ internal static class NormalizeOp
         var invStd = ((centered * centered).Mean(d, keepDim: true) + eps).Sqrt().Pow(-1f);
         var xhat = centered * invStd;
         return invStd * (g - g.Mean(d, keepDim: true) - (xhat * (g * xhat).Mean(d, keepDim: true)));
+    }
+}
+
+/// <summary>
+/// The per-plane passes of <see cref="NormalizeOp"/> (span in, span out). Sums accumulate in double, in eight
+/// interleaved lanes (then the tail) whose order depends only on the length, so results do not depend on threads
+/// or alignment; the element-wise passes do the same float operations, in the same order, as the scalar formulas.
+/// </summary>
+internal static class NormalizeKernels
+{
+    /// <summary>Σ x in double.</summary>
+    public static double Sum(ReadOnlySpan<float> x)
+    {
+        int i = 0;
+        double sum = 0;
+        if (Vector256.IsHardwareAccelerated && x.Length >= Vector256<float>.Count)
+        {
+            Vector256<double> lo = Vector256<double>.Zero, hi = Vector256<double>.Zero;
+            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var (a, b) = Vector256.Widen(Vector256.Create(x.Slice(i, Vector256<float>.Count)));
+                lo += a;
+                hi += b;
+            }
+
+            sum = Vector256.Sum(lo + hi);
+        }
+
+        for (; i < x.Length; i++)
+        {
+            sum += x[i];
+        }
+
+        return sum;
+    }
+
+    /// <summary>Σ (x − mean)² in double.</summary>
+    public static double SumSquaredDeviations(ReadOnlySpan<float> x, double mean)
+    {
+        int i = 0;
+        double sum = 0;
+        if (Vector256.IsHardwareAccelerated && x.Length >= Vector256<float>.Count)
+        {
+            Vector256<double> lo = Vector256<double>.Zero, hi = Vector256<double>.Zero, mu = Vector256.Create(mean);
+            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var (a, b) = Vector256.Widen(Vector256.Create(x.Slice(i, Vector256<float>.Count)));
+                a -= mu;
+                b -= mu;
+                lo += a * a;
+                hi += b * b;
+            }
+
+            sum = Vector256.Sum(lo + hi);
+        }
+
+        for (; i < x.Length; i++)
+        {
+            double d = x[i] - mean;
+            sum += d * d;
+        }
+
+        return sum;
+    }
+
+    /// <summary>(Σ g, Σ g·h) in double.</summary>
+    public static (double SumG, double SumGh) SumAndDot(ReadOnlySpan<float> g, ReadOnlySpan<float> h)
+    {
+        int i = 0;
+        double sg = 0, sgh = 0;
+        if (Vector256.IsHardwareAccelerated && g.Length >= Vector256<float>.Count)
+        {
+            Vector256<double> gLo = Vector256<double>.Zero, gHi = Vector256<double>.Zero, ghLo = Vector256<double>.Zero, ghHi = Vector256<double>.Zero;
+            for (; i <= g.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var (ga, gb) = Vector256.Widen(Vector256.Create(g.Slice(i, Vector256<float>.Count)));
+                var (ha, hb) = Vector256.Widen(Vector256.Create(h.Slice(i, Vector256<float>.Count)));
+                gLo += ga;
+                gHi += gb;
+                ghLo += ga * ha;
+                ghHi += gb * hb;
+            }
+
+            sg = Vector256.Sum(gLo + gHi);
+            sgh = Vector256.Sum(ghLo + ghHi);
+        }
+
+        for (; i < g.Length; i++)
+        {
+            sg += g[i];
+            sgh += g[i] * (double)h[i];
+        }
+
+        return (sg, sgh);
+    }
+
+    /// <summary>y = (x − mean) · scale.</summary>
+    public static void SubtractMultiply(ReadOnlySpan<float> x, float mean, float scale, Span<float> y)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> mu = Vector256.Create(mean), k = Vector256.Create(scale);
+            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                ((Vector256.Create(x.Slice(i, Vector256<float>.Count)) - mu) * k).CopyTo(y.Slice(i, Vector256<float>.Count));
+            }
+        }
+
+        for (; i < x.Length; i++)
+        {
+            y[i] = (x[i] - mean) * scale;
+        }
+    }
+
+    /// <summary>dx = invStd · (g − meanG − x̂ · meanGh).</summary>
+    public static void NormalizeBackward(ReadOnlySpan<float> g, ReadOnlySpan<float> xhat, float meanG, float meanGh, float invStd, Span<float> dx)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> mg = Vector256.Create(meanG), mgh = Vector256.Create(meanGh), inv = Vector256.Create(invStd);
+            for (; i <= g.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                var gv = Vector256.Create(g.Slice(i, Vector256<float>.Count));
+                var hv = Vector256.Create(xhat.Slice(i, Vector256<float>.Count));
+                (inv * (gv - mg - (hv * mgh))).CopyTo(dx.Slice(i, Vector256<float>.Count));
+            }
+        }
+
+        for (; i < g.Length; i++)
+        {
+            dx[i] = invStd * (g[i] - meanG - (xhat[i] * meanGh));
+        }
     }
 }

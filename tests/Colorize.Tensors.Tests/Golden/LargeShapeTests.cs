@@ -145,6 +145,17 @@ public sealed class LargeShapeTests
         }
     }
 
+    [Fact]
+    public void Softmax_OverAStridedDimension_HasTheBitsOfTheContiguousOne()
+    {
+        // Dim 1 of [3, 70, 300] is walked in blocks of columns (300 = one full block and a partial one); the last
+        // dim of the transposed copy is walked row by row: every element must get the same operations.
+        var x = Random(5, 3, 70, 300) * 8f;
+        var strided = Functional.Softmax(x, 1);
+        var contiguous = Functional.Softmax(x.Transpose(1, 2), 2).Transpose(1, 2);
+        Assert.Equal(contiguous.ToArray(), strided.ToArray());
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
