@@ -481,7 +481,7 @@ internal static class Convolution
         {
             float* firstImage = pin + ((long)chunk.Image * imageStride) + ((long)g * shape.InChannelsPerGroup * shape.InSpatial);
             var packer = new Im2ColBPacker(shape, firstImage, imageStride, chunk.Images, chunk.Images == 1 ? chunk.Start : 0);
-            GemmConfig config = GemmConfig.For(Gemm.DefaultKernel, chunk.Width);
+            GemmConfig config = GemmConfig.For(Gemm.DefaultKernel, coutG, chunk.Width);
             Gemm.Run(config, false, coutG, chunk.Width, rows, 1f, pw, rows, packer, 0f, pc, ldc, threads);
         }
     }
@@ -501,7 +501,7 @@ internal static class Convolution
         {
             float* firstImage = pin + ((long)chunk.Image * imageStride) + ((long)g * shape.InChannelsPerGroup * shape.InSpatial);
             var packer = new Im2ColTransposedBPacker(shape, firstImage, imageStride, chunk.Images, chunk.Images == 1 ? chunk.Start : 0);
-            GemmConfig config = GemmConfig.For(Gemm.DefaultKernel, rows);
+            GemmConfig config = GemmConfig.For(Gemm.DefaultKernel, coutG, rows);
             Gemm.Run(config, false, coutG, rows, chunk.Width, 1f, pdy, lddy, packer, beta, pdw, rows, threads);
         }
     }

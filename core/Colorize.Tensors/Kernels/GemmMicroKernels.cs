@@ -132,6 +132,78 @@ internal static class GemmMicroKernels
         }
     }
 
+    /// <summary>
+    /// The short AVX-512 micro-kernel for products with few rows (8, 16, 24 or 32-channel convolutions): an 8×32 tile in
+    /// 16 zmm accumulators, so a 16-row product is two full tiles instead of a 14-row tile and a 2-row edge tile.
+    /// Every element gets the same operations as in <see cref="Avx51214x32"/>, so the bits are the same.
+    /// </summary>
+    [SkipLocalsInit]
+    internal static unsafe void Avx5128x32(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)
+    {
+        // Ask for the C tile now so its lines arrive while the FMAs run, not as a stall in the epilogue.
+        for (int r = 0; r < 8; r++)
+        {
+            Sse.Prefetch0(c + (r * ldc));
+            Sse.Prefetch0(c + (r * ldc) + 16);
+            Sse.Prefetch0(c + (r * ldc) + 31);
+        }
+
+        Vector512<float> c00 = default, c01 = default;
+        Vector512<float> c10 = default, c11 = default;
+        Vector512<float> c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default;
+        Vector512<float> c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default;
+        Vector512<float> c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Avx512F.LoadAlignedVector512(b);
+            Vector512<float> b1 = Avx512F.LoadAlignedVector512(b + 16);
+            c00 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c00);
+            c01 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), b1, c01);
+            c10 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), b0, c10);
+            c11 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[1]), b1, c11);
+            c20 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), b0, c20);
+            c21 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[2]), b1, c21);
+            c30 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), b0, c30);
+            c31 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[3]), b1, c31);
+            c40 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), b0, c40);
+            c41 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[4]), b1, c41);
+            c50 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), b0, c50);
+            c51 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[5]), b1, c51);
+            c60 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), b0, c60);
+            c61 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[6]), b1, c61);
+            c70 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), b0, c70);
+            c71 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[7]), b1, c71);
+            a += 8;
+            b += 32;
+        }
+        Vector512<float> va = Vector512.Create(alpha), vb = Vector512.Create(beta);
+        if (beta == 0f)
+        {
+            Vector512.Store(va * c00, c + 0 * ldc); Vector512.Store(va * c01, c + 0 * ldc + 16);
+            Vector512.Store(va * c10, c + 1 * ldc); Vector512.Store(va * c11, c + 1 * ldc + 16);
+            Vector512.Store(va * c20, c + 2 * ldc); Vector512.Store(va * c21, c + 2 * ldc + 16);
+            Vector512.Store(va * c30, c + 3 * ldc); Vector512.Store(va * c31, c + 3 * ldc + 16);
+            Vector512.Store(va * c40, c + 4 * ldc); Vector512.Store(va * c41, c + 4 * ldc + 16);
+            Vector512.Store(va * c50, c + 5 * ldc); Vector512.Store(va * c51, c + 5 * ldc + 16);
+            Vector512.Store(va * c60, c + 6 * ldc); Vector512.Store(va * c61, c + 6 * ldc + 16);
+            Vector512.Store(va * c70, c + 7 * ldc); Vector512.Store(va * c71, c + 7 * ldc + 16);
+        }
+        else
+        {
+            Store512(c + 0 * ldc, c00, c01, va, vb);
+            Store512(c + 1 * ldc, c10, c11, va, vb);
+            Store512(c + 2 * ldc, c20, c21, va, vb);
+            Store512(c + 3 * ldc, c30, c31, va, vb);
+            Store512(c + 4 * ldc, c40, c41, va, vb);
+            Store512(c + 5 * ldc, c50, c51, va, vb);
+            Store512(c + 6 * ldc, c60, c61, va, vb);
+            Store512(c + 7 * ldc, c70, c71, va, vb);
+        }
+    }
+
     /// <summary>The narrow AVX-512 micro-kernel for products with at most 16 columns: a 28×16 tile in 28 zmm accumulators.</summary>
     [SkipLocalsInit]
     internal static unsafe void Avx51228x16(int kc, float* a, float* b, float* c, nint ldc, float alpha, float beta)

@@ -198,6 +198,32 @@ public sealed class GemmTests
     }
 
     [Fact]
+    public void Sgemm_ShortAvx512Tile_HasTheBitsOfTheMainTile()
+    {
+        if (!Gemm.IsSupported(GemmKernelKind.Avx512))
+        {
+            return;
+        }
+
+        // 16 and 30 rows pick the 8×32 tile; it must give each element exactly what the 14×32 tile gives (beta 0 and
+        // 1, several K blocks, edge tiles, two threads).
+        foreach (int m in new[] { 16, 30 })
+        {
+            const int n = 83, k = 600;
+            GemmConfig shortTile = GemmConfig.For(GemmKernelKind.Avx512, m, n), mainTile = GemmConfig.For(GemmKernelKind.Avx512);
+            Assert.Equal(8, shortTile.MR);
+            float[] a = RandomArray(m * k, 5), b = RandomArray(k * n, 6), c0 = RandomArray(m * n, 7);
+            foreach (float beta in new[] { 0f, 1f })
+            {
+                float[] expected = (float[])c0.Clone(), actual = (float[])c0.Clone();
+                Gemm.Sgemm(false, true, m, n, k, 1f, a, k, b, k, beta, expected, n, 2, mainTile);
+                Gemm.Sgemm(false, true, m, n, k, 1f, a, k, b, k, beta, actual, n, 2, shortTile);
+                Assert.Equal(expected, actual);
+            }
+        }
+    }
+
+    [Fact]
     public void Sgemm_AllSupportedKernels_AgreeClosely()
     {
         const int m = 61, n = 75, k = 333;
