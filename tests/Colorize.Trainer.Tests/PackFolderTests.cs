@@ -61,7 +61,7 @@ public sealed class PackFolderTests
 
         foreach (var (args, expected) in new (string[], string)[]
         {
-            (["--checkpoint", "middle"], "--checkpoint must be best or last"),
+            (["--checkpoint", "middle"], "--checkpoint must be best, last or epoch-<n>"),
             (["--render-size", "8"], "--render-size must be from 64"),
             (["--model-card", Path.Combine(photos.Root, "none.md")], "does not exist"),
             (["-o", Path.Combine(photos.Root, "x.cpack")], "not both"),
