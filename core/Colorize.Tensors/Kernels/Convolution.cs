@@ -70,6 +70,18 @@ internal static class Convolution
             return;
         }
 
+        if (chunkColumns == 0 && PhaseConvolution.Applies(shape))
+        {
+            // Im2col rows as contiguous runs of a padded, phase-split input copy: the GEMM packs B with plain copies.
+            PhaseConvolution.Forward(shape, input, weight, output, threads);
+            if (!bias.IsEmpty)
+            {
+                AddBias(output, bias, shape.Batch, shape.OutChannels, spatial);
+            }
+
+            return;
+        }
+
         foreach (Chunk chunk in Chunks(shape, chunkColumns))
         {
             float[]? staging = null;
@@ -248,6 +260,12 @@ internal static class Convolution
         {
             // One output channel per group: a one-row GEMM would pack the whole transposed im2col matrix for it.
             DirectConvolution.BackwardWeight(shape, input, gradOutput, gradWeight, threads);
+            first = false;
+        }
+        else if (chunkColumns == 0 && PhaseConvolution.Applies(shape))
+        {
+            // The transposed im2col rows are contiguous runs of a padded, phase-split input copy (see the forward pass).
+            PhaseConvolution.BackwardWeight(shape, input, gradOutput, gradWeight, threads);
             first = false;
         }
 
@@ -655,7 +673,7 @@ internal static class Convolution
     }
 
     /// <summary>d[i] = s[2i] for i &lt; count (the stride-2 im2col row), eight at a time with AVX2.</summary>
-    private static unsafe void GatherEven(float* s, float* d, int count)
+    internal static unsafe void GatherEven(float* s, float* d, int count)
     {
         int i = 0;
         if (Avx2.IsSupported)

@@ -1,0 +1,373 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Colorize.Tensors.Kernels;
+
+/// <summary>
+/// Convolution forward pass and weight gradient through a zero-padded, stride-phase-split copy of the input, in which
+/// every im2col row is one contiguous run.
+/// </summary>
+/// <remarks>
+/// The input of a chunk of whole images is copied once into s_h·s_w phase planes per channel (phase (a, b) holds the
+/// padded pixels at rows ≡ a and columns ≡ b modulo the strides), each of Hv × Wv = ⌈H_pad/s_h⌉ × ⌈W_pad/s_w⌉ floats,
+/// the chunk's images one after another inside a plane. Output position (i, y, x) becomes the "virtual" column
+/// v = i·Hv·Wv + y·Wv + x, and kernel tap (c, ki, kj) reads P[off(c, ki, kj) + v]: im2col row k is the run of P
+/// starting at off(k). The GEMM then packs its B panels with plain vector copies (<see cref="OffsetRowsBPacker"/>)
+/// instead of building im2col segments with borders and strides; the columns with x ≥ W_out or y ≥ H_out are computed
+/// too (a few per cent more work at the sizes where this is used) and dropped. The weight gradient reads the same runs
+/// transposed, against a copy of the output gradient that is zero in those columns. Everything is laid out by shape
+/// only and the GEMM's bits do not depend on the thread count, so results are deterministic for any thread count.
+/// </remarks>
+internal static class PhaseConvolution
+{
+    // Floats in the larger of a chunk's two buffers (phase planes, virtual output): 16 MiB.
+    internal const long ChunkBudget = 1 << 22;
+
+    // Virtual columns per real output position above which the wasted columns cost more than the simpler packing saves.
+    private const double MaxWaste = 1.35;
+
+    /// <summary>Whether the shape goes this way: one group, not pointwise, more than one output channel, and few wasted columns.</summary>
+    public static bool Applies(in Conv2dShape s)
+    {
+        if (s.Groups != 1 || s.IsPointwise || s.OutChannels == 1 || s.Batch == 0 || s.OutSpatial == 0 || s.ColumnRows == 0)
+        {
+            return false;
+        }
+
+        Layout layout = new(s, 1);
+        return (double)layout.ImageColumns / s.OutSpatial <= MaxWaste;
+    }
+
+    /// <summary>output = conv2d(input, weight) without bias; the shape must satisfy <see cref="Applies"/> (tests also run others).</summary>
+    /// <param name="shape">The convolution geometry.</param>
+    /// <param name="input">[N, C_in, H, W].</param>
+    /// <param name="weight">[C_out, C_in, kH, kW].</param>
+    /// <param name="output">[N, C_out, H_out, W_out]; overwritten.</param>
+    /// <param name="threads">Threads the GEMM may use.</param>
+    /// <param name="chunkBudget">Floats per chunk buffer (tests pass small ones to get several chunks).</param>
+    public static unsafe void Forward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, Span<float> output, int threads, long chunkBudget = ChunkBudget)
+    {
+        Conv2dShape s = shape;
+        int perChunk = ImagesPerChunk(s, chunkBudget), rows = s.ColumnRows, cout = s.OutChannels;
+        long outSpatial = s.OutSpatial;
+        fixed (float* pin = input)
+        fixed (float* pw = weight)
+        fixed (float* pout = output)
+        {
+            for (int n0 = 0; n0 < s.Batch; n0 += perChunk)
+            {
+                var layout = new Layout(s, Math.Min(perChunk, s.Batch - n0));
+                float[] planes = ArrayPool<float>.Shared.Rent((int)layout.PlaneFloats);
+                float[] staging = ArrayPool<float>.Shared.Rent(cout * layout.Columns);
+                int[] offsets = ArrayPool<int>.Shared.Rent(rows);
+                try
+                {
+                    fixed (float* pp = planes)
+                    fixed (float* pc = staging)
+                    fixed (int* po = offsets)
+                    {
+                        layout.Fill(pin + ((long)n0 * s.InChannels * s.InSpatial), pp);
+                        layout.Offsets(po);
+                        var packer = new OffsetRowsBPacker(pp, po);
+                        GemmConfig config = GemmConfig.For(Gemm.DefaultKernel, cout, layout.Columns);
+                        Gemm.Run(config, false, cout, layout.Columns, rows, 1f, pw, rows, packer, 0f, pc, layout.Columns, threads);
+                        // Keep the real columns: output row y of image i is virtual columns [i·Hv·Wv + y·Wv, + W_out).
+                        for (int i = 0; i < layout.Images; i++)
+                        {
+                            for (int co = 0; co < cout; co++)
+                            {
+                                float* dst = pout + ((((long)(n0 + i) * cout) + co) * outSpatial);
+                                float* src = pc + ((long)co * layout.Columns) + ((long)i * layout.ImageColumns);
+                                for (int y = 0; y < layout.OutHeight; y++)
+                                {
+                                    Unsafe.CopyBlockUnaligned(dst + ((long)y * layout.OutWidth), src + ((long)y * layout.Wv), (uint)(layout.OutWidth * sizeof(float)));
+                                }
+                            }
+                        }
+                    }
+                }
+                finally
+                {
+                    ArrayPool<float>.Shared.Return(planes);
+                    ArrayPool<float>.Shared.Return(staging);
+                    ArrayPool<int>.Shared.Return(offsets);
+                }
+            }
+        }
+    }
+
+    /// <summary>gradWeight = Σ_n gradOutput_n · im2col(input_n)ᵀ (overwritten); the shape must satisfy <see cref="Applies"/> (tests also run others).</summary>
+    /// <param name="shape">The convolution geometry.</param>
+    /// <param name="input">[N, C_in, H, W].</param>
+    /// <param name="gradOutput">[N, C_out, H_out, W_out].</param>
+    /// <param name="gradWeight">[C_out, C_in, kH, kW]; overwritten.</param>
+    /// <param name="threads">Threads the GEMM may use.</param>
+    /// <param name="chunkBudget">Floats per chunk buffer (tests pass small ones to get several chunks).</param>
+    public static unsafe void BackwardWeight(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradWeight, int threads, long chunkBudget = ChunkBudget)
+    {
+        Conv2dShape s = shape;
+        int perChunk = ImagesPerChunk(s, chunkBudget), rows = s.ColumnRows, cout = s.OutChannels;
+        long outSpatial = s.OutSpatial;
+        fixed (float* pin = input)
+        fixed (float* pdy = gradOutput)
+        fixed (float* pdw = gradWeight)
+        {
+            for (int n0 = 0; n0 < s.Batch; n0 += perChunk)
+            {
+                var layout = new Layout(s, Math.Min(perChunk, s.Batch - n0));
+                float[] planes = ArrayPool<float>.Shared.Rent((int)layout.PlaneFloats);
+                float[] staging = ArrayPool<float>.Shared.Rent(cout * layout.Columns);
+                int[] offsets = ArrayPool<int>.Shared.Rent(rows);
+                try
+                {
+                    fixed (float* pp = planes)
+                    fixed (float* pc = staging)
+                    fixed (int* po = offsets)
+                    {
+                        layout.Fill(pin + ((long)n0 * s.InChannels * s.InSpatial), pp);
+                        layout.Offsets(po);
+                        // The output gradient in virtual columns, zero in the dropped ones so they add nothing.
+                        new Span<float>(pc, cout * layout.Columns).Clear();
+                        for (int i = 0; i < layout.Images; i++)
+                        {
+                            for (int co = 0; co < cout; co++)
+                            {
+                                float* src = pdy + ((((long)(n0 + i) * cout) + co) * outSpatial);
+                                float* dst = pc + ((long)co * layout.Columns) + ((long)i * layout.ImageColumns);
+                                for (int y = 0; y < layout.OutHeight; y++)
+                                {
+                                    Unsafe.CopyBlockUnaligned(dst + ((long)y * layout.Wv), src + ((long)y * layout.OutWidth), (uint)(layout.OutWidth * sizeof(float)));
+                                }
+                            }
+                        }
+
+                        var packer = new OffsetRowsTransposedBPacker(pp, po);
+                        GemmConfig config = GemmConfig.For(Gemm.DefaultKernel, cout, rows);
+                        // Chunks are visited in a fixed order, so the sum over the batch is reproducible.
+                        Gemm.Run(config, false, cout, rows, layout.Columns, 1f, pc, layout.Columns, packer, n0 == 0 ? 0f : 1f, pdw, rows, threads);
+                    }
+                }
+                finally
+                {
+                    ArrayPool<float>.Shared.Return(planes);
+                    ArrayPool<float>.Shared.Return(staging);
+                    ArrayPool<int>.Shared.Return(offsets);
+                }
+            }
+        }
+    }
+
+    private static int ImagesPerChunk(in Conv2dShape s, long budget)
+    {
+        var one = new Layout(s, 1);
+        long perImage = Math.Max(one.PlaneFloats, (long)s.OutChannels * one.ImageColumns);
+        return (int)Math.Clamp(budget / Math.Max(1, perImage), 1, s.Batch);
+    }
+
+    /// <summary>The phase-plane layout of a chunk of whole images.</summary>
+    private readonly struct Layout
+    {
+        private readonly Conv2dShape _s;
+
+        public Layout(in Conv2dShape s, int images)
+        {
+            _s = s;
+            Images = images;
+            Hv = (s.InHeight + (2 * s.PaddingHeight) + s.StrideHeight - 1) / s.StrideHeight;
+            Wv = (s.InWidth + (2 * s.PaddingWidth) + s.StrideWidth - 1) / s.StrideWidth;
+            OutHeight = s.OutHeight;
+            OutWidth = s.OutWidth;
+            ImageColumns = Hv * Wv;
+            PlaneFloats = (long)s.StrideHeight * s.StrideWidth * s.InChannels * images * ImageColumns;
+            // Up to the last real position, so no run reads past the planes.
+            Columns = ((images - 1) * ImageColumns) + ((OutHeight - 1) * Wv) + OutWidth;
+        }
+
+        public int Images { get; }
+
+        public int Hv { get; }
+
+        public int Wv { get; }
+
+        public int OutHeight { get; }
+
+        public int OutWidth { get; }
+
+        /// <summary>Virtual columns per image (Hv·Wv).</summary>
+        public int ImageColumns { get; }
+
+        /// <summary>Virtual columns of the chunk that the GEMMs cover.</summary>
+        public int Columns { get; }
+
+        /// <summary>Floats in all phase planes.</summary>
+        public long PlaneFloats { get; }
+
+        private long ChannelPlane => (long)Images * ImageColumns;
+
+        /// <summary>off(c, ki, kj) for every im2col row.</summary>
+        public unsafe void Offsets(int* offsets)
+        {
+            int kh = _s.KernelHeight, kw = _s.KernelWidth, sh = _s.StrideHeight, sw = _s.StrideWidth, cin = _s.InChannels;
+            for (int c = 0; c < cin; c++)
+            {
+                for (int ki = 0; ki < kh; ki++)
+                {
+                    int py = ki * _s.DilationHeight;
+                    for (int kj = 0; kj < kw; kj++)
+                    {
+                        int px = kj * _s.DilationWidth;
+                        long phase = ((long)(py % sh) * sw) + (px % sw);
+                        offsets[(((c * kh) + ki) * kw) + kj] = checked((int)((((phase * cin) + c) * ChannelPlane) + ((long)(py / sh) * Wv) + (px / sw)));
+                    }
+                }
+            }
+        }
+
+        /// <summary>Writes every phase plane of the chunk whose first image starts at <paramref name="images"/>.</summary>
+        public unsafe void Fill(float* images, float* planes)
+        {
+            int h = _s.InHeight, w = _s.InWidth, sh = _s.StrideHeight, sw = _s.StrideWidth, ph = _s.PaddingHeight, pw = _s.PaddingWidth;
+            int cin = _s.InChannels;
+            long inSpatial = _s.InSpatial;
+            for (int a = 0; a < sh; a++)
+            {
+                for (int b = 0; b < sw; b++)
+                {
+                    // Phase column x' holds padded column x'·sw + b, i.e. input column x'·sw + b − pw: inside for x' in [xLo, xHi).
+                    int xLo = Math.Max(0, (pw - b + sw - 1) / sw), xHi = Math.Clamp(((w - 1 + pw - b) / sw) + 1, xLo, Wv);
+                    if (w - 1 + pw - b < 0)
+                    {
+                        xHi = xLo;
+                    }
+
+                    for (int c = 0; c < cin; c++)
+                    {
+                        float* plane = planes + ((((long)((a * sw) + b) * cin) + c) * ChannelPlane);
+                        for (int i = 0; i < Images; i++)
+                        {
+                            float* src = images + ((((long)i * cin) + c) * inSpatial);
+                            for (int y = 0; y < Hv; y++)
+                            {
+                                float* d = plane + ((long)i * ImageColumns) + ((long)y * Wv);
+                                int iy = (y * sh) + a - ph;
+                                if ((uint)iy >= (uint)h)
+                                {
+                                    new Span<float>(d, Wv).Clear();
+                                    continue;
+                                }
+
+                                float* row = src + ((long)iy * w) + b - pw;
+                                for (int x = 0; x < xLo; x++)
+                                {
+                                    d[x] = 0f;
+                                }
+
+                                if (sw == 1)
+                                {
+                                    Unsafe.CopyBlockUnaligned(d + xLo, row + xLo, (uint)((xHi - xLo) * sizeof(float)));
+                                }
+                                else if (sw == 2)
+                                {
+                                    Convolution.GatherEven(row + (2L * xLo), d + xLo, xHi - xLo);
+                                }
+                                else
+                                {
+                                    for (int x = xLo; x < xHi; x++)
+                                    {
+                                        d[x] = row[(long)x * sw];
+                                    }
+                                }
+
+                                for (int x = xHi; x < Wv; x++)
+                                {
+                                    d[x] = 0f;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// <summary>op(B)[p, j] = planes[offsets[p] + j]: each K row is a contiguous run, packed with plain copies.</summary>
+internal readonly unsafe struct OffsetRowsBPacker(float* planes, int* offsets) : IGemmBPacker
+{
+    /// <inheritdoc/>
+    public void Pack(int p0, int kc, int j0, int nc, int nr, float* dst)
+    {
+        for (int p = 0; p < kc; p++)
+        {
+            GemmPacking.DealRow(planes + offsets[p0 + p] + j0, nc, nr, kc, p, dst);
+        }
+    }
+}
+
+/// <summary>op(B)[p, j] = planes[offsets[j] + p]: each column is a contiguous run, packed by 8×8 transposes.</summary>
+internal readonly unsafe struct OffsetRowsTransposedBPacker(float* planes, int* offsets) : IGemmBPacker
+{
+    /// <inheritdoc/>
+    public void Pack(int p0, int kc, int j0, int nc, int nr, float* dst)
+    {
+        const int Group = 8;
+        float** rows = stackalloc float*[Group];
+        for (int jr = 0; jr < nc; jr += nr)
+        {
+            float* panel = dst + ((nint)jr * kc);
+            for (int g0 = 0; g0 < nr; g0 += Group)
+            {
+                int width = Math.Min(Group, nr - g0);
+                int valid = Math.Clamp(nc - jr - g0, 0, width);
+                for (int t = 0; t < valid; t++)
+                {
+                    rows[t] = planes + offsets[j0 + jr + g0 + t] + p0;
+                }
+
+                int k = 0;
+                if (width == Group && Avx.IsSupported)
+                {
+                    for (; k <= kc - Group; k += Group)
+                    {
+                        Transpose8x8(rows, k, valid, panel + ((nint)k * nr) + g0, nr);
+                    }
+                }
+
+                for (; k < kc; k++)
+                {
+                    float* d = panel + ((nint)k * nr) + g0;
+                    for (int t = 0; t < width; t++)
+                    {
+                        d[t] = t < valid ? rows[t][k] : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>d[j·stride + t] = rows[t][k + j] for j &lt; 8 (0 for t ≥ valid).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float** rows, int k, int valid, float* d, int stride)
+    {
+        Vector256<float> r0 = Row(rows, 0, k, valid), r1 = Row(rows, 1, k, valid), r2 = Row(rows, 2, k, valid), r3 = Row(rows, 3, k, valid);
+        Vector256<float> r4 = Row(rows, 4, k, valid), r5 = Row(rows, 5, k, valid), r6 = Row(rows, 6, k, valid), r7 = Row(rows, 7, k, valid);
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Vector256.Store(Avx.Permute2x128(u0, u4, 0x20), d);
+        Vector256.Store(Avx.Permute2x128(u1, u5, 0x20), d + stride);
+        Vector256.Store(Avx.Permute2x128(u2, u6, 0x20), d + (2 * stride));
+        Vector256.Store(Avx.Permute2x128(u3, u7, 0x20), d + (3 * stride));
+        Vector256.Store(Avx.Permute2x128(u0, u4, 0x31), d + (4 * stride));
+        Vector256.Store(Avx.Permute2x128(u1, u5, 0x31), d + (5 * stride));
+        Vector256.Store(Avx.Permute2x128(u2, u6, 0x31), d + (6 * stride));
+        Vector256.Store(Avx.Permute2x128(u3, u7, 0x31), d + (7 * stride));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Row(float** rows, int t, int k, int valid)
+        => t < valid ? Vector256.Load(rows[t] + k) : Vector256<float>.Zero;
+}

@@ -1,0 +1,81 @@
+using Colorize.Tensors.Kernels;
+
+namespace Colorize.Tensors.Tests.Kernels;
+
+/// <summary>
+/// The phase-plane convolution path (forward and weight gradient) against the implicit-im2col path, which
+/// <see cref="ConvolutionTests"/> checks against the definition; and its determinism across threads and chunkings.
+/// </summary>
+public sealed class PhaseConvolutionTests
+{
+    // N, Cin, H, W, Cout, kH, kW, sH, sW, pH, pW, dH, dW (one group: the only case the path takes)
+    public static TheoryData<int[]> Shapes() => new()
+    {
+        new[] { 2, 3, 13, 11, 5, 3, 3, 1, 1, 1, 1, 1, 1 },     // odd sizes, same padding, stride 1
+        new[] { 3, 5, 17, 15, 33, 4, 4, 2, 2, 1, 1, 1, 1 },    // PatchGAN-like 4×4 stride 2, odd size, C_out past a panel
+        new[] { 2, 4, 10, 9, 6, 4, 4, 1, 1, 1, 1, 1, 1 },      // 4×4 stride 1 (the critic's fourth layer)
+        new[] { 1, 2, 40, 70, 16, 3, 3, 1, 1, 1, 1, 1, 1 },    // wide rows, several output rows per panel block
+        new[] { 2, 3, 12, 14, 4, 3, 3, 1, 1, 2, 2, 2, 2 },     // dilated with matching padding
+        new[] { 2, 2, 11, 13, 3, 5, 4, 3, 2, 2, 3, 1, 1 },     // stride 3 × 2, odd padding: three-by-two phases
+        new[] { 2, 3, 9, 8, 4, 3, 3, 2, 2, 0, 0, 1, 1 },       // stride 2 without padding: phases of unequal size
+        new[] { 3, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1 },     // U-Net bottom: 144 rows (not a multiple of 32)
+        new[] { 2, 1, 5, 4, 7, 3, 3, 2, 2, 1, 1, 1, 1 },       // one input channel, tiny image
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Forward_MatchesTheIm2ColPath(int[] p)
+    {
+        Conv2dShape s = ShapeOf(p);
+        float[] input = GemmTests.RandomArray((int)s.InputLength, 1), weight = GemmTests.RandomArray((int)s.WeightLength, 2);
+        float[] expected = new float[s.OutputLength], actual = new float[s.OutputLength];
+        // A forced chunk width keeps Conv2dForward on its implicit-im2col path.
+        Convolution.Conv2dForward(s, input, weight, [], expected, 1, chunkColumns: 37);
+        PhaseConvolution.Forward(s, input, weight, actual, 2);
+        AssertClose(expected, actual, s.ColumnRows);
+
+        // Several chunks of images, and another thread count, give the same bits.
+        float[] chunked = new float[s.OutputLength];
+        PhaseConvolution.Forward(s, input, weight, chunked, 1, chunkBudget: 1);
+        Assert.Equal(actual, chunked);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void BackwardWeight_MatchesTheIm2ColPath(int[] p)
+    {
+        Conv2dShape s = ShapeOf(p);
+        float[] input = GemmTests.RandomArray((int)s.InputLength, 3), dy = GemmTests.RandomArray((int)s.OutputLength, 4);
+        float[] expected = new float[s.WeightLength], actual = GemmTests.RandomArray((int)s.WeightLength, 5);
+        Convolution.Conv2dBackwardWeight(s, input, dy, expected, [], 1, chunkColumns: 37);
+        PhaseConvolution.BackwardWeight(s, input, dy, actual, 2);
+        AssertClose(expected, actual, s.Batch * s.OutSpatial);
+
+        float[] oneThread = new float[s.WeightLength];
+        PhaseConvolution.BackwardWeight(s, input, dy, oneThread, 1);
+        Assert.Equal(actual, oneThread);
+    }
+
+    [Fact]
+    public void Applies_OnlyToOneGroupSpatialShapesWithLittleWaste()
+    {
+        Assert.True(PhaseConvolution.Applies(new Conv2dShape(8, 16, 128, 128, 16, 3, 3, 1, 1, 1, 1)));
+        Assert.True(PhaseConvolution.Applies(new Conv2dShape(8, 3, 128, 128, 32, 4, 4, 2, 2, 1, 1)));
+        Assert.False(PhaseConvolution.Applies(new Conv2dShape(8, 16, 128, 128, 16, 3, 3, 1, 1, 1, 1, Groups: 2)));
+        Assert.False(PhaseConvolution.Applies(new Conv2dShape(8, 16, 32, 32, 16, 1, 1)));                   // pointwise
+        Assert.False(PhaseConvolution.Applies(new Conv2dShape(8, 256, 16, 16, 1, 4, 4, 1, 1, 1, 1)));       // one output channel
+        Assert.False(PhaseConvolution.Applies(new Conv2dShape(8, 64, 2, 2, 64, 3, 3, 1, 1, 1, 1)));         // 16 virtual columns for 4
+    }
+
+    private static Conv2dShape ShapeOf(int[] p) => new(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], 1);
+
+    // The two paths may sum in a different order: allow float rounding that grows with the number of terms summed.
+    private static void AssertClose(float[] expected, float[] actual, int terms)
+    {
+        double tolerance = 1e-6 + (2e-7 * terms);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance * (1 + Math.Abs(expected[i])), $"element {i}: {actual[i]} vs {expected[i]}");
+        }
+    }
+}
