@@ -162,6 +162,13 @@ internal static class Convolution
         threads = Gemm.ResolveThreads(threads);
         int coutG = shape.OutChannelsPerGroup, rows = shape.ColumnRows, spatial = shape.OutSpatial;
         int cinG = shape.InChannelsPerGroup, inSpatial = shape.InSpatial;
+        if (chunkColumns == 0 && PhaseConvolution.Applies(shape))
+        {
+            // Column-gradient rows added back as contiguous runs of padded, phase-split planes (see the forward pass).
+            PhaseConvolution.BackwardInput(shape, gradOutput, weight, gradInput, threads);
+            return;
+        }
+
         // Pointwise chunks overwrite their part, col2im chunks add into it: start from zero either way.
         gradInput[..(int)shape.InputLength].Clear();
         if (DirectConvolution.Applies(shape))

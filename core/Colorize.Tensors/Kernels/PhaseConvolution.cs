@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics.X86;
 namespace Colorize.Tensors.Kernels;
 
 /// <summary>
-/// Convolution forward pass and weight gradient through a zero-padded, stride-phase-split copy of the input, in which
+/// Convolution forward pass, input gradient and weight gradient through a zero-padded, stride-phase-split copy of the input, in which
 /// every im2col row is one contiguous run.
 /// </summary>
 /// <remarks>
@@ -17,7 +17,8 @@ namespace Colorize.Tensors.Kernels;
 /// starting at off(k). The GEMM then packs its B panels with plain vector copies (<see cref="OffsetRowsBPacker"/>)
 /// instead of building im2col segments with borders and strides; the columns with x ≥ W_out or y ≥ H_out are computed
 /// too (a few per cent more work at the sizes where this is used) and dropped. The weight gradient reads the same runs
-/// transposed, against a copy of the output gradient that is zero in those columns. Everything is laid out by shape
+/// transposed, against a copy of the output gradient that is zero in those columns; the input gradient adds each row of
+/// the column gradient back as one run (col2im without borders or strides) and crops the planes. Everything is laid out by shape
 /// only and the GEMM's bits do not depend on the thread count, so results are deterministic for any thread count.
 /// </remarks>
 internal static class PhaseConvolution
@@ -129,19 +130,7 @@ internal static class PhaseConvolution
                         layout.Fill(pin + ((long)n0 * s.InChannels * s.InSpatial), pp);
                         layout.Offsets(po);
                         // The output gradient in virtual columns, zero in the dropped ones so they add nothing.
-                        new Span<float>(pc, cout * layout.Columns).Clear();
-                        for (int i = 0; i < layout.Images; i++)
-                        {
-                            for (int co = 0; co < cout; co++)
-                            {
-                                float* src = pdy + ((((long)(n0 + i) * cout) + co) * outSpatial);
-                                float* dst = pc + ((long)co * layout.Columns) + ((long)i * layout.ImageColumns);
-                                for (int y = 0; y < layout.OutHeight; y++)
-                                {
-                                    Unsafe.CopyBlockUnaligned(dst + ((long)y * layout.Wv), src + ((long)y * layout.OutWidth), (uint)(layout.OutWidth * sizeof(float)));
-                                }
-                            }
-                        }
+                        layout.Spread(pdy + ((long)n0 * cout * outSpatial), cout, pc);
 
                         var packer = new OffsetRowsTransposedBPacker(pp, po);
                         GemmConfig config = GemmConfig.For(Gemm.DefaultKernel, cout, rows);
@@ -153,6 +142,91 @@ internal static class PhaseConvolution
                 {
                     ArrayPool<float>.Shared.Return(planes);
                     ArrayPool<float>.Shared.Return(staging);
+                    ArrayPool<int>.Shared.Return(offsets);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// gradInput = conv2dᵀ(gradOutput, weight) (overwritten); the shape must satisfy <see cref="Applies"/> (tests also run others).
+    /// The column gradient Wᵀ·dY is computed for blocks of virtual columns and each of its rows added as one run onto the
+    /// phase planes of the input gradient (col2im without per-row borders), which are then cropped into gradInput.
+    /// </summary>
+    /// <param name="shape">The convolution geometry.</param>
+    /// <param name="gradOutput">[N, C_out, H_out, W_out].</param>
+    /// <param name="weight">[C_out, C_in, kH, kW].</param>
+    /// <param name="gradInput">[N, C_in, H, W]; overwritten.</param>
+    /// <param name="threads">Threads the GEMM and the scatter may use.</param>
+    /// <param name="chunkBudget">Floats per chunk buffer (tests pass small ones to get several chunks).</param>
+    /// <param name="blockColumns">Virtual columns per column-gradient block (0 = automatic; tests use odd widths).</param>
+    public static unsafe void BackwardInput(in Conv2dShape shape, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight, Span<float> gradInput, int threads, long chunkBudget = ChunkBudget, int blockColumns = 0)
+    {
+        Conv2dShape s = shape;
+        int perChunk = ImagesPerChunk(s, chunkBudget), rows = s.ColumnRows, cout = s.OutChannels, cin = s.InChannels;
+        int taps = s.KernelHeight * s.KernelWidth;
+        long outSpatial = s.OutSpatial;
+        // Blocks small enough for the column gradient to stay in cache between the GEMM and the scatter.
+        int block = blockColumns > 0 ? blockColumns : (int)Math.Clamp((1L << 22) / rows, 256, 2048);
+        fixed (float* pdy = gradOutput)
+        fixed (float* pw = weight)
+        fixed (float* pdx = gradInput)
+        {
+            for (int n0 = 0; n0 < s.Batch; n0 += perChunk)
+            {
+                var layout = new Layout(s, Math.Min(perChunk, s.Batch - n0));
+                int columnsPerBlock = Math.Min(block, layout.Columns);
+                float[] planes = ArrayPool<float>.Shared.Rent((int)layout.PlaneFloats);
+                float[] staging = ArrayPool<float>.Shared.Rent(cout * layout.Columns);
+                float[] columns = ArrayPool<float>.Shared.Rent(rows * columnsPerBlock);
+                int[] offsets = ArrayPool<int>.Shared.Rent(rows);
+                try
+                {
+                    fixed (float* pp = planes)
+                    fixed (float* pc = staging)
+                    fixed (float* pcol = columns)
+                    fixed (int* po = offsets)
+                    {
+                        new Span<float>(pp, (int)layout.PlaneFloats).Clear();
+                        layout.Offsets(po);
+                        layout.Spread(pdy + ((long)n0 * cout * outSpatial), cout, pc);
+                        nint planesAddress = (nint)pp, columnsAddress = (nint)pcol, offsetsAddress = (nint)po;
+                        for (int v0 = 0; v0 < layout.Columns; v0 += columnsPerBlock)
+                        {
+                            int width = Math.Min(columnsPerBlock, layout.Columns - v0);
+                            Gemm.Sgemm(true, false, rows, width, cout, 1f, weight, rows, staging.AsSpan(v0), layout.Columns, 0f, columns, width, threads);
+                            int parts = (int)Math.Clamp((long)rows * width / (1 << 16), 1, Math.Min(threads, cin));
+                            int blockStart = v0;
+                            void Part(int part)
+                            {
+                                // Each part owns whole input channels, whose planes no other part touches.
+                                int c0 = (int)((long)cin * part / parts), c1 = (int)((long)cin * (part + 1) / parts);
+                                float* planeBase = (float*)planesAddress + blockStart;
+                                for (int k = c0 * taps; k < c1 * taps; k++)
+                                {
+                                    var target = new Span<float>(planeBase + ((int*)offsetsAddress)[k], width);
+                                    System.Numerics.Tensors.TensorPrimitives.Add(target, new ReadOnlySpan<float>((float*)columnsAddress + ((long)k * width), width), target);
+                                }
+                            }
+
+                            if (parts == 1)
+                            {
+                                Part(0);
+                            }
+                            else
+                            {
+                                Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, Part);
+                            }
+                        }
+
+                        layout.Crop(pp, pdx + ((long)n0 * cin * s.InSpatial));
+                    }
+                }
+                finally
+                {
+                    ArrayPool<float>.Shared.Return(planes);
+                    ArrayPool<float>.Shared.Return(staging);
+                    ArrayPool<float>.Shared.Return(columns);
                     ArrayPool<int>.Shared.Return(offsets);
                 }
             }
@@ -205,6 +279,84 @@ internal static class PhaseConvolution
         public long PlaneFloats { get; }
 
         private long ChannelPlane => (long)Images * ImageColumns;
+
+        /// <summary>Copies [images, channels, H_out, W_out] into virtual columns (channel rows of <see cref="Columns"/> floats), zero elsewhere.</summary>
+        public unsafe void Spread(float* source, int channels, float* virtualRows)
+        {
+            new Span<float>(virtualRows, channels * Columns).Clear();
+            long outSpatial = (long)OutHeight * OutWidth;
+            for (int i = 0; i < Images; i++)
+            {
+                for (int c = 0; c < channels; c++)
+                {
+                    float* src = source + ((((long)i * channels) + c) * outSpatial);
+                    float* dst = virtualRows + ((long)c * Columns) + ((long)i * ImageColumns);
+                    for (int y = 0; y < OutHeight; y++)
+                    {
+                        Unsafe.CopyBlockUnaligned(dst + ((long)y * Wv), src + ((long)y * OutWidth), (uint)(OutWidth * sizeof(float)));
+                    }
+                }
+            }
+        }
+
+        /// <summary>The inverse of <see cref="Fill"/> on the unpadded pixels: writes every input pixel of the chunk from its phase plane.</summary>
+        public unsafe void Crop(float* planes, float* images)
+        {
+            int h = _s.InHeight, w = _s.InWidth, sh = _s.StrideHeight, sw = _s.StrideWidth, ph = _s.PaddingHeight, pw = _s.PaddingWidth;
+            int cin = _s.InChannels;
+            long inSpatial = _s.InSpatial;
+            for (int c = 0; c < cin; c++)
+            {
+                for (int i = 0; i < Images; i++)
+                {
+                    float* dst = images + ((((long)i * cin) + c) * inSpatial);
+                    for (int iy = 0; iy < h; iy++)
+                    {
+                        int pr = iy + ph, a = pr % sh;
+                        float* d = dst + ((long)iy * w);
+                        long rowStart = ((long)i * ImageColumns) + ((long)(pr / sh) * Wv);
+                        if (sw == 1)
+                        {
+                            float* src = planes + ((((long)a * cin) + c) * ChannelPlane) + rowStart + pw;
+                            Unsafe.CopyBlockUnaligned(d, src, (uint)(w * sizeof(float)));
+                            continue;
+                        }
+
+                        if (sw == 2)
+                        {
+                            // Even input columns 2j come from phase column pw % 2 at j + pw/2, odd ones from the other
+                            // phase at j + (pw + 1)/2: interleave the two runs, eight pairs at a time.
+                            float* even = planes + ((((long)((a * 2) + (pw & 1)) * cin) + c) * ChannelPlane) + rowStart + (pw >> 1);
+                            float* odd = planes + ((((long)((a * 2) + ((pw + 1) & 1)) * cin) + c) * ChannelPlane) + rowStart + ((pw + 1) >> 1);
+                            int ix = 0;
+                            if (Avx.IsSupported)
+                            {
+                                for (; ix + 16 <= w; ix += 16)
+                                {
+                                    Vector256<float> e = Vector256.Load(even + (ix >> 1)), o = Vector256.Load(odd + (ix >> 1));
+                                    Vector256<float> low = Avx.UnpackLow(e, o), high = Avx.UnpackHigh(e, o);
+                                    Vector256.Store(Avx.Permute2x128(low, high, 0x20), d + ix);
+                                    Vector256.Store(Avx.Permute2x128(low, high, 0x31), d + ix + 8);
+                                }
+                            }
+
+                            for (; ix < w; ix++)
+                            {
+                                d[ix] = (ix & 1) == 0 ? even[ix >> 1] : odd[ix >> 1];
+                            }
+
+                            continue;
+                        }
+
+                        for (int ix = 0; ix < w; ix++)
+                        {
+                            int pc = ix + pw;
+                            d[ix] = planes[((((long)((a * sw) + (pc % sw)) * cin) + c) * ChannelPlane) + rowStart + (pc / sw)];
+                        }
+                    }
+                }
+            }
+        }
 
         /// <summary>off(c, ki, kj) for every im2col row.</summary>
         public unsafe void Offsets(int* offsets)

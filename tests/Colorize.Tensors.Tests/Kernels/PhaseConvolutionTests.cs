@@ -18,6 +18,7 @@ public sealed class PhaseConvolutionTests
         new[] { 2, 3, 12, 14, 4, 3, 3, 1, 1, 2, 2, 2, 2 },     // dilated with matching padding
         new[] { 2, 2, 11, 13, 3, 5, 4, 3, 2, 2, 3, 1, 1 },     // stride 3 × 2, odd padding: three-by-two phases
         new[] { 2, 3, 9, 8, 4, 3, 3, 2, 2, 0, 0, 1, 1 },       // stride 2 without padding: phases of unequal size
+        new[] { 1, 2, 9, 37, 3, 3, 3, 2, 2, 0, 0, 1, 1 },      // stride 2, no padding, rows wide enough for the vector interleave
         new[] { 3, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1 },     // U-Net bottom: 144 rows (not a multiple of 32)
         new[] { 2, 1, 5, 4, 7, 3, 3, 2, 2, 1, 1, 1, 1 },       // one input channel, tiny image
     };
@@ -54,6 +55,40 @@ public sealed class PhaseConvolutionTests
         float[] oneThread = new float[s.WeightLength];
         PhaseConvolution.BackwardWeight(s, input, dy, oneThread, 1);
         Assert.Equal(actual, oneThread);
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void BackwardInput_MatchesTheCol2ImPath(int[] p)
+    {
+        Conv2dShape s = ShapeOf(p);
+        float[] dy = GemmTests.RandomArray((int)s.OutputLength, 6), weight = GemmTests.RandomArray((int)s.WeightLength, 7);
+        float[] expected = new float[s.InputLength], actual = GemmTests.RandomArray((int)s.InputLength, 8);
+        Convolution.Conv2dBackwardInput(s, dy, weight, expected, 1, chunkColumns: 37);
+        PhaseConvolution.BackwardInput(s, dy, weight, actual, 2);
+        AssertClose(expected, actual, s.OutChannels * s.KernelHeight * s.KernelWidth);
+
+        float[] oneThread = GemmTests.RandomArray((int)s.InputLength, 9);
+        PhaseConvolution.BackwardInput(s, dy, weight, oneThread, 1);
+        Assert.Equal(actual, oneThread);
+
+        // One image per chunk and odd column blocks (another summation order, same values up to rounding).
+        float[] blocked = new float[s.InputLength];
+        PhaseConvolution.BackwardInput(s, dy, weight, blocked, 2, chunkBudget: 1, blockColumns: 19);
+        AssertClose(expected, blocked, s.OutChannels * s.KernelHeight * s.KernelWidth);
+    }
+
+    [Fact]
+    public void ConvTransposeForward_ThroughThePhasePath_MatchesTheCol2ImPath()
+    {
+        // The U-Net's up-sampling layer (4×4, stride 2, padding 1) with an output padding row that no input reaches.
+        Conv2dShape s = Conv2dShape.ForTransposed(2, 6, 15, 17, 5, 4, 4, 2, 2, 1, 1, 1, 0);
+        Assert.True(PhaseConvolution.Applies(s));
+        float[] x = GemmTests.RandomArray((int)s.OutputLength, 10), weight = GemmTests.RandomArray((int)s.WeightLength, 11);
+        float[] expected = new float[s.InputLength], actual = new float[s.InputLength];
+        Convolution.Conv2dBackwardInput(s, x, weight, expected, 1, chunkColumns: 40);
+        Convolution.Conv2dBackwardInput(s, x, weight, actual, 2);
+        AssertClose(expected, actual, s.OutChannels * 16);
     }
 
     [Fact]
