@@ -162,7 +162,7 @@ internal static class Convolution
         threads = Gemm.ResolveThreads(threads);
         int coutG = shape.OutChannelsPerGroup, rows = shape.ColumnRows, spatial = shape.OutSpatial;
         int cinG = shape.InChannelsPerGroup, inSpatial = shape.InSpatial;
-        if (chunkColumns == 0 && PhaseConvolution.Applies(shape))
+        if (chunkColumns == 0 && PhaseConvolution.AppliesToInputGradient(shape))
         {
             // Column-gradient rows added back as contiguous runs of padded, phase-split planes (see the forward pass).
             PhaseConvolution.BackwardInput(shape, gradOutput, weight, gradInput, threads);

@@ -83,7 +83,7 @@ public sealed class PhaseConvolutionTests
     {
         // The U-Net's up-sampling layer (4×4, stride 2, padding 1) with an output padding row that no input reaches.
         Conv2dShape s = Conv2dShape.ForTransposed(2, 6, 15, 17, 5, 4, 4, 2, 2, 1, 1, 1, 0);
-        Assert.True(PhaseConvolution.Applies(s));
+        Assert.True(PhaseConvolution.AppliesToInputGradient(s));
         float[] x = GemmTests.RandomArray((int)s.OutputLength, 10), weight = GemmTests.RandomArray((int)s.WeightLength, 11);
         float[] expected = new float[s.InputLength], actual = new float[s.InputLength];
         Convolution.Conv2dBackwardInput(s, x, weight, expected, 1, chunkColumns: 40);
@@ -92,14 +92,19 @@ public sealed class PhaseConvolutionTests
     }
 
     [Fact]
-    public void Applies_OnlyToOneGroupSpatialShapesWithLittleWaste()
+    public void Applies_OnlyToOneGroupOverlappingShapesWithLittleWaste_AndInputGradientsOfSmallInputs()
     {
         Assert.True(PhaseConvolution.Applies(new Conv2dShape(8, 16, 128, 128, 16, 3, 3, 1, 1, 1, 1)));
-        Assert.True(PhaseConvolution.Applies(new Conv2dShape(8, 3, 128, 128, 32, 4, 4, 2, 2, 1, 1)));
+        Assert.True(PhaseConvolution.Applies(new Conv2dShape(8, 8, 128, 128, 32, 4, 4, 2, 2, 1, 1)));
+        Assert.False(PhaseConvolution.Applies(new Conv2dShape(8, 3, 128, 128, 32, 4, 4, 2, 2, 1, 1)));      // 48 im2col rows
         Assert.False(PhaseConvolution.Applies(new Conv2dShape(8, 16, 128, 128, 16, 3, 3, 1, 1, 1, 1, Groups: 2)));
         Assert.False(PhaseConvolution.Applies(new Conv2dShape(8, 16, 32, 32, 16, 1, 1)));                   // pointwise
         Assert.False(PhaseConvolution.Applies(new Conv2dShape(8, 256, 16, 16, 1, 4, 4, 1, 1, 1, 1)));       // one output channel
         Assert.False(PhaseConvolution.Applies(new Conv2dShape(8, 64, 2, 2, 64, 3, 3, 1, 1, 1, 1)));         // 16 virtual columns for 4
+        Assert.False(PhaseConvolution.Applies(Conv2dShape.ForTransposed(8, 32, 64, 64, 16, 2, 2, 2, 2, 0, 0, 0, 0))); // taps do not overlap
+        Assert.True(PhaseConvolution.AppliesToInputGradient(new Conv2dShape(8, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1)));
+        Assert.False(PhaseConvolution.AppliesToInputGradient(new Conv2dShape(8, 16, 128, 128, 16, 3, 3, 1, 1, 1, 1)));
+        Assert.True(PhaseConvolution.AppliesToInputGradient(new Conv2dShape(8, 32, 64, 64, 64, 4, 4, 2, 2, 1, 1)));
     }
 
     private static Conv2dShape ShapeOf(int[] p) => new(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], 1);
