@@ -35,9 +35,8 @@ internal static class PhaseConvolution
 
     /// <summary>
     /// Whether the forward pass and weight gradient go this way: one group, not pointwise, more than one output channel,
-    /// kernel taps that overlap (for a kernel no larger than its stride, im2col is already a plain reshuffle and the
-    /// planes only add a pass: measured 2× slower for the U-Net's 2×2 stride-2 transposed convolutions), at least
-    /// <see cref="MinColumnRows"/> im2col rows, and few wasted columns.
+    /// stride 1 (where it measured faster; the code handles any stride, and the tests run strided shapes through it), at
+    /// least <see cref="MinColumnRows"/> im2col rows, and few wasted columns.
     /// </summary>
     public static bool Applies(in Conv2dShape s)
     {
@@ -46,8 +45,11 @@ internal static class PhaseConvolution
             return false;
         }
 
-        if (s.KernelHeight <= s.StrideHeight && s.KernelWidth <= s.StrideWidth)
+        if (s.StrideHeight != 1 || s.StrideWidth != 1)
         {
+            // Measured (8 images, 2 threads): for the strided 4×4 layers of pix2pix and the PatchGAN and the U-Nets'
+            // transposed convolutions the planes are no faster, and the weight gradient with 512+ im2col rows is
+            // 5–40 % slower; for stride-1 3×3 layers all three passes are faster (forward 12–35 %, weight gradient 7–30 %).
             return false;
         }
 
@@ -61,12 +63,12 @@ internal static class PhaseConvolution
     }
 
     /// <summary>
-    /// Whether the input gradient goes this way too: as <see cref="Applies"/>, for inputs of at most 32×32 (64×64 when
-    /// strided). On larger stride-1 inputs the passes over multi-megabyte planes (clear, spread, crop) cost more than
-    /// the col2im borders they save (measured: 16→16 channels at 128×128, 16–18 ms through col2im, 21 ms this way).
+    /// Whether the input gradient goes this way too: as <see cref="Applies"/>, for inputs of at most 32×32. On larger
+    /// inputs the passes over multi-megabyte planes (clear, spread, crop) cost more than the col2im borders they save
+    /// (measured: 16→16 channels at 128×128, 16–18 ms through col2im, 21 ms this way).
     /// </summary>
     public static bool AppliesToInputGradient(in Conv2dShape s)
-        => Applies(s) && s.InSpatial <= (s.StrideHeight > 1 || s.StrideWidth > 1 ? 64 * 64 : 32 * 32);
+        => Applies(s) && s.InSpatial <= 32 * 32;
 
     /// <summary>output = conv2d(input, weight) without bias; the shape must satisfy <see cref="Applies"/> (tests also run others).</summary>
     /// <param name="shape">The convolution geometry.</param>

@@ -83,28 +83,50 @@ public sealed class PhaseConvolutionTests
     {
         // The U-Net's up-sampling layer (4×4, stride 2, padding 1) with an output padding row that no input reaches.
         Conv2dShape s = Conv2dShape.ForTransposed(2, 6, 15, 17, 5, 4, 4, 2, 2, 1, 1, 1, 0);
-        Assert.True(PhaseConvolution.AppliesToInputGradient(s));
         float[] x = GemmTests.RandomArray((int)s.OutputLength, 10), weight = GemmTests.RandomArray((int)s.WeightLength, 11);
         float[] expected = new float[s.InputLength], actual = new float[s.InputLength];
         Convolution.Conv2dBackwardInput(s, x, weight, expected, 1, chunkColumns: 40);
-        Convolution.Conv2dBackwardInput(s, x, weight, actual, 2);
+        PhaseConvolution.BackwardInput(s, x, weight, actual, 2);
         AssertClose(expected, actual, s.OutChannels * 16);
     }
 
     [Fact]
-    public void Applies_OnlyToOneGroupOverlappingShapesWithLittleWaste_AndInputGradientsOfSmallInputs()
+    public void TheConvolutionEntryPoints_TakeThePhasePath_AndMatchTheIm2ColPath()
+    {
+        var s = new Conv2dShape(2, 8, 12, 13, 6, 3, 3, 1, 1, 1, 1);
+        Assert.True(PhaseConvolution.Applies(s) && PhaseConvolution.AppliesToInputGradient(s));
+        float[] x = GemmTests.RandomArray((int)s.InputLength, 12), w = GemmTests.RandomArray((int)s.WeightLength, 13);
+        float[] bias = GemmTests.RandomArray(s.OutChannels, 14), dy = GemmTests.RandomArray((int)s.OutputLength, 15);
+        float[] y0 = new float[s.OutputLength], y1 = new float[s.OutputLength];
+        Convolution.Conv2dForward(s, x, w, bias, y0, 1, chunkColumns: 37);
+        Convolution.Conv2dForward(s, x, w, bias, y1, 2);
+        AssertClose(y0, y1, s.ColumnRows);
+        float[] dx0 = new float[s.InputLength], dx1 = new float[s.InputLength];
+        Convolution.Conv2dBackwardInput(s, dy, w, dx0, 1, chunkColumns: 37);
+        Convolution.Conv2dBackwardInput(s, dy, w, dx1, 2);
+        AssertClose(dx0, dx1, s.OutChannels * 9);
+        float[] dw0 = new float[s.WeightLength], dw1 = new float[s.WeightLength], db0 = new float[s.OutChannels], db1 = new float[s.OutChannels];
+        Convolution.Conv2dBackwardWeight(s, x, dy, dw0, db0, 1, chunkColumns: 37);
+        Convolution.Conv2dBackwardWeight(s, x, dy, dw1, db1, 2);
+        AssertClose(dw0, dw1, s.Batch * s.OutSpatial);
+        Assert.Equal(db0, db1);
+    }
+
+    [Fact]
+    public void Applies_OnlyToOneGroupStride1ShapesWithLittleWaste_AndInputGradientsOfSmallInputs()
     {
         Assert.True(PhaseConvolution.Applies(new Conv2dShape(8, 16, 128, 128, 16, 3, 3, 1, 1, 1, 1)));
-        Assert.True(PhaseConvolution.Applies(new Conv2dShape(8, 8, 128, 128, 32, 4, 4, 2, 2, 1, 1)));
-        Assert.False(PhaseConvolution.Applies(new Conv2dShape(8, 3, 128, 128, 32, 4, 4, 2, 2, 1, 1)));      // 48 im2col rows
+        Assert.True(PhaseConvolution.Applies(new Conv2dShape(8, 8, 128, 128, 16, 3, 3, 1, 1, 1, 1)));
+        Assert.False(PhaseConvolution.Applies(new Conv2dShape(8, 4, 128, 128, 16, 3, 3, 1, 1, 1, 1)));      // 36 im2col rows
+        Assert.False(PhaseConvolution.Applies(new Conv2dShape(8, 32, 128, 128, 64, 4, 4, 2, 2, 1, 1)));     // strided
         Assert.False(PhaseConvolution.Applies(new Conv2dShape(8, 16, 128, 128, 16, 3, 3, 1, 1, 1, 1, Groups: 2)));
         Assert.False(PhaseConvolution.Applies(new Conv2dShape(8, 16, 32, 32, 16, 1, 1)));                   // pointwise
         Assert.False(PhaseConvolution.Applies(new Conv2dShape(8, 256, 16, 16, 1, 4, 4, 1, 1, 1, 1)));       // one output channel
         Assert.False(PhaseConvolution.Applies(new Conv2dShape(8, 64, 2, 2, 64, 3, 3, 1, 1, 1, 1)));         // 16 virtual columns for 4
-        Assert.False(PhaseConvolution.Applies(Conv2dShape.ForTransposed(8, 32, 64, 64, 16, 2, 2, 2, 2, 0, 0, 0, 0))); // taps do not overlap
+        Assert.False(PhaseConvolution.Applies(Conv2dShape.ForTransposed(8, 32, 64, 64, 16, 2, 2, 2, 2, 0, 0, 0, 0))); // strided (transposed conv)
         Assert.True(PhaseConvolution.AppliesToInputGradient(new Conv2dShape(8, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1)));
         Assert.False(PhaseConvolution.AppliesToInputGradient(new Conv2dShape(8, 16, 128, 128, 16, 3, 3, 1, 1, 1, 1)));
-        Assert.True(PhaseConvolution.AppliesToInputGradient(new Conv2dShape(8, 32, 64, 64, 64, 4, 4, 2, 2, 1, 1)));
+        Assert.False(PhaseConvolution.AppliesToInputGradient(new Conv2dShape(8, 32, 64, 64, 32, 3, 3, 1, 1, 1, 1)));
     }
 
     private static Conv2dShape ShapeOf(int[] p) => new(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], 1);
