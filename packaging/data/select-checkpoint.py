@@ -34,23 +34,34 @@ def main():
             e = json.load(open(path))["state"]["epochsCompleted"]
             if e not in kept:
                 candidates.append((pointer, f"{pointer}-epoch-{e}"))
-    metrics = {json.loads(line)["epoch"]: json.loads(line) for line in open(os.path.join(run, "metrics.jsonl"))}
     os.makedirs(out, exist_ok=True)
     rows = []
     for c, name in candidates:
         folder = os.path.join(out, name)
         if not os.path.exists(os.path.join(folder, "eval.json")):
-            subprocess.run(["rm", "-rf", folder], check=True)
-            subprocess.run(trainer + ["pack", run, "--id", "candidate", "--version", "0.0.1", "--folder", folder,
+            # Pack into a scratch folder first: while the run is still training, "best" and "last" can move on
+            # between reading the pointer above and packing it, so the folder is named after the packed weights.
+            scratch = os.path.join(out, f".{name}.tmp")
+            subprocess.run(["rm", "-rf", scratch], check=True)
+            subprocess.run(trainer + ["pack", run, "--id", "candidate", "--version", "0.0.1", "--folder", scratch,
                                       "--checkpoint", c, "--dtype", "f16", "--render-size", render],
                            check=True, stdout=subprocess.DEVNULL)
-            result = subprocess.run(trainer + ["eval", "--pack", folder, "--run", run, "--split", "validation",
+            packed = int(json.load(open(os.path.join(scratch, "manifest.json")))["metrics"]["epoch"])
+            if not c.startswith("epoch-"):
+                name = f"{c}-epoch-{packed}"
+                folder = os.path.join(out, name)
+            result = subprocess.run(trainer + ["eval", "--pack", scratch, "--run", run, "--split", "validation",
                                                "--render-size", render, "--json"], check=True, capture_output=True, text=True)
-            with open(os.path.join(folder, "eval.json"), "w") as f:
+            with open(os.path.join(scratch, "eval.json"), "w") as f:
                 f.write(result.stdout)
+            subprocess.run(["rm", "-rf", folder], check=True)
+            os.rename(scratch, folder)
         ev = json.load(open(os.path.join(folder, "eval.json")))
         epoch = int(json.load(open(os.path.join(folder, "manifest.json")))["metrics"]["epoch"])
-        rows.append((name, epoch, metrics.get(epoch, {}).get("phase", "?"), ev["model"], ev["grey"]))
+        rows.append((name, epoch, ev["model"], ev["grey"]))
+    # Read after packing: a live run may have logged the epochs the pointers moved on to meanwhile.
+    metrics = {json.loads(line)["epoch"]: json.loads(line) for line in open(os.path.join(run, "metrics.jsonl"))}
+    rows = [(name, epoch, metrics.get(epoch, {}).get("phase", "?"), m, g) for name, epoch, m, g in rows]
 
     grey = rows[0][4]
     eligible = [r for r in rows if r[3]["psnr"] > grey["psnr"] and r[3]["auc"] > grey["auc"]]
