@@ -168,6 +168,15 @@ internal static class GemmPacking
     {
         Vector256<float> r0 = Row(s, ld, 0, valid), r1 = Row(s, ld, 1, valid), r2 = Row(s, ld, 2, valid), r3 = Row(s, ld, 3, valid);
         Vector256<float> r4 = Row(s, ld, 4, valid), r5 = Row(s, ld, 5, valid), r6 = Row(s, ld, 6, valid), r7 = Row(s, ld, 7, valid);
+        StoreTransposed(r0, r1, r2, r3, r4, r5, r6, r7, d, stride);
+    }
+
+    /// <summary>Stores the transpose of the 8×8 tile whose rows are <paramref name="r0"/>..<paramref name="r7"/>: column j goes to d + j·stride.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static unsafe void StoreTransposed(
+        Vector256<float> r0, Vector256<float> r1, Vector256<float> r2, Vector256<float> r3,
+        Vector256<float> r4, Vector256<float> r5, Vector256<float> r6, Vector256<float> r7, float* d, int stride)
+    {
         Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
         Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
         Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);

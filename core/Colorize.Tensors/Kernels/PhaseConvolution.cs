@@ -534,18 +534,7 @@ internal readonly unsafe struct OffsetRowsTransposedBPacker(float* planes, int* 
     {
         Vector256<float> r0 = Row(rows, 0, k, valid), r1 = Row(rows, 1, k, valid), r2 = Row(rows, 2, k, valid), r3 = Row(rows, 3, k, valid);
         Vector256<float> r4 = Row(rows, 4, k, valid), r5 = Row(rows, 5, k, valid), r6 = Row(rows, 6, k, valid), r7 = Row(rows, 7, k, valid);
-        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
-        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
-        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
-        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-        Vector256.Store(Avx.Permute2x128(u0, u4, 0x20), d);
-        Vector256.Store(Avx.Permute2x128(u1, u5, 0x20), d + stride);
-        Vector256.Store(Avx.Permute2x128(u2, u6, 0x20), d + (2 * stride));
-        Vector256.Store(Avx.Permute2x128(u3, u7, 0x20), d + (3 * stride));
-        Vector256.Store(Avx.Permute2x128(u0, u4, 0x31), d + (4 * stride));
-        Vector256.Store(Avx.Permute2x128(u1, u5, 0x31), d + (5 * stride));
-        Vector256.Store(Avx.Permute2x128(u2, u6, 0x31), d + (6 * stride));
-        Vector256.Store(Avx.Permute2x128(u3, u7, 0x31), d + (7 * stride));
+        GemmPacking.StoreTransposed(r0, r1, r2, r3, r4, r5, r6, r7, d, stride);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
