@@ -89,14 +89,11 @@ internal static class PhaseConvolution
             for (int n0 = 0; n0 < s.Batch; n0 += perChunk)
             {
                 var layout = new Layout(s, Math.Min(perChunk, s.Batch - n0));
-                float[] planes = ArrayPool<float>.Shared.Rent((int)layout.PlaneFloats);
-                float[] staging = ArrayPool<float>.Shared.Rent(cout * layout.Columns);
-                int[] offsets = ArrayPool<int>.Shared.Rent(rows);
-                try
+                using (var buffers = new ChunkBuffers(layout, cout, rows))
                 {
-                    fixed (float* pp = planes)
-                    fixed (float* pc = staging)
-                    fixed (int* po = offsets)
+                    fixed (float* pp = buffers.Planes)
+                    fixed (float* pc = buffers.Staging)
+                    fixed (int* po = buffers.Offsets)
                     {
                         layout.Fill(pin + ((long)n0 * s.InChannels * s.InSpatial), pp);
                         layout.Offsets(po);
@@ -117,12 +114,6 @@ internal static class PhaseConvolution
                             }
                         }
                     }
-                }
-                finally
-                {
-                    ArrayPool<float>.Shared.Return(planes);
-                    ArrayPool<float>.Shared.Return(staging);
-                    ArrayPool<int>.Shared.Return(offsets);
                 }
             }
         }
@@ -147,14 +138,11 @@ internal static class PhaseConvolution
             for (int n0 = 0; n0 < s.Batch; n0 += perChunk)
             {
                 var layout = new Layout(s, Math.Min(perChunk, s.Batch - n0));
-                float[] planes = ArrayPool<float>.Shared.Rent((int)layout.PlaneFloats);
-                float[] staging = ArrayPool<float>.Shared.Rent(cout * layout.Columns);
-                int[] offsets = ArrayPool<int>.Shared.Rent(rows);
-                try
+                using (var buffers = new ChunkBuffers(layout, cout, rows))
                 {
-                    fixed (float* pp = planes)
-                    fixed (float* pc = staging)
-                    fixed (int* po = offsets)
+                    fixed (float* pp = buffers.Planes)
+                    fixed (float* pc = buffers.Staging)
+                    fixed (int* po = buffers.Offsets)
                     {
                         layout.Fill(pin + ((long)n0 * s.InChannels * s.InSpatial), pp);
                         layout.Offsets(po);
@@ -166,12 +154,6 @@ internal static class PhaseConvolution
                         // Chunks are visited in a fixed order, so the sum over the batch is reproducible.
                         Gemm.Run(config, false, cout, rows, layout.Columns, 1f, pc, layout.Columns, packer, n0 == 0 ? 0f : 1f, pdw, rows, threads);
                     }
-                }
-                finally
-                {
-                    ArrayPool<float>.Shared.Return(planes);
-                    ArrayPool<float>.Shared.Return(staging);
-                    ArrayPool<int>.Shared.Return(offsets);
                 }
             }
         }
@@ -205,16 +187,14 @@ internal static class PhaseConvolution
             {
                 var layout = new Layout(s, Math.Min(perChunk, s.Batch - n0));
                 int columnsPerBlock = Math.Min(block, layout.Columns);
-                float[] planes = ArrayPool<float>.Shared.Rent((int)layout.PlaneFloats);
-                float[] staging = ArrayPool<float>.Shared.Rent(cout * layout.Columns);
+                using var buffers = new ChunkBuffers(layout, cout, rows);
                 float[] columns = ArrayPool<float>.Shared.Rent(rows * columnsPerBlock);
-                int[] offsets = ArrayPool<int>.Shared.Rent(rows);
                 try
                 {
-                    fixed (float* pp = planes)
-                    fixed (float* pc = staging)
+                    fixed (float* pp = buffers.Planes)
+                    fixed (float* pc = buffers.Staging)
                     fixed (float* pcol = columns)
-                    fixed (int* po = offsets)
+                    fixed (int* po = buffers.Offsets)
                     {
                         new Span<float>(pp, (int)layout.PlaneFloats).Clear();
                         layout.Offsets(po);
@@ -223,7 +203,7 @@ internal static class PhaseConvolution
                         for (int v0 = 0; v0 < layout.Columns; v0 += columnsPerBlock)
                         {
                             int width = Math.Min(columnsPerBlock, layout.Columns - v0);
-                            Gemm.Sgemm(true, false, rows, width, cout, 1f, weight, rows, staging.AsSpan(v0), layout.Columns, 0f, columns, width, threads);
+                            Gemm.Sgemm(true, false, rows, width, cout, 1f, weight, rows, buffers.Staging.AsSpan(v0), layout.Columns, 0f, columns, width, threads);
                             int parts = (int)Math.Clamp((long)rows * width / (1 << 16), 1, Math.Min(threads, cin));
                             int blockStart = v0;
                             void Part(int part)
@@ -253,10 +233,7 @@ internal static class PhaseConvolution
                 }
                 finally
                 {
-                    ArrayPool<float>.Shared.Return(planes);
-                    ArrayPool<float>.Shared.Return(staging);
                     ArrayPool<float>.Shared.Return(columns);
-                    ArrayPool<int>.Shared.Return(offsets);
                 }
             }
         }
@@ -267,6 +244,31 @@ internal static class PhaseConvolution
         var one = new Layout(s, 1);
         long perImage = Math.Max(one.PlaneFloats, (long)s.OutChannels * one.ImageColumns);
         return (int)Math.Clamp(budget / Math.Max(1, perImage), 1, s.Batch);
+    }
+
+    /// <summary>The pooled buffers every pass needs per chunk: the phase planes, a staging matrix of
+    /// <c>stagingRows</c> × virtual columns, and the per-im2col-row plane offsets; returned on dispose.</summary>
+    private readonly struct ChunkBuffers : IDisposable
+    {
+        public ChunkBuffers(in Layout layout, int stagingRows, int rows)
+        {
+            Planes = ArrayPool<float>.Shared.Rent((int)layout.PlaneFloats);
+            Staging = ArrayPool<float>.Shared.Rent(stagingRows * layout.Columns);
+            Offsets = ArrayPool<int>.Shared.Rent(rows);
+        }
+
+        public float[] Planes { get; }
+
+        public float[] Staging { get; }
+
+        public int[] Offsets { get; }
+
+        public void Dispose()
+        {
+            ArrayPool<float>.Shared.Return(Planes);
+            ArrayPool<float>.Shared.Return(Staging);
+            ArrayPool<int>.Shared.Return(Offsets);
+        }
     }
 
     /// <summary>The phase-plane layout of a chunk of whole images.</summary>
