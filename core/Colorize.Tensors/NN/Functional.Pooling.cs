@@ -28,7 +28,37 @@ public static partial class Functional
         var indices = new int[n * c * ho * wo];
         var xd = input.Storage;
         var yd = y.Storage;
-        Parallelism.For(n * c, 1, (p0, p1) =>
+        if (kernelSize == 2 && s == 2 && padding == 0 && dilation == 1 && 2 * ho <= h && 2 * wo <= w)
+        {
+            // The U-Nets' 2×2 pooling: every window lies inside the plane, so no bounds tests per element.
+            Parallelism.For(n * c, 1, (p0, p1) =>
+            {
+                for (int plane = p0; plane < p1; plane++)
+                {
+                    PoolingKernels.MaxPool2x2(xd.AsSpan(plane * h * w, h * w), h, w, yd.AsSpan(plane * ho * wo, ho * wo), indices.AsSpan(plane * ho * wo, ho * wo), ho, wo);
+                }
+            });
+        }
+        else
+        {
+            MaxPoolGeneral(xd, yd, indices, n * c, h, w, ho, wo, kernelSize, s, padding, dilation);
+        }
+
+        if (GradMode.ShouldRecord(input))
+        {
+            var inShape = input.GetShape();
+            var outShape = y.GetShape();
+            Node.Record(y, "MaxPool2DWithIndicesBackward0", [input], (g, _) =>
+                [LinearOp.Apply(g, "MaxPoolScatter", gg => ScatterPlanes(gg, indices, inShape), h => GatherPlanes(h, indices, outShape))]);
+        }
+
+        return y;
+    }
+
+    /// <summary>Max pooling of any window geometry; -∞ outside the plane, the first maximum (or NaN) in scan order wins.</summary>
+    private static void MaxPoolGeneral(float[] xd, float[] yd, int[] indices, int planes, int h, int w, int ho, int wo, int kernelSize, int s, int padding, int dilation)
+    {
+        Parallelism.For(planes, 1, (p0, p1) =>
         {
             for (int plane = p0; plane < p1; plane++)
             {
@@ -75,16 +105,6 @@ public static partial class Functional
                 }
             }
         });
-
-        if (GradMode.ShouldRecord(input))
-        {
-            var inShape = input.GetShape();
-            var outShape = y.GetShape();
-            Node.Record(y, "MaxPool2DWithIndicesBackward0", [input], (g, _) =>
-                [LinearOp.Apply(g, "MaxPoolScatter", gg => ScatterPlanes(gg, indices, inShape), h => GatherPlanes(h, indices, outShape))]);
-        }
-
-        return y;
     }
 
     /// <summary>2-D average pooling, like <c>F.avg_pool2d</c> (count_include_pad defaults to true).</summary>
@@ -242,13 +262,25 @@ public static partial class Functional
     private static Tensor ScatterPlanes(Tensor g, int[] indices, int[] inShape)
     {
         var dx = Tensor.Zeros(inShape);
+        int planes = inShape[0] * inShape[1];
         int planeIn = inShape[2] * inShape[3];
-        int planeOut = g.Count / (inShape[0] * inShape[1]);
+        int planeOut = g.Count / Math.Max(1, planes);
         var (gd, dd) = (g.Storage, dx.Storage);
-        for (int i = 0; i < g.Count; i++)
+        // A plane's gradient only lands in its own input plane, so planes run in parallel; within a plane the
+        // adds keep their order (overlapping windows can hit one element twice), so the bits do not change.
+        Parallelism.For(planes, Math.Max(1, Ops.Elementwise.Grain / Math.Max(1, planeOut)), (p0, p1) =>
         {
-            dd[((i / planeOut) * planeIn) + indices[i]] += gd[i];
-        }
+            for (int plane = p0; plane < p1; plane++)
+            {
+                var src = gd.AsSpan(plane * planeOut, planeOut);
+                var idx = indices.AsSpan(plane * planeOut, planeOut);
+                var dst = dd.AsSpan(plane * planeIn, planeIn);
+                for (int i = 0; i < src.Length; i++)
+                {
+                    dst[idx[i]] += src[i];
+                }
+            }
+        });
 
         return dx;
     }
