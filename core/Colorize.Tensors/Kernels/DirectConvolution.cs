@@ -24,6 +24,13 @@ internal static class DirectConvolution
     /// <summary>output[n, g] = Σ_{c, ki, kj} w[g, c, ki, kj] · input[n, g·cinG + c, shifted] (no bias).</summary>
     public static unsafe void Forward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, Span<float> output, int threads)
     {
+        if (SingleOutputConvolution.Applies(shape))
+        {
+            // One group: the rows would be a logit map's few outputs long; dot products over channels instead.
+            SingleOutputConvolution.Forward(shape, input, weight, output, threads);
+            return;
+        }
+
         Conv2dShape s = shape;
         // Conv2dShape's sizes are computed properties (divisions): read them once, not per row.
         int ho = s.OutHeight, wo = s.OutWidth, sw = s.StrideWidth, groups = s.Groups, rowsPerGroup = s.ColumnRows;
@@ -61,6 +68,12 @@ internal static class DirectConvolution
     /// <summary>gradInput[n, g·cinG + c, shifted] += w[g, c, ki, kj] · gradOutput[n, g]; gradInput must start zeroed.</summary>
     public static unsafe void BackwardInput(in Conv2dShape shape, ReadOnlySpan<float> gradOutput, ReadOnlySpan<float> weight, Span<float> gradInput, int threads)
     {
+        if (SingleOutputConvolution.Applies(shape))
+        {
+            SingleOutputConvolution.BackwardInput(shape, gradOutput, weight, gradInput, threads);
+            return;
+        }
+
         Conv2dShape s = shape;
         // Conv2dShape's sizes are computed properties (divisions): read them once, not per row.
         int ho = s.OutHeight, wo = s.OutWidth, sw = s.StrideWidth, groups = s.Groups, rowsPerGroup = s.ColumnRows;
@@ -97,6 +110,12 @@ internal static class DirectConvolution
     /// <summary>gradWeight[g, c, ki, kj] = Σ_n Σ_positions gradOutput[n, g] · input[n, g·cinG + c, shifted] (overwritten).</summary>
     public static unsafe void BackwardWeight(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> gradOutput, Span<float> gradWeight, int threads)
     {
+        if (SingleOutputConvolution.Applies(shape))
+        {
+            SingleOutputConvolution.BackwardWeight(shape, input, gradOutput, gradWeight);
+            return;
+        }
+
         Conv2dShape s = shape;
         // Conv2dShape's sizes are computed properties (divisions): read them once, not per row.
         int ho = s.OutHeight, wo = s.OutWidth, sw = s.StrideWidth, groups = s.Groups, rowsPerGroup = s.ColumnRows;

@@ -19,6 +19,7 @@ public sealed class ConvolutionTests
         new[] { 3, 8, 16, 18, 5, 4, 4, 2, 2, 1, 1, 1, 1, 1 },    // pix2pix-like down-sampling
         new[] { 2, 2, 5, 61, 3, 4, 3, 2, 2, 1, 1, 1, 1, 1 },     // wide rows: the vectorised stride-2 gather and scatter
         new[] { 3, 16, 7, 29, 1, 4, 4, 1, 1, 1, 1, 1, 1, 1 },    // PatchGAN logits (one output channel): direct kernels, vectorised rows
+        new[] { 2, 5, 11, 9, 1, 3, 4, 2, 3, 2, 1, 2, 1, 1 },     // one output channel, strided and dilated: the channels-last kernels skip taps at every edge
         new[] { 2, 6, 9, 19, 2, 3, 3, 2, 1, 1, 2, 1, 2, 2 },     // one output channel per group, strided rows, dilated
     };
 
