@@ -33,6 +33,10 @@ internal static class PhaseConvolution
     // at 128×128, 1→16 and 3→32 channels run 10–35 % slower this way, 8→16 channels (72 rows) 18–20 % faster.
     internal const int MinColumnRows = 64;
 
+    // Floats a thread must get before a plane copy is split among threads (a 256 KiB copy takes tens of
+    // microseconds, about what waking the other thread costs).
+    private const long MinCopyFloatsPerThread = 1 << 16;
+
     /// <summary>
     /// Whether the forward pass and weight gradient go this way: one group, not pointwise, more than one output channel,
     /// stride 1 (where it measured faster; the code handles any stride, and the tests run strided shapes through it), at
@@ -95,24 +99,29 @@ internal static class PhaseConvolution
                     fixed (float* pc = buffers.Staging)
                     fixed (int* po = buffers.Offsets)
                     {
-                        layout.Fill(pin + ((long)n0 * s.InChannels * s.InSpatial), pp);
+                        layout.Fill(pin + ((long)n0 * s.InChannels * s.InSpatial), pp, threads);
                         layout.Offsets(po);
                         var packer = new OffsetRowsBPacker(pp, po);
                         GemmConfig config = GemmConfig.For(Gemm.DefaultKernel, cout, layout.Columns);
                         Gemm.Run(config, false, cout, layout.Columns, rows, 1f, pw, rows, packer, 0f, pc, layout.Columns, threads);
                         // Keep the real columns: output row y of image i is virtual columns [i·Hv·Wv + y·Wv, + W_out).
-                        for (int i = 0; i < layout.Images; i++)
+                        nint outAddress = (nint)(pout + ((long)n0 * cout * outSpatial)), stagingAddress = (nint)pc;
+                        Layout chunk = layout;
+                        SplitChannels(cout, (long)cout * layout.Columns, threads, (c0, c1) =>
                         {
-                            for (int co = 0; co < cout; co++)
+                            for (int co = c0; co < c1; co++)
                             {
-                                float* dst = pout + ((((long)(n0 + i) * cout) + co) * outSpatial);
-                                float* src = pc + ((long)co * layout.Columns) + ((long)i * layout.ImageColumns);
-                                for (int y = 0; y < layout.OutHeight; y++)
+                                for (int i = 0; i < chunk.Images; i++)
                                 {
-                                    Unsafe.CopyBlockUnaligned(dst + ((long)y * layout.OutWidth), src + ((long)y * layout.Wv), (uint)(layout.OutWidth * sizeof(float)));
+                                    float* dst = (float*)outAddress + ((((long)i * cout) + co) * outSpatial);
+                                    float* src = (float*)stagingAddress + ((long)co * chunk.Columns) + ((long)i * chunk.ImageColumns);
+                                    for (int y = 0; y < chunk.OutHeight; y++)
+                                    {
+                                        Unsafe.CopyBlockUnaligned(dst + ((long)y * chunk.OutWidth), src + ((long)y * chunk.Wv), (uint)(chunk.OutWidth * sizeof(float)));
+                                    }
                                 }
                             }
-                        }
+                        });
                     }
                 }
             }
@@ -144,10 +153,10 @@ internal static class PhaseConvolution
                     fixed (float* pc = buffers.Staging)
                     fixed (int* po = buffers.Offsets)
                     {
-                        layout.Fill(pin + ((long)n0 * s.InChannels * s.InSpatial), pp);
+                        layout.Fill(pin + ((long)n0 * s.InChannels * s.InSpatial), pp, threads);
                         layout.Offsets(po);
                         // The output gradient in virtual columns, zero in the dropped ones so they add nothing.
-                        layout.Spread(pdy + ((long)n0 * cout * outSpatial), cout, pc);
+                        layout.Spread(pdy + ((long)n0 * cout * outSpatial), cout, pc, threads);
 
                         var packer = new OffsetRowsTransposedBPacker(pp, po);
                         GemmConfig config = GemmConfig.For(Gemm.DefaultKernel, cout, rows);
@@ -198,7 +207,7 @@ internal static class PhaseConvolution
                     {
                         new Span<float>(pp, (int)layout.PlaneFloats).Clear();
                         layout.Offsets(po);
-                        layout.Spread(pdy + ((long)n0 * cout * outSpatial), cout, pc);
+                        layout.Spread(pdy + ((long)n0 * cout * outSpatial), cout, pc, threads);
                         nint planesAddress = (nint)pp, columnsAddress = (nint)pcol, offsetsAddress = (nint)po;
                         for (int v0 = 0; v0 < layout.Columns; v0 += columnsPerBlock)
                         {
@@ -228,7 +237,7 @@ internal static class PhaseConvolution
                             }
                         }
 
-                        layout.Crop(pp, pdx + ((long)n0 * cin * s.InSpatial));
+                        layout.Crop(pp, pdx + ((long)n0 * cin * s.InSpatial), threads);
                     }
                 }
                 finally
@@ -237,6 +246,25 @@ internal static class PhaseConvolution
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(c0, c1) over channel ranges covering [0, <paramref name="count"/>), split among
+    /// threads when the copy is big enough. The plane building, spreading, cropping and extracting copies ran on
+    /// the calling thread alone while the other waited for the next GEMM: a few percent of a training step on two
+    /// threads. Every channel's copy is the same whichever thread does it, so the bits do not depend on the split.
+    /// </summary>
+    private static void SplitChannels(int count, long floats, int threads, Action<int, int> body)
+    {
+        int parts = (int)Math.Clamp(floats / MinCopyFloatsPerThread, 1, Math.Max(1, Math.Min(threads, count)));
+        if (parts == 1)
+        {
+            body(0, count);
+            return;
+        }
+
+        Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, part =>
+            body((int)((long)count * part / parts), (int)((long)count * (part + 1) / parts)));
     }
 
     private static int ImagesPerChunk(in Conv2dShape s, long budget)
@@ -312,31 +340,44 @@ internal static class PhaseConvolution
         private long ChannelPlane => (long)Images * ImageColumns;
 
         /// <summary>Copies [images, channels, H_out, W_out] into virtual columns (channel rows of <see cref="Columns"/> floats), zero elsewhere.</summary>
-        public unsafe void Spread(float* source, int channels, float* virtualRows)
+        public unsafe void Spread(float* source, int channels, float* virtualRows, int threads)
         {
-            new Span<float>(virtualRows, channels * Columns).Clear();
             long outSpatial = (long)OutHeight * OutWidth;
-            for (int i = 0; i < Images; i++)
+            Layout self = this;
+            nint sourceAddress = (nint)source, rowsAddress = (nint)virtualRows;
+            SplitChannels(channels, (long)channels * Columns, threads, (c0, c1) =>
             {
-                for (int c = 0; c < channels; c++)
+                // Channel c owns virtual row c: clear it, then copy its real columns in.
+                new Span<float>((float*)rowsAddress + ((long)c0 * self.Columns), (c1 - c0) * self.Columns).Clear();
+                for (int c = c0; c < c1; c++)
                 {
-                    float* src = source + ((((long)i * channels) + c) * outSpatial);
-                    float* dst = virtualRows + ((long)c * Columns) + ((long)i * ImageColumns);
-                    for (int y = 0; y < OutHeight; y++)
+                    for (int i = 0; i < self.Images; i++)
                     {
-                        Unsafe.CopyBlockUnaligned(dst + ((long)y * Wv), src + ((long)y * OutWidth), (uint)(OutWidth * sizeof(float)));
+                        float* src = (float*)sourceAddress + ((((long)i * channels) + c) * outSpatial);
+                        float* dst = (float*)rowsAddress + ((long)c * self.Columns) + ((long)i * self.ImageColumns);
+                        for (int y = 0; y < self.OutHeight; y++)
+                        {
+                            Unsafe.CopyBlockUnaligned(dst + ((long)y * self.Wv), src + ((long)y * self.OutWidth), (uint)(self.OutWidth * sizeof(float)));
+                        }
                     }
                 }
-            }
+            });
         }
 
         /// <summary>The inverse of <see cref="Fill"/> on the unpadded pixels: writes every input pixel of the chunk from its phase plane.</summary>
-        public unsafe void Crop(float* planes, float* images)
+        public unsafe void Crop(float* planes, float* images, int threads)
+        {
+            Layout self = this;
+            nint planesAddress = (nint)planes, imagesAddress = (nint)images;
+            SplitChannels(_s.InChannels, (long)Images * _s.InChannels * _s.InSpatial, threads, (c0, c1) => self.CropChannels((float*)planesAddress, (float*)imagesAddress, c0, c1));
+        }
+
+        private unsafe void CropChannels(float* planes, float* images, int c0, int c1)
         {
             int h = _s.InHeight, w = _s.InWidth, sh = _s.StrideHeight, sw = _s.StrideWidth, ph = _s.PaddingHeight, pw = _s.PaddingWidth;
             int cin = _s.InChannels;
             long inSpatial = _s.InSpatial;
-            for (int c = 0; c < cin; c++)
+            for (int c = c0; c < c1; c++)
             {
                 for (int i = 0; i < Images; i++)
                 {
@@ -409,7 +450,14 @@ internal static class PhaseConvolution
         }
 
         /// <summary>Writes every phase plane of the chunk whose first image starts at <paramref name="images"/>.</summary>
-        public unsafe void Fill(float* images, float* planes)
+        public unsafe void Fill(float* images, float* planes, int threads)
+        {
+            Layout self = this;
+            nint imagesAddress = (nint)images, planesAddress = (nint)planes;
+            SplitChannels(_s.InChannels, PlaneFloats, threads, (c0, c1) => self.FillChannels((float*)imagesAddress, (float*)planesAddress, c0, c1));
+        }
+
+        private unsafe void FillChannels(float* images, float* planes, int c0, int c1)
         {
             int h = _s.InHeight, w = _s.InWidth, sh = _s.StrideHeight, sw = _s.StrideWidth, ph = _s.PaddingHeight, pw = _s.PaddingWidth;
             int cin = _s.InChannels;
@@ -425,7 +473,7 @@ internal static class PhaseConvolution
                         xHi = xLo;
                     }
 
-                    for (int c = 0; c < cin; c++)
+                    for (int c = c0; c < c1; c++)
                     {
                         float* plane = planes + ((((long)((a * sw) + b) * cin) + c) * ChannelPlane);
                         for (int i = 0; i < Images; i++)

@@ -21,6 +21,7 @@ public sealed class PhaseConvolutionTests
         new[] { 1, 2, 9, 37, 3, 3, 3, 2, 2, 0, 0, 1, 1 },      // stride 2, no padding, rows wide enough for the vector interleave
         new[] { 3, 16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1 },     // U-Net bottom: 144 rows (not a multiple of 32)
         new[] { 2, 1, 5, 4, 7, 3, 3, 2, 2, 1, 1, 1, 1 },       // one input channel, tiny image
+        new[] { 2, 16, 64, 64, 16, 3, 3, 1, 1, 1, 1, 1, 1 },   // big enough for the plane copies to be split between two threads
     };
 
     [Theory]
