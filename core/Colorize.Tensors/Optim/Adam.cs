@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Colorize.Tensors.Optim;
 
 /// <summary>
@@ -36,7 +39,48 @@ public class Adam : Optimizer
         float eps = (float)group.Eps;
         float decay = (float)(1 - (group.LearningRate * group.WeightDecay));
         bool decoupled = Decoupled;
-        for (int i = 0; i < p.Length; i++)
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // Eight parameters at a time with the very operations of the scalar loop below (no fused multiply-adds,
+            // which would round differently), so the bits do not change; the update ran on one thread while the
+            // other waited and took about 2 % of a wgan-gp step.
+            var vBeta1 = Vector256.Create(beta1);
+            var vBeta2 = Vector256.Create(beta2);
+            var vOneMinusBeta1 = Vector256.Create(oneMinusBeta1);
+            var vOneMinusBeta2 = Vector256.Create(oneMinusBeta2);
+            var vWd = Vector256.Create(wd);
+            var vDecay = Vector256.Create(decay);
+            var vBc2Sqrt = Vector256.Create(bc2Sqrt);
+            var vEps = Vector256.Create(eps);
+            var vMinusStep = Vector256.Create(-stepSize);
+            ref float pr = ref MemoryMarshal.GetReference(p);
+            ref float gr = ref MemoryMarshal.GetReference(g);
+            ref float mr = ref MemoryMarshal.GetReference(m);
+            ref float vr = ref MemoryMarshal.GetReference(v);
+            for (; i <= p.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                nuint at = (nuint)i;
+                Vector256<float> grad = Vector256.LoadUnsafe(ref gr, at), param = Vector256.LoadUnsafe(ref pr, at);
+                if (decoupled)
+                {
+                    param *= vDecay;
+                }
+                else if (wd != 0)
+                {
+                    grad += vWd * param;
+                }
+
+                Vector256<float> mi = (Vector256.LoadUnsafe(ref mr, at) * vBeta1) + (grad * vOneMinusBeta1);
+                Vector256<float> vi = (Vector256.LoadUnsafe(ref vr, at) * vBeta2) + (vOneMinusBeta2 * grad * grad);
+                Vector256<float> denom = (Vector256.Sqrt(vi) / vBc2Sqrt) + vEps;
+                mi.StoreUnsafe(ref mr, at);
+                vi.StoreUnsafe(ref vr, at);
+                (param + (vMinusStep * (mi / denom))).StoreUnsafe(ref pr, at);
+            }
+        }
+
+        for (; i < p.Length; i++)
         {
             float grad = g[i];
             if (decoupled)

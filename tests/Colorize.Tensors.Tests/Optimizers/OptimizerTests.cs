@@ -21,6 +21,53 @@ public sealed class OptimizerTests
         Assert.All(x.ToArray(), v => Assert.InRange(v, 0.99f, 1.01f));
     }
 
+    [Theory]
+    [InlineData(false, 0.0)]
+    [InlineData(false, 0.05)]  // weight decay added to the gradient
+    [InlineData(true, 0.05)]   // AdamW: weight decay multiplies the parameter
+    public void Adam_VectorisedUpdate_HasTheBitsOfTheScalarFormula(bool decoupled, double weightDecay)
+    {
+        // 37 parameters: four eight-wide blocks and a scalar tail.
+        const int Count = 37;
+        var rng = new Random(5);
+        float[] start = Enumerable.Range(0, Count).Select(_ => (float)(rng.NextDouble() * 4) - 2f).ToArray();
+        var x = Tensor.FromArray(start, Count).SetRequiresGrad();
+        Optimizer opt = decoupled
+            ? new AdamW([x], learningRate: 0.01, beta1: 0.5, beta2: 0.9, weightDecay: weightDecay)
+            : new Adam([x], learningRate: 0.01, beta1: 0.5, beta2: 0.9, weightDecay: weightDecay);
+        float[] p = (float[])start.Clone(), m = new float[Count], v = new float[Count];
+        for (int step = 1; step <= 4; step++)
+        {
+            float[] scale = Enumerable.Range(0, Count).Select(_ => (float)(rng.NextDouble() * 6) - 3f).ToArray();
+            opt.ZeroGrad();
+            (x * x * Tensor.FromArray(scale, Count)).Sum().Backward();
+            opt.Step();
+
+            // torch.optim.Adam's float32 formula, element by element (the gradient of s·x² is 2·s·x).
+            double bc1 = 1 - Math.Pow(0.5, step), bc2 = 1 - Math.Pow(0.9, step);
+            float stepSize = (float)(0.01 / bc1), bc2Sqrt = (float)Math.Sqrt(bc2), decay = (float)(1 - (0.01 * weightDecay));
+            for (int i = 0; i < Count; i++)
+            {
+                float grad = (scale[i] * p[i]) + (scale[i] * p[i]);
+                if (decoupled)
+                {
+                    p[i] *= decay;
+                }
+                else if (weightDecay != 0)
+                {
+                    grad += (float)weightDecay * p[i];
+                }
+
+                m[i] = (m[i] * 0.5f) + (grad * 0.5f);
+                v[i] = (v[i] * 0.9f) + ((float)(1 - 0.9) * grad * grad);
+                float denom = (MathF.Sqrt(v[i]) / bc2Sqrt) + 1e-8f;
+                p[i] += -stepSize * (m[i] / denom);
+            }
+
+            Assert.Equal(p, x.ToArray());
+        }
+    }
+
     [Fact]
     public void Adam_FirstStep_MovesEachParameterByTheLearningRate()
     {
