@@ -36,7 +36,18 @@ public static partial class Functional
                 throw new ArgumentException($"BatchNorm in training needs more than one value per channel, got input {ShapeUtil.Format(input.Shape)}.");
             }
 
-            normalized = NormalizeOp.Apply(input, eps, out var mean, out var biasedVar);
+            bool fused = weight is not null && bias is not null && weight.Rank == 1 && bias.Rank == 1 && weight.Count == c && bias.Count == c;
+            double[] mean, biasedVar;
+            if (fused)
+            {
+                // Normalisation and affine in one op: two passes fewer over the activation forward, four backward.
+                normalized = NormalizeOp.ApplyAffine(input, weight!, bias!, eps, out mean, out biasedVar);
+            }
+            else
+            {
+                normalized = NormalizeOp.Apply(input, eps, out mean, out biasedVar);
+            }
+
             if (runningMean is not null && runningVar is not null)
             {
                 float unbias = perChannel / (float)(perChannel - 1);
@@ -77,7 +88,9 @@ public static partial class Functional
             normalized = (input - runningMean.Detach().Reshape(shape)) * (runningVar.Detach() + eps).Sqrt().Pow(-1f).Reshape(shape);
         }
 
-        return Affine(normalized, weight, bias);
+        return training && weight is not null && bias is not null && weight.Rank == 1 && bias.Rank == 1 && weight.Count == c && bias.Count == c
+            ? normalized
+            : Affine(normalized, weight, bias);
     }
 
     /// <summary>
@@ -183,6 +196,151 @@ internal static class NormalizeOp
         }
 
         return y;
+    }
+
+    /// <summary>
+    /// y = x̂ · γ + β with x̂ = (x − mean) / √(var + eps) per channel, in one pass: BatchNorm's normalisation and
+    /// affine, which as separate ops cost two more passes (and tensors) over the activation forward and the mul/add
+    /// backward four more (γ·g, g·x̂ and two channel sums) for every BatchNorm of the U-Nets and ResNets.
+    /// </summary>
+    /// <remarks>
+    /// The forward does the separate ops' float operations in their order ((x − mean) · invstd, then · γ, then + β),
+    /// so y has the same bits. The backward recomputes x̂ from x instead of keeping it; dx has the bits of the
+    /// separate ops (the same products g·γ summed in the same order); dγ and dβ are summed per channel in double
+    /// (images in order), which differs from the separate ops' channel sums only in rounding. Under
+    /// <c>createGraph</c> the backward is built from differentiable ops.
+    /// </remarks>
+    public static Tensor ApplyAffine(Tensor x, Tensor weight, Tensor bias, float eps, out double[] mean, out double[] variance)
+    {
+        int n = x.Shape[0], c = x.Shape[1];
+        int s = x.Count / Math.Max(1, n * c);
+        var m = new double[c];
+        var v = new double[c];
+        var invStd = new float[c];
+        var means = new float[c];
+        var y = Tensor.Empty(x.ShapeArray);
+        var (xd, yd, wd, bd) = (x.Storage, y.Storage, weight.Storage, bias.Storage);
+        Parallelism.For(c, 1, (c0, c1) =>
+        {
+            for (int ch = c0; ch < c1; ch++)
+            {
+                double sum = 0;
+                for (int b = 0; b < n; b++)
+                {
+                    sum += NormalizeKernels.Sum(xd.AsSpan(((b * c) + ch) * s, s));
+                }
+
+                double mu = sum / ((double)n * s);
+                double sq = 0;
+                for (int b = 0; b < n; b++)
+                {
+                    sq += NormalizeKernels.SumSquaredDeviations(xd.AsSpan(((b * c) + ch) * s, s), mu);
+                }
+
+                double var = sq / ((double)n * s);
+                m[ch] = mu;
+                v[ch] = var;
+                float inv = (float)(1.0 / Math.Sqrt(var + eps));
+                invStd[ch] = inv;
+                means[ch] = (float)mu;
+                for (int b = 0; b < n; b++)
+                {
+                    int off = ((b * c) + ch) * s;
+                    NormalizeKernels.SubtractMultiplyAffine(xd.AsSpan(off, s), means[ch], inv, wd[ch], bd[ch], yd.AsSpan(off, s));
+                }
+            }
+        });
+
+        mean = m;
+        variance = v;
+        if (GradMode.ShouldRecord([x, weight, bias]))
+        {
+            Node.Record(y, "NativeBatchNormBackward0", [x, weight, bias], (g, need) => GradMode.IsEnabled
+                ? DifferentiableAffineBackward(x, weight, g, eps, need)
+                : FastAffineBackward(g, x, weight, means, invStd, n, c, s, need));
+        }
+
+        return y;
+    }
+
+    /// <summary>dγ = Σ g·x̂, dβ = Σ g, and dx as <see cref="FastBackward"/> of g·γ, with x̂ recomputed from x.</summary>
+    private static Tensor?[] FastAffineBackward(Tensor g, Tensor x, Tensor weight, float[] means, float[] invStd, int n, int c, int s, bool[] need)
+    {
+        var dx = need[0] ? Tensor.Empty(g.ShapeArray) : null;
+        var dw = new float[c];
+        var db = new float[c];
+        var (gd, xd, wd) = (g.Storage, x.Storage, weight.Storage);
+        float[]? dd = dx?.Storage;
+        Parallelism.For(c, 1, (c0, c1) =>
+        {
+            // One plane of x̂ and g·γ at a time, reused for the sums and for dx.
+            var xhat = new float[s];
+            var gGamma = new float[s];
+            for (int ch = c0; ch < c1; ch++)
+            {
+                double sg = 0, sgh = 0, sumG = 0, sumGh = 0;
+                float gamma = wd[ch], inv = invStd[ch];
+                for (int b = 0; b < n; b++)
+                {
+                    int off = ((b * c) + ch) * s;
+                    NormalizeKernels.SubtractMultiply(xd.AsSpan(off, s), means[ch], inv, xhat);
+                    var (plainG, plainGh) = NormalizeKernels.SumAndDot(gd.AsSpan(off, s), xhat);
+                    sumG += plainG;
+                    sumGh += plainGh;
+                    if (dd is not null)
+                    {
+                        System.Numerics.Tensors.TensorPrimitives.Multiply(gd.AsSpan(off, s), gamma, gGamma);
+                        var (scaledG, scaledGh) = NormalizeKernels.SumAndDot(gGamma, xhat);
+                        sg += scaledG;
+                        sgh += scaledGh;
+                    }
+                }
+
+                db[ch] = (float)sumG;
+                dw[ch] = (float)sumGh;
+                if (dd is null)
+                {
+                    continue;
+                }
+
+                double count = (double)n * s;
+                float meanG = (float)(sg / count), meanGh = (float)(sgh / count);
+                for (int b = 0; b < n; b++)
+                {
+                    int off = ((b * c) + ch) * s;
+                    NormalizeKernels.SubtractMultiply(xd.AsSpan(off, s), means[ch], inv, xhat);
+                    System.Numerics.Tensors.TensorPrimitives.Multiply(gd.AsSpan(off, s), gamma, gGamma);
+                    NormalizeKernels.NormalizeBackward(gGamma, xhat, meanG, meanGh, inv, dd.AsSpan(off, s));
+                }
+            }
+        });
+
+        return [dx, need[1] ? Tensor.Wrap(dw, c) : null, need[2] ? Tensor.Wrap(db, c) : null];
+    }
+
+    /// <summary>The affine BatchNorm backward from differentiable ops, for double backward.</summary>
+    private static Tensor?[] DifferentiableAffineBackward(Tensor x, Tensor weight, Tensor g, float eps, bool[] need)
+    {
+        var shape = new int[x.Rank];
+        Array.Fill(shape, 1);
+        shape[1] = x.Shape[1];
+        var dims = new List<int> { 0 };
+        for (int i = 2; i < x.Rank; i++)
+        {
+            dims.Add(i);
+        }
+
+        int[] d = [.. dims];
+        Tensor? dw = null;
+        if (need[1])
+        {
+            var mean = x.Mean(d, keepDim: true);
+            var centered = x - mean;
+            var xhat = centered * ((centered * centered).Mean(d, keepDim: true) + eps).Sqrt().Pow(-1f);
+            dw = (g * xhat).Sum(d);
+        }
+
+        return [need[0] ? DifferentiableBackward(x, g * weight.Reshape(shape), eps) : null, dw, need[2] ? g.Sum(d) : null];
     }
 
     /// <summary>dx = invstd · (g − mean(g) − x̂ · mean(g · x̂)) per channel.</summary>
@@ -341,6 +499,25 @@ internal static class NormalizeKernels
         for (; i < x.Length; i++)
         {
             y[i] = (x[i] - mean) * scale;
+        }
+    }
+
+    /// <summary>y = ((x − mean) · scale) · gamma + beta, the float operations of the separate normalise, multiply and add ops.</summary>
+    public static void SubtractMultiplyAffine(ReadOnlySpan<float> x, float mean, float scale, float gamma, float beta, Span<float> y)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> mu = Vector256.Create(mean), k = Vector256.Create(scale), w = Vector256.Create(gamma), b = Vector256.Create(beta);
+            for (; i <= x.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                ((((Vector256.Create(x.Slice(i, Vector256<float>.Count)) - mu) * k) * w) + b).CopyTo(y.Slice(i, Vector256<float>.Count));
+            }
+        }
+
+        for (; i < x.Length; i++)
+        {
+            y[i] = (((x[i] - mean) * scale) * gamma) + beta;
         }
     }
 
