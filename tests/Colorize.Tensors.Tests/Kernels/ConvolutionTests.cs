@@ -130,6 +130,8 @@ public sealed class ConvolutionTests
         AssertSameBitsForAnyThreadCount(new Conv2dShape(2, 16, 24, 24, 64, 3, 3, 1, 1, 1, 1));
         // One output channel: the direct kernels split images and weight elements among threads.
         AssertSameBitsForAnyThreadCount(new Conv2dShape(6, 128, 15, 15, 1, 4, 4, 1, 1, 1, 1));
+        // An input gradient large enough (over 1 MB) for its clearing to be split among threads.
+        AssertSameBitsForAnyThreadCount(new Conv2dShape(2, 8, 192, 192, 4, 3, 3, 1, 1, 1, 1));
     }
 
     private static void AssertSameBitsForAnyThreadCount(Conv2dShape s)
@@ -140,6 +142,8 @@ public sealed class ConvolutionTests
         foreach (int threads in new[] { 1, 2, 3 })
         {
             float[] y = new float[s.OutputLength], dx = new float[s.InputLength], dw = new float[s.WeightLength], db = new float[s.OutChannels];
+            // Every output must be written: NaN survives anywhere a kernel forgets to.
+            Array.Fill(dx, float.NaN);
             Convolution.Conv2dForward(s, x, w, bias, y, threads);
             Convolution.Conv2dBackwardInput(s, dy, w, dx, threads);
             Convolution.Conv2dBackwardWeight(s, x, dy, dw, db, threads);
