@@ -28,7 +28,8 @@ public static partial class Functional
         var indices = new int[n * c * ho * wo];
         var xd = input.Storage;
         var yd = y.Storage;
-        if (kernelSize == 2 && s == 2 && padding == 0 && dilation == 1 && 2 * ho <= h && 2 * wo <= w)
+        bool twoByTwo = kernelSize == 2 && s == 2 && padding == 0 && dilation == 1 && 2 * ho <= h && 2 * wo <= w;
+        if (twoByTwo)
         {
             // The U-Nets' 2×2 pooling: every window lies inside the plane, so no bounds tests per element.
             Parallelism.For(n * c, 1, (p0, p1) =>
@@ -49,7 +50,7 @@ public static partial class Functional
             var inShape = input.GetShape();
             var outShape = y.GetShape();
             Node.Record(y, "MaxPool2DWithIndicesBackward0", [input], (g, _) =>
-                [LinearOp.Apply(g, "MaxPoolScatter", gg => ScatterPlanes(gg, indices, inShape), h => GatherPlanes(h, indices, outShape))]);
+                [LinearOp.Apply(g, "MaxPoolScatter", gg => twoByTwo ? ScatterTwoByTwo(gg, indices, inShape) : ScatterPlanes(gg, indices, inShape), h => GatherPlanes(h, indices, outShape))]);
         }
 
         return y;
@@ -259,12 +260,31 @@ public static partial class Functional
             });
     }
 
+    /// <summary>
+    /// The gradient of a 2×2, stride-2 max pooling, plane by plane in parallel (see <see cref="PoolingKernels.MaxPool2x2Backward"/>).
+    /// </summary>
+    private static Tensor ScatterTwoByTwo(Tensor g, int[] indices, int[] inShape)
+    {
+        int planes = inShape[0] * inShape[1], h = inShape[2], w = inShape[3], ho = g.Shape[2], wo = g.Shape[3];
+        int planeIn = h * w, planeOut = ho * wo;
+        var dx = Tensor.Empty(inShape);
+        var (gd, dd) = (g.Storage, dx.Storage);
+        Parallelism.For(planes, Math.Max(1, Ops.Elementwise.Grain / Math.Max(1, planeIn)), (p0, p1) =>
+        {
+            for (int plane = p0; plane < p1; plane++)
+            {
+                PoolingKernels.MaxPool2x2Backward(gd.AsSpan(plane * planeOut, planeOut), indices.AsSpan(plane * planeOut, planeOut), ho, wo, dd.AsSpan(plane * planeIn, planeIn), h, w);
+            }
+        });
+        return dx;
+    }
+
     private static Tensor ScatterPlanes(Tensor g, int[] indices, int[] inShape)
     {
-        var dx = Tensor.Zeros(inShape);
         int planes = inShape[0] * inShape[1];
         int planeIn = inShape[2] * inShape[3];
         int planeOut = g.Count / Math.Max(1, planes);
+        var dx = Tensor.Zeros(inShape);
         var (gd, dd) = (g.Storage, dx.Storage);
         // A plane's gradient only lands in its own input plane, so planes run in parallel; within a plane the
         // adds keep their order (overlapping windows can hit one element twice), so the bits do not change.

@@ -34,6 +34,29 @@ public sealed class PoolingKernelsTests
         }
     }
 
+    [Theory]
+    [InlineData(7, 9)]
+    [InlineData(4, 34)]
+    public void MaxPool2x2Backward_IsTheScatterIntoZeros(int h, int w)
+    {
+        int ho = h / 2, wo = w / 2;
+        float[] plane = PlaneWithTiesAndNaNs(h * w, 4);
+        var output = new float[ho * wo];
+        var indices = new int[ho * wo];
+        PoolingKernels.MaxPool2x2(plane, h, w, output, indices, ho, wo);
+        float[] gradOutput = PlaneWithTiesAndNaNs(ho * wo, 5);
+        gradOutput[0] = -0f;
+        var expected = new float[h * w];
+        for (int o = 0; o < gradOutput.Length; o++)
+        {
+            expected[indices[o]] += gradOutput[o];
+        }
+
+        var actual = Enumerable.Repeat(float.NaN, h * w).ToArray();
+        PoolingKernels.MaxPool2x2Backward(gradOutput, indices, ho, wo, actual, h, w);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+    }
+
     [Fact]
     public void MaxPool2x2_RejectsWindowsOutsideThePlane()
     {
