@@ -161,25 +161,8 @@ internal static class NormalizeOp
         {
             for (int ch = c0; ch < c1; ch++)
             {
-                double sum = 0;
-                for (int b = 0; b < n; b++)
-                {
-                    sum += NormalizeKernels.Sum(xd.AsSpan(((b * c) + ch) * s, s));
-                }
-
-                double mu = sum / ((double)n * s);
-                double sq = 0;
-                for (int b = 0; b < n; b++)
-                {
-                    sq += NormalizeKernels.SumSquaredDeviations(xd.AsSpan(((b * c) + ch) * s, s), mu);
-                }
-
-                double var = sq / ((double)n * s);
-                m[ch] = mu;
-                v[ch] = var;
-                float inv = (float)(1.0 / Math.Sqrt(var + eps));
-                invStd[ch] = inv;
-                float muF = (float)mu;
+                float inv = ChannelStatistics(xd, n, c, s, ch, eps, m, v, invStd);
+                float muF = (float)m[ch];
                 for (int b = 0; b < n; b++)
                 {
                     int off = ((b * c) + ch) * s;
@@ -196,6 +179,33 @@ internal static class NormalizeOp
         }
 
         return y;
+    }
+
+    /// <summary>
+    /// Mean, biased variance and 1/√(var + eps) of channel <paramref name="ch"/> over all images, summed in double
+    /// image by image; stored at <paramref name="ch"/> in the three arrays. Returns the inverse standard deviation.
+    /// </summary>
+    private static float ChannelStatistics(float[] xd, int n, int c, int s, int ch, float eps, double[] mean, double[] variance, float[] invStd)
+    {
+        double sum = 0;
+        for (int b = 0; b < n; b++)
+        {
+            sum += NormalizeKernels.Sum(xd.AsSpan(((b * c) + ch) * s, s));
+        }
+
+        double mu = sum / ((double)n * s);
+        double sq = 0;
+        for (int b = 0; b < n; b++)
+        {
+            sq += NormalizeKernels.SumSquaredDeviations(xd.AsSpan(((b * c) + ch) * s, s), mu);
+        }
+
+        double var = sq / ((double)n * s);
+        mean[ch] = mu;
+        variance[ch] = var;
+        float inv = (float)(1.0 / Math.Sqrt(var + eps));
+        invStd[ch] = inv;
+        return inv;
     }
 
     /// <summary>
@@ -224,25 +234,8 @@ internal static class NormalizeOp
         {
             for (int ch = c0; ch < c1; ch++)
             {
-                double sum = 0;
-                for (int b = 0; b < n; b++)
-                {
-                    sum += NormalizeKernels.Sum(xd.AsSpan(((b * c) + ch) * s, s));
-                }
-
-                double mu = sum / ((double)n * s);
-                double sq = 0;
-                for (int b = 0; b < n; b++)
-                {
-                    sq += NormalizeKernels.SumSquaredDeviations(xd.AsSpan(((b * c) + ch) * s, s), mu);
-                }
-
-                double var = sq / ((double)n * s);
-                m[ch] = mu;
-                v[ch] = var;
-                float inv = (float)(1.0 / Math.Sqrt(var + eps));
-                invStd[ch] = inv;
-                means[ch] = (float)mu;
+                float inv = ChannelStatistics(xd, n, c, s, ch, eps, m, v, invStd);
+                means[ch] = (float)m[ch];
                 for (int b = 0; b < n; b++)
                 {
                     int off = ((b * c) + ch) * s;
