@@ -44,7 +44,7 @@ public class Adam : Optimizer
         {
             // Eight parameters at a time with the very operations of the scalar loop below (no fused multiply-adds,
             // which would round differently), so the bits do not change; the update ran on one thread while the
-            // other waited and took about 2 % of a wgan-gp step.
+            // other waited and took about 1.3 % of the samples of a 2-thread wgan-gp step.
             var vBeta1 = Vector256.Create(beta1);
             var vBeta2 = Vector256.Create(beta2);
             var vOneMinusBeta1 = Vector256.Create(oneMinusBeta1);
