@@ -24,7 +24,7 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
     private readonly PixelShuffleIcnr _finalShuffle;
     private readonly Sequential _residual;
     private readonly Conv2d _head;
-
+    private readonly bool _imageNetInput;
 
     /// <summary>Creates the network.</summary>
     /// <param name="encoderDepth">18 or 34.</param>
@@ -34,9 +34,20 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
     /// <param name="selfAttention">Self-attention in the 1/8-resolution decoder block.</param>
     /// <param name="spectralNorm">Spectral norm on decoder convolutions.</param>
     /// <param name="generator">Random source of the initial weights.</param>
-    public ResNetUnet(int encoderDepth = 34, int inputChannels = 1, int outputChannels = 2, float width = 1f, bool selfAttention = true, bool spectralNorm = true, Generator? generator = null)
+    /// <param name="layer4Blocks">BasicBlocks in the encoder's layer4 (null: the depth's own, 2 or 3); 3 with depth 18
+    /// is the layout of ML.NET's ImageNet ResNet18 (<c>Microsoft.ML.DnnImageFeaturizer.ResNet18</c>).</param>
+    /// <param name="imageNetInput">Feed the encoder L as an ImageNet network expects a grey photo (three equal
+    /// channels, BGR 0–255 minus the channel means, <see cref="ImageNetInput"/>), so that pretrained weights apply
+    /// unchanged; conv1 then has three input channels. The decoder still sees L itself.</param>
+    public ResNetUnet(int encoderDepth = 34, int inputChannels = 1, int outputChannels = 2, float width = 1f, bool selfAttention = true, bool spectralNorm = true, Generator? generator = null, int? layer4Blocks = null, bool imageNetInput = false)
     {
-        _encoder = RegisterModule("encoder", new ResNetEncoder(encoderDepth, inputChannels, generator));
+        if (imageNetInput && inputChannels != 1)
+        {
+            throw new ArgumentException("The ImageNet input takes one L channel.", nameof(inputChannels));
+        }
+
+        _imageNetInput = imageNetInput;
+        _encoder = RegisterModule("encoder", new ResNetEncoder(encoderDepth, imageNetInput ? 3 : inputChannels, generator, layer4Blocks));
         _middle = RegisterModule("middle", new Sequential(
             new BatchNorm2d(512), new ReLU(),
             Layers.Conv(512, 1024, 3, spectralNorm, generator), new ReLU(),
@@ -69,7 +80,7 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
             throw new ArgumentException($"ResNetUnet needs a height and width divisible by 32, got {input.Shape[2]}×{input.Shape[3]}.");
         }
 
-        var features = _encoder.Features(input);
+        var features = _encoder.Features(_imageNetInput ? ImageNetInput.FromGrey(input) : input);
         var x = _middle.Call(features[4]);
         for (int i = 0; i < 4; i++)
         {
@@ -83,14 +94,22 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
     }
 }
 
-/// <summary>A torchvision-layout ResNet18/34 body returning the features at 1/2, 1/4, 1/8, 1/16 and 1/32.</summary>
-internal sealed class ResNetEncoder : Module<Tensor, Tensor>
+/// <summary>
+/// A torchvision-layout ResNet18/34 body returning the features at 1/2, 1/4, 1/8, 1/16 and 1/32 (no pooling, no FC).
+/// Public so that the trainer can run a frozen ImageNet copy of it as a feature-loss network.
+/// </summary>
+public sealed class ResNetEncoder : Module<Tensor, Tensor>
 {
     private readonly Conv2d _conv1;
     private readonly BatchNorm2d _bn1;
     private readonly Sequential[] _layers;
 
-    public ResNetEncoder(int depth, int inputChannels, Generator? generator)
+    /// <summary>Creates the encoder with Kaiming-initialised convolutions.</summary>
+    /// <param name="depth">18 or 34 (blocks per stage [2, 2, 2, 2] or [3, 4, 6, 3]).</param>
+    /// <param name="inputChannels">Channels of conv1's input.</param>
+    /// <param name="generator">Random source of the initial weights.</param>
+    /// <param name="layer4Blocks">Overrides the number of blocks in layer4 (ML.NET's ImageNet ResNet18 has 3).</param>
+    public ResNetEncoder(int depth, int inputChannels, Generator? generator, int? layer4Blocks = null)
     {
         int[] blocks = depth switch
         {
@@ -98,6 +117,12 @@ internal sealed class ResNetEncoder : Module<Tensor, Tensor>
             34 => [3, 4, 6, 3],
             _ => throw new ArgumentOutOfRangeException(nameof(depth), "The ResNet encoder has depth 18 or 34."),
         };
+        if (layer4Blocks is { } l4)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(l4, 1);
+            blocks[3] = l4;
+        }
+
         _conv1 = RegisterModule("conv1", new Conv2d(inputChannels, 64, 7, stride: 2, padding: 3, bias: false, generator: generator));
         _bn1 = RegisterModule("bn1", new BatchNorm2d(64));
         _layers = new Sequential[4];
@@ -124,16 +149,26 @@ internal sealed class ResNetEncoder : Module<Tensor, Tensor>
         }
     }
 
-    public Tensor[] Features(Tensor input)
+    /// <summary>The features after conv1 (1/2), layer1 (1/4), layer2 (1/8), layer3 (1/16) and layer4 (1/32).</summary>
+    /// <param name="input">N×C×H×W.</param>
+    /// <param name="stages">How many of the five to compute (a feature loss may not need the deepest).</param>
+    public Tensor[] Features(Tensor input, int stages = 5)
     {
-        var f1 = _bn1.Call(_conv1.Call(input)).Relu();
-        var f2 = _layers[0].Call(Functional.MaxPool2d(f1, 3, 2, 1));
-        var f3 = _layers[1].Call(f2);
-        var f4 = _layers[2].Call(f3);
-        var f5 = _layers[3].Call(f4);
-        return [f1, f2, f3, f4, f5];
+        ArgumentOutOfRangeException.ThrowIfLessThan(stages, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(stages, 5);
+        var features = new Tensor[stages];
+        features[0] = _bn1.Call(_conv1.Call(input)).Relu();
+        var x = Functional.MaxPool2d(features[0], 3, 2, 1);
+        for (int i = 1; i < stages; i++)
+        {
+            x = _layers[i - 1].Call(x);
+            features[i] = x;
+        }
+
+        return features;
     }
 
+    /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => Features(input)[4];
 }
 
