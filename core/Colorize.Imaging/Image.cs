@@ -178,7 +178,8 @@ public sealed class Image
     /// <summary>
     /// Saves to <paramref name="path"/> with <paramref name="encoder"/>: the image is encoded into a temporary file
     /// in the same folder, flushed, then renamed over <paramref name="path"/>. If encoding fails the temporary
-    /// file is deleted and any existing file is left untouched.
+    /// file is deleted and any existing file is left untouched. The first save into a folder in a process also deletes
+    /// the temporary files that killed processes left there (<c>.&lt;name&gt;.&lt;pid&gt;.&lt;guid&gt;.tmp</c>).
     /// </summary>
     /// <param name="path">The output file.</param>
     /// <param name="encoder">The encoder and its settings.</param>
@@ -194,8 +195,7 @@ public sealed class Image
             throw new IOException($"'{fullPath}' already exists.");
         }
 
-        string directory = Path.GetDirectoryName(fullPath) ?? Directory.GetCurrentDirectory();
-        string tempPath = Path.Combine(directory, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        string tempPath = TemporaryFiles.For(fullPath);
         try
         {
             using (var file = new FileStream(tempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
