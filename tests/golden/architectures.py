@@ -7,7 +7,8 @@ same order, so a state dict moves between the two unchanged:
                                reference's in-place LeakyReLU: our skip connection carries the block input unchanged
   PatchGan      patchgan       the reference NLayerDiscriminator
   ClassicUnet   unet-classic   seed 002's U-Net
-  ResNetUnet    resnet-unet    torchvision-layout ResNet18/34 encoder + DeOldify-style decoder
+  ResNetUnet    resnet-unet    torchvision-layout ResNet18/34 encoder + DeOldify-style decoder; with imageNetInput
+                               the encoder sees L as ImageNetInput.cs converts it (lab_to_srgb, imagenet_from_srgb)
   SaganCritic   sagan-critic   after DeOldify's custom_gan_critic (see its docstring for where ours differs)
 
 `build(name, hyperparameters)` mirrors ArchitectureRegistry.Build: same hyperparameter names and defaults. Only
@@ -198,11 +199,16 @@ class BasicBlock(nn.Module):
 
 
 class ResNetEncoder(nn.Module):
-    """torchvision's ResNet18/34 body without avgpool/fc, taking `input_nc` channels."""
+    """torchvision's ResNet18/34 body without avgpool/fc, taking `input_nc` channels; `layer4_blocks` overrides the
+    depth's blocks in layer4 (ML.NET's ImageNet ResNet18 has [2, 2, 2, 3])."""
 
-    def __init__(self, depth, input_nc):
+    def __init__(self, depth, input_nc, layer4_blocks=None):
         super().__init__()
-        blocks = {18: [2, 2, 2, 2], 34: [3, 4, 6, 3]}[depth]
+        blocks = list({18: [2, 2, 2, 2], 34: [3, 4, 6, 3]}[depth])
+        if layer4_blocks is not None:
+            if layer4_blocks < 1:
+                raise ValueError("layer4_blocks must be at least 1")
+            blocks[3] = layer4_blocks
         self.conv1 = nn.Conv2d(input_nc, 64, 7, stride=2, padding=3, bias=False)
         self.bn1 = nn.BatchNorm2d(64)
         cin = 64
@@ -213,16 +219,81 @@ class ResNetEncoder(nn.Module):
             setattr(self, f"layer{l + 1}", layer)
             cin = cout
 
-    def features(self, x):
-        f1 = F.relu(self.bn1(self.conv1(x)))
-        f2 = self.layer1(F.max_pool2d(f1, 3, 2, 1))
-        f3 = self.layer2(f2)
-        f4 = self.layer3(f3)
-        f5 = self.layer4(f4)
-        return [f1, f2, f3, f4, f5]
+    def features(self, x, stages=5):
+        """The features after conv1 (1/2), layer1 (1/4), layer2 (1/8), layer3 (1/16) and layer4 (1/32); the first
+        `stages` of them, as ResNetEncoder.Features."""
+        if not 1 <= stages <= 5:
+            raise ValueError("stages is 1..5")
+        f = [F.relu(self.bn1(self.conv1(x)))]
+        x = F.max_pool2d(f[0], 3, 2, 1)
+        for layer in (self.layer1, self.layer2, self.layer3, self.layer4)[:stages - 1]:
+            x = layer(x)
+            f.append(x)
+        return f
 
     def forward(self, x):
         return self.features(x)[4]
+
+
+# ImageNetInput.cs: normalised Lab -> sRGB -> the input of ML.NET's ImageNet ResNet18 (BGR, 0-255, minus channel
+# means). Every constant is the C# float32 constant (folded in float32 as the C# compiler does), so the float64
+# reference computes the very function the C# code approximates in float32, by the same formulas in the same order.
+_f32 = np.float32
+_DELTA = _f32(6) / _f32(29)                                  # f^-1 knee 6/29
+_DELTA3 = float(_DELTA * _DELTA * _DELTA)
+_LINEAR_SLOPE = float(_f32(3) * _DELTA * _DELTA)             # 3 delta^2
+_LINEAR_OFFSET = float(_f32(4) / _f32(29))
+_XN, _ZN = float(_f32(0.95047)), float(_f32(1.08883))        # D65 white (Yn = 1)
+_SRGB_KNEE = _f32(0.0031308)
+_SRGB_OFFSET = float(_f32(0.055) + _f32(12.92) * _SRGB_KNEE)  # 0.055 + 12.92 * knee: the low piece's share
+_SRGB_EXPONENT = float(_f32(1) / _f32(2.4))
+_XYZ_TO_RGB = [[float(_f32(v)) for v in row] for row in (
+    (3.2404542, -1.5371385, -0.4985314),
+    (-0.9692660, 1.8760108, 0.0415560),
+    (0.0556434, -0.2040259, 1.0572252))]
+IMAGENET_MEAN_BGR = [float(_f32(v)) for v in (103.0626, 115.9029, 123.1516)]
+
+
+def _f_inverse(t):
+    """CIE f^-1: t^3 above 6/29, 3 delta^2 (t - 4/29) below, written with clamps as the C# (so that each piece and
+    its gradient are exact on either side of the knee; the pieces meet exactly at 6/29)."""
+    cube = t.clamp(min=float(_DELTA)).pow(3) - _DELTA3
+    linear = (t.clamp(max=float(_DELTA)) - _LINEAR_OFFSET) * _LINEAR_SLOPE
+    return cube + linear
+
+
+def _srgb_gamma(c):
+    """Linear -> sRGB after clipping to [0, 1]: 1.055 c^(1/2.4) - 0.055 above 0.0031308, 12.92 c below."""
+    c = c.clamp(0, 1)
+    high = c.clamp(min=float(_SRGB_KNEE)).pow(_SRGB_EXPONENT) * float(_f32(1.055)) - _SRGB_OFFSET
+    low = c.clamp(max=float(_SRGB_KNEE)) * float(_f32(12.92))
+    return high + low
+
+
+def lab_to_srgb(l, ab=None):
+    """ImageNetInput.LabToSrgb: l = L/50 - 1 (N,1,H,W), ab = ab/110 (N,2,H,W) or None for grey -> sRGB in [0, 1],
+    (N,3,H,W) in R, G, B order. As skimage's lab2xyz, a negative fz is taken as 0."""
+    fy = (l * 50 + 66) * float(_f32(1) / _f32(116))
+    y = _f_inverse(fy)
+    if ab is None:
+        grey = _srgb_gamma(y)  # x = Xn y, z = Zn y and the matrix maps white to (1, 1, 1): r = g = b = y, as the C#
+        return torch.cat([grey, grey, grey], 1)
+    a, b = ab[:, 0:1], ab[:, 1:2]
+    x = _f_inverse(fy + a * float(_f32(110) / _f32(500))) * _XN
+    z = _f_inverse((fy - b * float(_f32(110) / _f32(200))).clamp(min=0)) * _ZN
+    m = _XYZ_TO_RGB
+    rgb = [x * m[i][0] + y * m[i][1] + z * m[i][2] for i in range(3)]
+    return torch.cat([_srgb_gamma(c) for c in rgb], 1)
+
+
+def imagenet_from_srgb(rgb):
+    """ImageNetInput.FromSrgb: sRGB in [0, 1] (R, G, B) -> B, G, R order, x 255, minus IMAGENET_MEAN_BGR."""
+    return torch.cat([rgb[:, 2 - i:3 - i] * 255 - IMAGENET_MEAN_BGR[i] for i in range(3)], 1)
+
+
+def imagenet_from_grey(l):
+    """ImageNetInput.FromGrey: L/50 - 1 as the ImageNet ResNet sees a black-and-white photo."""
+    return imagenet_from_srgb(lab_to_srgb(l))
 
 
 class PixelShuffleIcnr(nn.Module):
@@ -261,11 +332,18 @@ class UnetUpBlock(nn.Module):
 
 class ResNetUnet(nn.Module):
     """ResNet encoder, middle (BN, ReLU, 512->1024->512 3x3 convs), four UnetUpBlocks (attention in the second, at
-    1/8 resolution), a final PixelShuffleIcnr, the input concatenated, a residual block, a 1x1 conv and tanh."""
+    1/8 resolution), a final PixelShuffleIcnr, the input concatenated, a residual block, a 1x1 conv and tanh.
 
-    def __init__(self, encoder_depth=34, input_nc=1, output_nc=2, width=1.0, self_attention=True, spectral=True):
+    With `imagenet_input` the encoder sees imagenet_from_grey(L) (3 channels) while the residual concatenation
+    still takes the 1-channel L itself."""
+
+    def __init__(self, encoder_depth=34, input_nc=1, output_nc=2, width=1.0, self_attention=True, spectral=True,
+                 layer4_blocks=None, imagenet_input=False):
         super().__init__()
-        self.encoder = ResNetEncoder(encoder_depth, input_nc)
+        if imagenet_input and input_nc != 1:
+            raise ValueError("The ImageNet input takes one L channel")
+        self.imagenet_input = imagenet_input
+        self.encoder = ResNetEncoder(encoder_depth, 3 if imagenet_input else input_nc, layer4_blocks)
         self.middle = nn.Sequential(
             nn.BatchNorm2d(512), nn.ReLU(),
             conv_layer(512, 1024, 3, spectral), nn.ReLU(),
@@ -289,7 +367,7 @@ class ResNetUnet(nn.Module):
     def forward(self, inp):
         if inp.shape[2] % 32 or inp.shape[3] % 32:
             raise ValueError("ResNetUnet needs a height and width divisible by 32")
-        f = self.encoder.features(inp)
+        f = self.encoder.features(imagenet_from_grey(inp) if self.imagenet_input else inp)
         x = self.middle(f[4])
         for i, block in enumerate(self.decoder):
             x = block(x, f[3 - i])
@@ -336,8 +414,10 @@ def build(name, hp=None):
     if name == "unet-classic":
         return ClassicUnet(1, 2, hp.get("width", 64), hp.get("depth", 4))
     if name == "resnet-unet":
-        return ResNetUnet(hp.get("encoderDepth", 34), 1, 2, hp.get("width", 1.0), hp.get("selfAttention", True),
-                          hp.get("spectralNorm", True))
+        depth = hp.get("encoderDepth", 34)
+        return ResNetUnet(depth, 1, 2, hp.get("width", 1.0), hp.get("selfAttention", True),
+                          hp.get("spectralNorm", True), hp.get("layer4Blocks", 2 if depth == 18 else 3),
+                          hp.get("imageNetInput", False))
     if name == "patchgan":
         return PatchGan(3, hp.get("ndf", 64), hp.get("layers", 3), hp.get("norm", "batch"))
     if name == "sagan-critic":
