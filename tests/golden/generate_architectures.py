@@ -21,6 +21,8 @@ For each configuration (a small instance of one architecture) two files go to fi
                                  has at most GRAD_MAX elements) after that training forward. Metadata "config": architecture, hyperparameters (hp), the
                                  hyperparameters of the training-mode model (train_hp: dropout off, same keys),
                                  the state-dict keys in order, the synthetic weights and the gradient names.
+                                 Configurations with a lab_case also hold lab/... (lab_case_io): a check of
+                                 ImageNetInput's Lab -> sRGB -> ImageNet conversion on its own.
 
 Weights are random but realistic in scale (fan-in normal for convs, BatchNorm affine around 1, non-zero
 self-attention gamma), then BatchNorm running statistics and spectral-norm vectors come from two training
@@ -52,7 +54,7 @@ GRAD_BUDGET = 8192       # spread evenly over the network when they hold more el
 # Small instances of every architecture. hp: the manifest hyperparameters; train_hp: those of the training-mode
 # model (dropout off; same keys), None for no training-mode case; synthetic: weights with more elements than this
 # are synthetic (None: the whole state dict is stored). patchgan_batch stores every weight, to load a complete
-# PyTorch state dict; the others keep the fixtures small (all fixtures together stay under 2 MB).
+# PyTorch state dict; the others keep the fixtures small (all fixtures together about 2.2 MB).
 CONFIGS = [
     dict(name="pix2pix_batch", arch="pix2pix-unet", hp={"numDowns": 5, "ngf": 8}, shape=(2, 1, 32, 32),
          train_hp={"numDowns": 5, "ngf": 8}, synthetic=16384),
@@ -72,6 +74,14 @@ CONFIGS = [
          train_hp=None, synthetic=4096),
     dict(name="sagan_critic", arch="sagan-critic", hp={"nf": 8, "blocks": 3}, shape=(1, 3, 64, 80),
          train_hp={"nf": 8, "blocks": 3, "dropout": 0.0}, synthetic=4096),
+    # Last, so that the seeds (4000 + index) of the configurations above stay as they were. ML.NET's ImageNet
+    # ResNet18 layout (layer4 of 3 blocks) fed L as a grey photo; 1x64x64 so that layer4's BatchNorm sees 4 values
+    # per channel in training mode (at 32x32 it would see 1, or 2 with a batch of 2). lab_case: the shape of an extra
+    # check of the conversion alone (ImageNetInput.LabToSrgb, FromSrgb, FromGrey) with colour, on random Lab values.
+    dict(name="resnet_unet18_imagenet", arch="resnet-unet",
+         hp={"encoderDepth": 18, "layer4Blocks": 3, "imageNetInput": True, "width": 0.25}, shape=(1, 1, 64, 64),
+         train_hp={"encoderDepth": 18, "layer4Blocks": 3, "imageNetInput": True, "width": 0.25}, synthetic=4096,
+         lab_case=(1, 1, 16, 16)),
 ]
 
 ROLES = {"pix2pix-unet": "generator", "unet-classic": "generator", "resnet-unet": "generator",
@@ -153,7 +163,41 @@ def stored_dtype(key, t):
     return "F16" if t.dim() > 1 and t.numel() >= F16_MIN_ELEMENTS else "F32"
 
 
-def generate(index, name, arch, hp, shape, train_hp, synthetic):
+def lab_case_io(shape, seed):
+    """lab/l (L/50 - 1, uniform over [0, 100]) and lab/ab (ab/110, normal with sd 0.35: many colours out of gamut, some
+    with fz < 0) of `shape` (N, 1, H, W); lab/srgb = lab_to_srgb(l, ab), lab/imagenet = imagenet_from_srgb of it,
+    lab/grey = imagenet_from_grey(l), and lab/grad/l, lab/grad/ab of sum(lab/imagenet * lab/gout), in float64."""
+    g = torch.Generator().manual_seed(seed)
+    n, _, h, w = shape
+    l = torch.rand(shape, generator=g) * 2 - 1
+    ab = torch.randn((n, 2, h, w), generator=g) * 0.35
+    gout = torch.randn((n, 3, h, w), generator=g)
+    li, abi = l.double().requires_grad_(True), ab.double().requires_grad_(True)
+    srgb = architectures.lab_to_srgb(li, abi)
+    net_in = architectures.imagenet_from_srgb(srgb)
+    (net_in * gout.double()).sum().backward()
+    with torch.no_grad():
+        grey = architectures.imagenet_from_grey(l.double())
+    io = OrderedDict()
+    io["lab/l"] = ("F32", l)
+    io["lab/ab"] = ("F32", ab)
+    io["lab/srgb"] = ("F32", srgb.detach().float())
+    io["lab/imagenet"] = ("F32", net_in.detach().float())
+    io["lab/grey"] = ("F32", grey.float())
+    io["lab/gout"] = ("F32", gout)
+    io["lab/grad/l"] = ("F32", li.grad.float())
+    io["lab/grad/ab"] = ("F32", abi.grad.float())
+    # Coverage of the pieces: below the f^-1 knee (L < 8), linear sRGB below its knee, clipped, fz clamped at 0.
+    big_l = (l.double() + 1) * 50
+    fz = (big_l + 16) / 116 - ab[:, 1:2].double() * 110 / 200
+    c = srgb.detach()  # the gamma's pieces are exact only to rounding: clipped channels are within 1e-7 of 0 or 1
+    print(f"lab case: {l.numel()} colours, {int((big_l < 8).sum())} with L < 8, {int((fz < 0).sum())} with fz < 0; "
+          f"channels: {int(((c > 1e-6) & (c < 0.04045)).sum())} on the linear sRGB piece, "
+          f"{int((c <= 1e-6).sum())} clipped at 0, {int((c >= 1 - 1e-6).sum())} at 1, of {c.numel()}")
+    return io
+
+
+def generate(index, name, arch, hp, shape, train_hp, synthetic, lab_case=None):
     synthetic_over = synthetic
     torch.manual_seed(4000 + index)
     model = architectures.build(arch, hp)
@@ -180,6 +224,8 @@ def generate(index, name, arch, hp, shape, train_hp, synthetic):
     x = (torch.rand(shape) * 2 - 1) if generator_input else torch.randn(shape)
     io = OrderedDict()
     io["x"] = ("F32", x)
+    if lab_case is not None:
+        io.update(lab_case_io(lab_case, 5000 + index))
 
     model = model.double()
     model.eval()

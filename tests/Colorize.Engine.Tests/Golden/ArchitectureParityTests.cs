@@ -1,3 +1,4 @@
+using Colorize.Engine.Architectures;
 using Colorize.Tensors;
 using Colorize.Tensors.NN;
 using Xunit.Abstractions;
@@ -22,8 +23,12 @@ public sealed class ArchitectureParityTests(ITestOutputHelper output)
     private static readonly string[] s_configurations =
     [
         "pix2pix_batch", "pix2pix_instance_dropout", "patchgan_batch", "patchgan_instance", "unet_classic",
-        "resnet_unet18", "resnet_unet34_plain", "sagan_critic",
+        "resnet_unet18", "resnet_unet34_plain", "sagan_critic", ImageNetConfiguration,
     ];
+
+    // resnet-unet with ML.NET's ResNet18 layout (layer4Blocks 3) and imageNetInput; it also holds lab/..., a check of
+    // ImageNetInput's conversion on its own with colour (the network only ever converts grey).
+    private const string ImageNetConfiguration = "resnet_unet18_imagenet";
 
     /// <summary>Every configuration.</summary>
     public static TheoryData<string> All => new(s_configurations);
@@ -98,6 +103,34 @@ public sealed class ArchitectureParityTests(ITestOutputHelper output)
         {
             Report($"{after.Count} buffers after the forward", after.Max(key => ParityAssert.Close(fx.Get($"train/after/{key}"), state[key], $"{name}: {key} after the training forward")));
         }
+    }
+
+    [Fact]
+    public void ImageNetInput_LabToSrgbAndFromSrgb_ArePyTorchs()
+    {
+        var fx = ArchitectureFixture.Open(ImageNetConfiguration);
+        var l = fx.Get("lab/l").SetRequiresGrad();
+        var ab = fx.Get("lab/ab").SetRequiresGrad();
+        var srgb = ImageNetInput.LabToSrgb(l, ab);
+        var input = ImageNetInput.FromSrgb(srgb);
+        Report("sRGB", ParityAssert.Close(fx.Get("lab/srgb"), srgb, "LabToSrgb"));
+
+        // FromSrgb is 255·c − mean: it carries 255 times the sRGB values' absolute error, and where 255·c nearly cancels
+        // a mean of ~100 the relative part cannot help (one element: −0.01916 for −0.01918, 2e-5 off, from an sRGB error
+        // of 8e-8). So the golden absolute tolerance applies on the sRGB scale, 255 × Atol here.
+        const double imageNetAtol = 255 * ParityAssert.Atol;
+        Report("ImageNet input", ParityAssert.Close(fx.Get("lab/imagenet"), input, "FromSrgb(LabToSrgb)", atol: imageNetAtol));
+        using (Tensor.NoGrad())
+        {
+            Report("grey ImageNet input", ParityAssert.Close(fx.Get("lab/grey"), ImageNetInput.FromGrey(fx.Get("lab/l")), "FromGrey", atol: imageNetAtol));
+        }
+
+        (input * fx.Get("lab/gout")).Sum().Backward();
+        var expectedL = fx.Get("lab/grad/l");
+        var expectedAb = fx.Get("lab/grad/ab");
+        double scale = Math.Max(ParityAssert.MaxAbs(expectedL), ParityAssert.MaxAbs(expectedAb));
+        Report("gradient of l", ParityAssert.Gradient(expectedL, l.Grad, "gradient of l through FromSrgb(LabToSrgb)", scale));
+        Report("gradient of ab", ParityAssert.Gradient(expectedAb, ab.Grad, "gradient of ab through FromSrgb(LabToSrgb)", scale));
     }
 
     private void Report(string what, double maxAbsError) =>
