@@ -8,6 +8,8 @@ namespace Colorize.Plugins.Tests;
 /// <summary>
 /// An install killed part-way leaves no half-installed pack: a child process installs, is killed at a chosen stage,
 /// and a new store (as the next run of a host would open) must show the store as before, with the leftovers gone.
+/// A store that was already open (a running <c>colorize serve</c>) clears them at its next operation of any kind,
+/// but never the staging folder of an install that is still running.
 /// </summary>
 public sealed class AtomicityTests : IDisposable
 {
@@ -60,7 +62,91 @@ public sealed class AtomicityTests : IDisposable
         Assert.Empty(Directory.GetDirectories(Path.Combine(home, "packs", ".trash")));
     }
 
+    [Theory]
+    [InlineData("list")]
+    [InlineData("verify")]
+    [InlineData("resolve")]
+    [InlineData("try-resolve")]
+    [InlineData("remove")]
+    [InlineData("install")]
+    public void KilledInstall_IsClearedByTheNextOperationOfAStoreOpenedBefore(string operation)
+    {
+        string home = _temp.Combine("home");
+        var store = new PackStore(new PackStoreOptions { Home = home, UseApplicationPacksFolder = false });
+        store.Install(PackBuilder.Echo("kept", "1.0.0").Write(_temp.Path, "kept.cpack"));
+        string package = PackBuilder.Echo("crash", "1.0.0").WithListedFile("MODEL_CARD.md", "card").Write(_temp.Path);
+        string staging = Path.Combine(home, "packs", ".staging");
+
+        RunAndKill(home, package, PackInstallStage.Extracted);
+        Assert.Single(Directory.GetDirectories(staging));
+
+        switch (operation)
+        {
+            case "list":
+                Assert.Equal(["kept@1.0.0"], store.List().Select(p => p.Reference));
+                break;
+            case "verify":
+                Assert.All(store.Verify(), v => Assert.True(v.IsValid));
+                break;
+            case "resolve":
+                Assert.Equal("kept@1.0.0", store.Resolve("kept").Reference);
+                break;
+            case "try-resolve":
+                Assert.False(store.TryResolve("crash", out _));
+                break;
+            case "remove":
+                Assert.Equal(["kept@1.0.0"], store.Remove("kept"));
+                break;
+            default:
+                Assert.Equal("crash@1.0.0", store.Install(package).Reference);
+                break;
+        }
+
+        Assert.Empty(Directory.GetDirectories(staging));
+    }
+
+    [Fact]
+    public void AnInstallStillRunning_KeepsItsStagingFolder_WhileAnotherProcessListsVerifiesAndResolves()
+    {
+        string home = _temp.Combine("home");
+        var store = new PackStore(new PackStoreOptions { Home = home, UseApplicationPacksFolder = false });
+        string package = PackBuilder.Echo("slow", "1.0.0").WithListedFile("MODEL_CARD.md", "card").Write(_temp.Path);
+        string staging = Path.Combine(home, "packs", ".staging");
+
+        using (var child = StartAndWaitFor(home, package, PackInstallStage.Extracted))
+        {
+            try
+            {
+                Assert.Empty(store.List());
+                Assert.Empty(store.Verify());
+                Assert.False(store.TryResolve("slow", out _));
+                Assert.Empty(new PackStore(new PackStoreOptions { Home = home, UseApplicationPacksFolder = false }).List());
+
+                // The live install's files are untouched.
+                var live = Assert.Single(Directory.GetDirectories(staging));
+                Assert.True(File.Exists(Path.Combine(live, "weights.safetensors")));
+            }
+            finally
+            {
+                child.Kill(entireProcessTree: true);
+                child.WaitForExit();
+            }
+        }
+
+        // Dead now: the same store's next listing clears them.
+        Assert.Empty(store.List());
+        Assert.Empty(Directory.GetDirectories(staging));
+    }
+
     private static void RunAndKill(string home, string package, PackInstallStage stage, bool overwrite = false)
+    {
+        using var child = StartAndWaitFor(home, package, stage, overwrite);
+        child.Kill(entireProcessTree: true);
+        child.WaitForExit();
+    }
+
+    /// <summary>Starts an install in a child process and returns once it has reached <paramref name="stage"/> (and hangs there).</summary>
+    private static Process StartAndWaitFor(string home, string package, PackInstallStage stage, bool overwrite = false)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -78,18 +164,21 @@ public sealed class AtomicityTests : IDisposable
             start.ArgumentList.Add("overwrite");
         }
 
-        using var child = Process.Start(start)!;
+        var child = Process.Start(start)!;
         try
         {
             var line = child.StandardOutput.ReadLineAsync();
             bool reached = line.Wait(TimeSpan.FromSeconds(60));
             Assert.True(reached && line.Result == $"REACHED {stage}",
                 $"the helper did not reach {stage}: stdout '{(reached ? line.Result : "(nothing)")}', stderr: {(child.HasExited ? child.StandardError.ReadToEnd() : "(running)")}");
+            return child;
         }
-        finally
+        catch
         {
             child.Kill(entireProcessTree: true);
             child.WaitForExit();
+            child.Dispose();
+            throw;
         }
     }
 

@@ -8,7 +8,9 @@ namespace Colorize.Plugins.Packs;
 /// The model-pack store: <c>&lt;home&gt;/packs/&lt;id&gt;/&lt;version&gt;/</c>, several versions side by side, plus
 /// read-only bundled folders (the default pack ships in one). Installs are atomic and verified: a package is unpacked
 /// into <c>packs/.staging/</c>, checked completely, then renamed into place, so the store never holds a partial or
-/// unverified pack — not even after a crash, whose leftovers the next <see cref="PackStore"/> cleans up.
+/// unverified pack — not even after a crash. What a killed install or removal left (its staging folder, a trashed old
+/// copy) is cleared at the start of every store operation, including listing, verifying and resolving, so a
+/// long-running host's store does not keep a dead install's files until it is reopened.
 /// Thread-safe and safe across processes (installs and removals take a lock file).
 /// </summary>
 public sealed class PackStore
@@ -39,11 +41,7 @@ public sealed class PackStore
         }
 
         _bundled = [.. bundled.Distinct(PathComparer)];
-        using var held = StoreLock.TryAcquire(LockPath);
-        if (held is not null)
-        {
-            CleanUp();
-        }
+        CleanUpIfFree();
     }
 
     /// <summary>The Colorize home folder.</summary>
@@ -86,6 +84,7 @@ public sealed class PackStore
     /// <param name="includeBundled">Also list the bundled packs.</param>
     public IReadOnlyList<InstalledPack> List(bool includeBundled = true)
     {
+        CleanUpIfFree();
         var packs = Scan(PacksDirectory, PackSource.Store).ToList();
         if (includeBundled)
         {
@@ -207,6 +206,7 @@ public sealed class PackStore
     public IReadOnlyList<PackVerification> Verify(string? spec = null)
     {
         var parsed = spec is null ? null : PackSpec.Parse(spec);
+        CleanUpIfFree();
         var results = new List<PackVerification>();
         var roots = new[] { (Root: PacksDirectory, Source: PackSource.Store) }.Concat(_bundled.Select(b => (Root: b, Source: PackSource.Bundled)));
         foreach (var (root, source) in roots)
@@ -284,6 +284,7 @@ public sealed class PackStore
 
     private InstalledPack? Find(PackSpec spec)
     {
+        CleanUpIfFree();
         var candidates = Scan(PacksDirectory, PackSource.Store, spec.Id)
             .Concat(_bundled.SelectMany(folder => Scan(folder, PackSource.Bundled, spec.Id)))
             .ToList();
@@ -379,6 +380,27 @@ public sealed class PackStore
         }
 
         TryDelete(trash);
+    }
+
+    /// <summary>
+    /// Clears a dead install's or removal's leftovers unless a live one holds the lock right now (then they are its
+    /// own, and it cleared any older ones when it took the lock). Never waits: listing and resolving stay as fast as
+    /// before and never block behind an install.
+    /// </summary>
+    private void CleanUpIfFree()
+    {
+        try
+        {
+            using var held = StoreLock.TryAcquire(LockPath);
+            if (held is not null)
+            {
+                CleanUp();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only store (or one being deleted): reading it still works; the leftovers wait for a writable run.
+        }
     }
 
     /// <summary>
