@@ -9,7 +9,8 @@ namespace Colorize.Host.Tests;
 /// The web UI in a real browser: Debian's chromium, headless, driven by tests/browser/upload.mjs (playwright-core)
 /// against <c>colorize serve</c> on a free loopback port. It uploads a photo through the file input, waits for the
 /// result, drags the before/after divider, downloads the result and checks it, runs a small batch, and saves a
-/// screenshot. Needs tests/browser/setup.sh once (chromium and node_modules); without them it fails and says so.
+/// screenshot. ./test.sh runs tests/browser/setup.sh first (chromium and node_modules); run through `dotnet test`
+/// alone without them, it fails and says so.
 /// </summary>
 public sealed class BrowserTests : IDisposable
 {
@@ -26,7 +27,7 @@ public sealed class BrowserTests : IDisposable
     {
         string browserFolder = Path.Combine(RepositoryRoot, "tests", "browser");
         string script = Path.Combine(browserFolder, "upload.mjs");
-        string setup = $"run tests/browser/setup.sh once (it installs Debian's chromium and runs npm ci in {browserFolder})";
+        string setup = $"run ./test.sh, or tests/browser/setup.sh once (it installs Debian's chromium and runs npm ci in {browserFolder})";
         Assert.True(File.Exists(script), $"{script} is missing");
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: {setup}");
         Assert.True(Directory.Exists(Path.Combine(browserFolder, "node_modules", "playwright-core")), $"playwright-core is not installed in {browserFolder}/node_modules: {setup}");
