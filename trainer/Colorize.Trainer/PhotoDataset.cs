@@ -47,6 +47,7 @@ internal static class PhotoDataset
         Directory.CreateDirectory(cacheDir);
         int cacheShortSide = (int)Math.Ceiling(config.MaxSize * config.CacheScale);
         var files = ListImageFiles(dataDirectory);
+        var validationList = config.Split.ValidationList is { } listPath ? ReadValidationList(dataDirectory, listPath, files) : null;
         var train = new List<PhotoEntry>();
         var validation = new List<PhotoEntry>();
         var test = new List<PhotoEntry>();
@@ -72,6 +73,12 @@ internal static class PhotoDataset
                 continue;
             }
 
+            if (validationList is not null)
+            {
+                (validationList.Contains(relative) ? validation : train).Add(entry);
+                continue;
+            }
+
             double u = SplitHash(relative, config.Seed);
             (u < config.Split.Train ? train : u < config.Split.Train + config.Split.Validation ? validation : test).Add(entry);
         }
@@ -90,6 +97,26 @@ internal static class PhotoDataset
         var split = new DataSplit(train, validation, test, unreadable, grayscale, fallback);
         WriteSplit(Path.Combine(runDirectory, "split.json"), split, config);
         return split;
+    }
+
+    /// <summary>The explicit validation photos; every listed photo must be in the data folder.</summary>
+    private static HashSet<string> ReadValidationList(string dataDirectory, string listPath, List<string> files)
+    {
+        string path = Path.IsPathRooted(listPath) ? listPath : Path.Combine(dataDirectory, listPath);
+        if (!File.Exists(path))
+        {
+            throw new TrainerException($"The validation list '{path}' does not exist.");
+        }
+
+        var listed = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToHashSet(StringComparer.Ordinal);
+        var known = files.ToHashSet(StringComparer.Ordinal);
+        var absent = listed.Where(l => !known.Contains(l)).ToList();
+        if (absent.Count > 0)
+        {
+            throw new TrainerException($"{absent.Count} photo(s) of the validation list are not in '{dataDirectory}', e.g. '{absent[0]}'.");
+        }
+
+        return listed;
     }
 
     /// <summary>Every JPEG/PNG/BMP/TIFF under <paramref name="dataDirectory"/> (recursive), as '/'-separated relative paths in ordinal order.</summary>

@@ -20,12 +20,13 @@ internal enum PhaseKind
 /// <param name="FirstEpoch">Global index of the phase's first epoch (0-based).</param>
 /// <param name="Epochs">Length in epochs.</param>
 /// <param name="Cycle">1-based critic-refit + GAN cycle; 0 for pretraining.</param>
-internal sealed record TrainingPhase(int Index, PhaseKind Kind, int Size, int FirstEpoch, int Epochs, int Cycle)
+/// <param name="FrozenEncoder">The generator's pretrained encoder does not train in this phase.</param>
+internal sealed record TrainingPhase(int Index, PhaseKind Kind, int Size, int FirstEpoch, int Epochs, int Cycle, bool FrozenEncoder = false)
 {
-    /// <summary>A short label for logs and metrics.jsonl, e.g. <c>pretrain-64</c>, <c>critic-2</c>, <c>gan-2</c>.</summary>
+    /// <summary>A short label for logs and metrics.jsonl, e.g. <c>pretrain-64</c>, <c>pretrain-frozen-128</c>, <c>critic-2</c>, <c>gan-2</c>.</summary>
     public string Name => Kind switch
     {
-        PhaseKind.Pretrain => $"pretrain-{Size}",
+        PhaseKind.Pretrain => FrozenEncoder ? $"pretrain-frozen-{Size}" : $"pretrain-{Size}",
         PhaseKind.Critic => $"critic-{Cycle}",
         _ => $"gan-{Cycle}",
     };
@@ -35,7 +36,8 @@ internal sealed record TrainingPhase(int Index, PhaseKind Kind, int Size, int Fi
 }
 
 /// <summary>
-/// The phases a config describes, in order: L1 pretraining at each pretraining size, then <c>cycles</c> times a
+/// The phases a config describes, in order: L1 pretraining with a frozen pretrained encoder (when
+/// <c>pretrainedEncoder.frozenEpochs</c> &gt; 0), L1 pretraining at each pretraining size, then <c>cycles</c> times a
 /// critic refit (when <c>criticPretrainEpochs</c> &gt; 0) and an adversarial phase of <c>epochs</c> epochs at
 /// <c>size</c>. A config without a discriminator has one L1 phase of <c>epochs</c> epochs. The schedule is a pure
 /// function of the config, so a checkpoint's global epoch count says which phase a resumed run is in.
@@ -59,13 +61,20 @@ internal sealed class TrainingSchedule
     {
         var phases = new List<TrainingPhase>();
         int epoch = 0;
-        void Add(PhaseKind kind, int size, int epochs, int cycle)
+        void Add(PhaseKind kind, int size, int epochs, int cycle, bool frozen = false)
         {
             if (epochs > 0)
             {
-                phases.Add(new TrainingPhase(phases.Count, kind, size, epoch, epochs, cycle));
+                phases.Add(new TrainingPhase(phases.Count, kind, size, epoch, epochs, cycle, frozen));
                 epoch += epochs;
             }
+        }
+
+        // A pretrained encoder first stays frozen while the decoder learns to use it, at the first training size.
+        if (config.PretrainedEncoder is { FrozenEpochs: > 0 } encoder)
+        {
+            int first = config.Pretrain is { Sizes.Count: > 0 } p0 ? p0.Sizes[0] : config.Size;
+            Add(PhaseKind.Pretrain, first, encoder.FrozenEpochs, 0, frozen: true);
         }
 
         if (config.Pretrain is { } pretrain)

@@ -5,7 +5,15 @@ using Colorize.Abstractions.Packs;
 namespace Colorize.Trainer;
 
 /// <summary>A training split: the shares of photos for training and validation (the rest is the test set).</summary>
-internal sealed record SplitConfig(double Train = 0.70, double Validation = 0.15);
+/// <remarks>
+/// With <see cref="ValidationList"/> the split is explicit instead: the listed photos validate, all others train,
+/// and there is no test share (a held-out test set belongs in a folder of its own, outside the training data).
+/// </remarks>
+internal sealed record SplitConfig(double Train = 0.70, double Validation = 0.15)
+{
+    /// <summary>A text file of '/'-separated paths relative to the data folder, one a line (relative paths of the file itself are taken from the data folder).</summary>
+    public string? ValidationList { get; init; }
+}
 
 /// <summary>
 /// Generator pretraining with L1 only, before any adversarial phase (NoGAN phase 1, the WGAN-GP head start): one
@@ -91,6 +99,10 @@ internal sealed record TrainConfig
     /// a long run's models can be compared afterwards on more than validation PSNR (<c>pack --checkpoint epoch-N</c>).
     /// </summary>
     public int KeepEveryEpochs { get; init; }
+    /// <summary>Start the generator's encoder from pretrained weights, and how to train it (null: random initial weights).</summary>
+    public PretrainedEncoderConfig? PretrainedEncoder { get; init; }
+    /// <summary>A perceptual loss from a frozen ImageNet ResNet18, added to the generator's L1 (null: none).</summary>
+    public FeatureLossConfig? FeatureLoss { get; init; }
     /// <summary>
     /// Passes over the training photos per epoch, each with fresh random crops (1: one pass). A small photo set
     /// otherwise spends most of its time in what every epoch ends with (validation, sample grid, report, checkpoint).
@@ -138,6 +150,8 @@ internal sealed record TrainConfig
         }
 
         Require(Split.Train > 0 && Split.Validation >= 0 && Split.Train + Split.Validation <= 1, "split shares must be positive and add up to at most 1.");
+        PretrainedEncoder?.Validate(Generator);
+        FeatureLoss?.Validate();
         Noise?.Validate();
         LrDecayOnPlateau?.Validate();
         return this;

@@ -43,6 +43,7 @@ internal sealed class TrainingRun
     private Adam _optG;
     private Adam? _optD;
     private LrPlateau? _plateau;
+    private readonly FeatureLoss? _featureLoss;
     private TrainingPhase _phase;
     private bool _criticMode = true;
 
@@ -72,6 +73,13 @@ internal sealed class TrainingRun
         }
 
         _g = built.Module;
+        if (config.PretrainedEncoder is not null)
+        {
+            // A resumed run overwrites these with its checkpoint; a new one starts from them.
+            PretrainedWeights.LoadInto(_g);
+        }
+
+        _featureLoss = config.FeatureLoss is { } featureConfig ? new FeatureLoss(featureConfig) : null;
         if (config.Discriminator is not null)
         {
             _d = ArchitectureRegistry.Build(config.Discriminator, ArchitectureRole.Discriminator, _criticRandom).Module;
@@ -302,8 +310,14 @@ internal sealed class TrainingRun
             case PhaseKind.Pretrain:
             {
                 _optG.ZeroGrad();
-                var l1 = Losses.L1(_g.Call(batch.L), batch.AB);
+                var fake = _g.Call(batch.L);
+                var l1 = Losses.L1(fake, batch.AB);
                 var loss = l1.Mul(_config.L1Weight);
+                if (_featureLoss is not null)
+                {
+                    loss += _featureLoss.Compute(batch.L, fake, batch.AB).Mul(_featureLoss.Config.Weight);
+                }
+
                 loss.Backward();
                 _optG.Step();
                 return new StepLosses(loss.Item(), 0, 1, 0, 0, l1.Item());
@@ -433,6 +447,11 @@ internal sealed class TrainingRun
             var adv = AdversarialLosses.Generator(_config.Gan.Loss, _d!.Call(Tensor.Cat([batch.L, fake], 1)));
             var l1 = Losses.L1(fake, batch.AB);
             var loss = (_config.Gan.AdversarialWeight == 1f ? adv : adv.Mul(_config.Gan.AdversarialWeight)) + l1.Mul(_config.L1Weight);
+            if (_featureLoss is { Config.InGan: true })
+            {
+                loss += _featureLoss.Compute(batch.L, fake, batch.AB).Mul(_featureLoss.Config.Weight);
+            }
+
             loss.Backward();
             _optG.Step();
             return (loss.Item(), adv.Item(), l1.Item());
@@ -467,6 +486,18 @@ internal sealed class TrainingRun
     private void EnterPhase(TrainingPhase phase)
     {
         _phase = phase;
+        if (_config.PretrainedEncoder is not null)
+        {
+            // A frozen encoder computes no weight gradients at all (its BatchNorm statistics still follow the data).
+            foreach (var (name, p) in _g.NamedParameters())
+            {
+                if (PretrainedWeights.IsEncoderParameter(name))
+                {
+                    p.RequiresGrad = !phase.FrozenEncoder;
+                }
+            }
+        }
+
         (_optG, _optD) = MakeOptimizers(phase);
         _plateau = _config.LrDecayOnPlateau is { } plateau ? new LrPlateau(plateau, _optG, _optD) : null;
     }
@@ -477,9 +508,30 @@ internal sealed class TrainingRun
         var c = _config;
         // Pretraining settings apply to the pretraining phases of adversarial recipes; an L1-only recipe's one phase
         // is its main phase and uses the run's settings.
-        var g = phase.Kind == PhaseKind.Pretrain && c.Pretrain is { } p && _d is not null
-            ? new Adam(_g.Parameters(), p.LearningRate ?? c.LearningRate, p.Beta1 ?? c.Beta1, p.Beta2 ?? c.Beta2)
-            : new Adam(_g.Parameters(), c.LearningRate, c.Beta1, c.Beta2);
+        var (lr, beta1, beta2) = phase.Kind == PhaseKind.Pretrain && c.Pretrain is { } p && _d is not null
+            ? (p.LearningRate ?? c.LearningRate, p.Beta1 ?? c.Beta1, p.Beta2 ?? c.Beta2)
+            : (c.LearningRate, c.Beta1, c.Beta2);
+        Adam g;
+        if (c.PretrainedEncoder is { } encoder)
+        {
+            // Two groups: the rest of the generator, and the pretrained encoder (none while frozen) at a lower rate.
+            var named = _g.NamedParameters().ToList();
+            var groups = new List<ParamGroup>
+            {
+                new(named.Where(n => !PretrainedWeights.IsEncoderParameter(n.Name)).Select(n => n.Parameter), lr) { Beta1 = beta1, Beta2 = beta2 },
+            };
+            if (!phase.FrozenEncoder)
+            {
+                groups.Add(new(named.Where(n => PretrainedWeights.IsEncoderParameter(n.Name)).Select(n => n.Parameter), lr * encoder.LrMultiplier) { Beta1 = beta1, Beta2 = beta2 });
+            }
+
+            g = new Adam(groups);
+        }
+        else
+        {
+            g = new Adam(_g.Parameters(), lr, beta1, beta2);
+        }
+
         var d = _d is null ? null : new Adam(_d.Parameters(), c.LearningRate * c.Gan.CriticLrMultiplier, c.Beta1, c.Beta2);
         return (g, d);
     }
