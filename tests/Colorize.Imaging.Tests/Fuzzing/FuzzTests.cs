@@ -8,7 +8,9 @@ namespace Colorize.Imaging.Tests.Fuzzing;
 /// <summary>
 /// Mutation fuzzing over the whole corpus (every image file under TestData, whatever its format, including the
 /// JPEGs other suites add). Every outcome must be a decoded image or an <see cref="ImageFormatException"/> with a
-/// message; nothing may hang, and no decode may allocate far past the configured limit.
+/// message; nothing may hang, and no decode may allocate far past the configured limit. The oracle of
+/// <see cref="DamageOracle"/> also holds: a file cut short that decodes as complete must give the whole file's pixels,
+/// and a decode that fails with <see cref="TruncatedImageException"/> must say consistently what it decoded.
 /// </summary>
 /// <remarks>
 /// Default: 3000 cases (or 20 s, whichever comes first). Longer runs: set COLORIZE_FUZZ_ITERATIONS (no time cap
@@ -34,7 +36,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
         }
 
         int seed = int.TryParse(Environment.GetEnvironmentVariable("COLORIZE_FUZZ_SEED"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int s) ? s : 20240531;
-        List<(string Name, byte[] Data)> corpus = LoadCorpus();
+        List<(string Name, byte[] Data, Image? Whole)> corpus = LoadCorpus();
         Assert.True(corpus.Count >= 50, $"the corpus has only {corpus.Count} files");
 
         var failures = new List<string>();
@@ -47,10 +49,10 @@ public sealed class FuzzTests(ITestOutputHelper output)
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < iterations && (longMode || clock.Elapsed < DefaultBudget); i++)
             {
-                (string name, byte[] original) = corpus[random.Next(corpus.Count)];
+                (string name, byte[] original, Image? whole) = corpus[random.Next(corpus.Count)];
                 (byte[] data, string mutation) = Mutator.Mutate(original, random);
                 current = $"case {i}: {name}, {mutation}";
-                string? failure = RunCase(ImageFormatRegistry.Default, data, original, outcomes);
+                string? failure = RunCase(ImageFormatRegistry.Default, data, original, whole, outcomes);
                 if (failure is not null && failures.Count < 25)
                 {
                     string saved = Save(data, seed, i);
@@ -78,13 +80,29 @@ public sealed class FuzzTests(ITestOutputHelper output)
         var formats = new ImageFormatRegistry();
         formats.AddDecoder(new ThrowingDecoder());
 
-        string? failure = RunCase(formats, [1, 2, 3], [1, 2, 3], []);
+        string? failure = RunCase(formats, [1, 2, 3], [1, 2, 3], null, []);
 
         Assert.NotNull(failure);
         Assert.Contains("InvalidCastException", failure, StringComparison.Ordinal);
     }
 
-    internal static string? RunCase(ImageFormatRegistry formats, byte[] data, byte[] original, Dictionary<string, int> outcomes)
+    [Fact]
+    public void Harness_ReportsACutFileDecodedAsComplete()
+    {
+        // A decoder that returns a blank image for anything: the whole file's pixels differ from a cut file's "complete" decode.
+        var formats = new ImageFormatRegistry();
+        formats.AddDecoder(new BlankDecoder());
+        byte[] original = [1, 2, 3, 4, 5, 6];
+        Image whole = new Image(2, 1, Abstractions.PixelFormat.Gray8);
+        whole.GetRowBytes(0).Fill(200);
+
+        string? failure = RunCase(formats, original[..3], original, whole, []);
+
+        Assert.NotNull(failure);
+        Assert.Contains("silent corruption", failure, StringComparison.Ordinal);
+    }
+
+    internal static string? RunCase(ImageFormatRegistry formats, byte[] data, byte[] original, Image? whole, Dictionary<string, int> outcomes)
     {
         // Use the decoder that recognises the bytes; if the mutation broke the signature, use the original's
         // decoder directly so its own header checks are exercised too.
@@ -108,21 +126,25 @@ public sealed class FuzzTests(ITestOutputHelper output)
             return $"Identify threw {ex.GetType().Name}: {ex.Message} at {FirstFrame(ex)}";
         }
 
+        long identified = GC.GetAllocatedBytesForCurrentThread() - before;
+        long decoded;
         try
         {
-            _ = decoder.Decode(data, Options);
-            Count(outcomes, decoder.Format.Name + " decoded");
-        }
-        catch (ImageFormatException ex) when (!string.IsNullOrWhiteSpace(ex.Message))
-        {
-            Count(outcomes, decoder.Format.Name + " " + ex.GetType().Name);
+            // The whole file's decode is only a reference when the same decoder reads both.
+            Image? reference = formats.FindDecoder(original) == decoder ? whole : null;
+            string? wrong = DamageOracle.Check(decoder, data, original, reference, Options, out string outcome, out decoded);
+            Count(outcomes, decoder.Format.Name + " " + outcome);
+            if (wrong is not null)
+            {
+                return wrong;
+            }
         }
         catch (Exception ex)
         {
             return $"Decode threw {ex.GetType().Name}: {ex.Message} at {FirstFrame(ex)}";
         }
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        long allocated = identified + decoded;
         long allowed = (3 * Options.MaxBytes) + (16L * data.Length) + (16L << 20);
         if (allocated > allowed)
         {
@@ -147,9 +169,9 @@ public sealed class FuzzTests(ITestOutputHelper output)
         return path;
     }
 
-    private static List<(string, byte[])> LoadCorpus()
+    private static List<(string, byte[], Image?)> LoadCorpus()
     {
-        var corpus = new List<(string, byte[])>();
+        var corpus = new List<(string, byte[], Image?)>();
         foreach (string path in Directory.EnumerateFiles(TestFiles.Root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             var info = new FileInfo(path);
@@ -159,13 +181,36 @@ public sealed class FuzzTests(ITestOutputHelper output)
             }
 
             byte[] data = File.ReadAllBytes(path);
-            if (ImageFormatRegistry.Default.FindDecoder(data) is not null)
+            if (ImageFormatRegistry.Default.FindDecoder(data) is { } decoder)
             {
-                corpus.Add((Path.GetRelativePath(TestFiles.Root, path), data));
+                Image? whole;
+                try
+                {
+                    whole = decoder.Decode(data, Options);
+                }
+                catch (ImageFormatException)
+                {
+                    whole = null; // An invalid or unsupported corpus file: no reference pixels.
+                }
+
+                corpus.Add((Path.GetRelativePath(TestFiles.Root, path), data, whole));
             }
         }
 
         return corpus;
+    }
+
+    private sealed class BlankDecoder : IImageDecoder
+    {
+        public ImageFormat Format { get; } = new("Blank", "application/x-blank", "blank");
+
+        public int HeaderSize => 1;
+
+        public bool IsSupportedFormat(ReadOnlySpan<byte> header) => true;
+
+        public ImageInfo Identify(ReadOnlyMemory<byte> data, DecoderOptions options) => new(2, 1, Abstractions.PixelFormat.Gray8, Format, 8);
+
+        public Image Decode(ReadOnlyMemory<byte> data, DecoderOptions options) => new(2, 1, Abstractions.PixelFormat.Gray8);
     }
 
     private sealed class ThrowingDecoder : IImageDecoder

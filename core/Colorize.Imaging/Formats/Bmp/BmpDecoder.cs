@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Drawing;
 using System.Numerics;
 using Colorize.Abstractions;
 
@@ -14,7 +15,8 @@ namespace Colorize.Imaging.Formats.Bmp;
 /// 16, 24-bit and 32-bit without an alpha mask → <see cref="PixelFormat.Rgb24"/> (the fourth byte of 32-bit BI_RGB is
 /// padding, as PIL and Windows treat it); bit fields with an alpha mask → <see cref="PixelFormat.Rgba32"/>.
 /// Channels narrower than 8 bits are scaled as v × 255 / max, truncated, as PIL does. Palette indices past the
-/// palette read as black; pixels an RLE stream skips are index 0.
+/// palette read as black; pixels an RLE stream skips are index 0. A file cut short is refused with a
+/// <see cref="TruncatedImageException"/> carrying the complete rows it holds (the bottom ones of a bottom-up BMP).
 /// </remarks>
 public sealed class BmpDecoder : IImageDecoder
 {
@@ -55,7 +57,8 @@ public sealed class BmpDecoder : IImageDecoder
         var image = new Image(header.Width, header.Height, header.OutputFormat);
         if (header.PixelOffset > span.Length)
         {
-            throw new ImageFormatException($"The BMP pixel data should start at byte {header.PixelOffset}, past the end of the {span.Length}-byte file.");
+            // Cut before the pixels (possibly inside the palette, so even the colours are unknown): nothing to hand over.
+            throw new ImageFormatException($"The BMP pixel data should start at byte {header.PixelOffset}, past the end of the {span.Length}-byte file: the file is truncated.");
         }
 
         ReadOnlySpan<byte> pixels = span[(int)header.PixelOffset..];
@@ -74,13 +77,13 @@ public sealed class BmpDecoder : IImageDecoder
     private static void DecodeRows(BmpHeader header, ReadOnlySpan<byte> pixels, Image image)
     {
         long stride = (((long)header.Width * header.BitsPerPixel) + 31) / 32 * 4;
-        long needed = stride * (header.Height - 1) + (((long)header.Width * header.BitsPerPixel) + 7) / 8;
-        if (pixels.Length < needed)
-        {
-            throw new ImageFormatException($"The BMP file is truncated: its pixels need {needed} bytes but only {pixels.Length} are present.");
-        }
+        long rowBytes = (((long)header.Width * header.BitsPerPixel) + 7) / 8;
+        long needed = stride * (header.Height - 1) + rowBytes;
 
-        for (int row = 0; row < header.Height; row++)
+        // A file cut short still holds its first rows (the bottom ones, for the usual bottom-up BMP): decode those,
+        // then refuse the image with them.
+        int rows = pixels.Length >= needed ? header.Height : pixels.Length < rowBytes ? 0 : (int)((pixels.Length - rowBytes) / stride) + 1;
+        for (int row = 0; row < rows; row++)
         {
             ReadOnlySpan<byte> source = pixels.Slice((int)(row * stride), (int)Math.Min(stride, pixels.Length - (row * stride)));
             int y = header.TopDown ? row : header.Height - 1 - row;
@@ -113,6 +116,18 @@ public sealed class BmpDecoder : IImageDecoder
                     break;
             }
         }
+
+        if (rows < header.Height)
+        {
+            throw Truncated(header, image, rows, $"its pixels need {needed} bytes but only {pixels.Length} are present");
+        }
+    }
+
+    /// <summary>The refusal of a BMP that ends after <paramref name="rows"/> complete rows (in file order).</summary>
+    private static TruncatedImageException Truncated(BmpHeader header, Image image, int rows, string detail)
+    {
+        var region = new Rectangle(0, header.TopDown ? 0 : header.Height - rows, header.Width, rows);
+        return new TruncatedImageException("BMP", dataEnded: true, image, rows, header.Height, region, detail);
     }
 
     private static void ExpandIndices(BmpHeader header, ReadOnlySpan<byte> source, Span<byte> target)
@@ -218,7 +233,7 @@ public sealed class BmpDecoder : IImageDecoder
         {
             if (i + 2 > data.Length)
             {
-                throw new ImageFormatException("The BMP run-length data ends before the end-of-bitmap marker: the file is truncated.");
+                throw Truncated(header, image, Math.Min(row, height), "the run-length data ends before its end-of-bitmap marker");
             }
 
             int count = data[i], value = data[i + 1];
@@ -244,7 +259,7 @@ public sealed class BmpDecoder : IImageDecoder
                 case 2:
                     if (i + 2 > data.Length)
                     {
-                        throw new ImageFormatException("The BMP run-length data is truncated inside a delta.");
+                        throw Truncated(header, image, Math.Min(row, height), "the run-length data ends inside a delta");
                     }
 
                     x += data[i];
@@ -256,7 +271,7 @@ public sealed class BmpDecoder : IImageDecoder
                         int bytes = four ? (value + 1) / 2 : value;
                         if (i + bytes > data.Length)
                         {
-                            throw new ImageFormatException("The BMP run-length data is truncated inside a literal run.");
+                            throw Truncated(header, image, Math.Min(row, height), "the run-length data ends inside a literal run");
                         }
 
                         for (int k = 0; k < value && x < width; k++)

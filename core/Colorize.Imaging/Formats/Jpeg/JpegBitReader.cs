@@ -33,6 +33,12 @@ internal ref struct JpegBitReader
     /// <summary>Whether decoding has used zero bits made up after a marker or the end of the data.</summary>
     public readonly bool ConsumedPadding => _count < _padding;
 
+    /// <summary>Whether a bit pattern that is no code of its Huffman table was met since the last <see cref="ClearBadCode"/>: the data is corrupt.</summary>
+    public bool BadCode { get; private set; }
+
+    /// <summary>Forgets a bad code once the decoder has noted where it was.</summary>
+    public void ClearBadCode() => BadCode = false;
+
     /// <summary>The buffered bits, left-aligned.</summary>
     public readonly ulong Bits => _bits;
 
@@ -184,7 +190,9 @@ internal ref struct JpegBitReader
             }
         }
 
-        // Not a code of this table: corrupt data. libjpeg warns and carries on with symbol 0; so do we.
+        // Not a code of this table: corrupt data. libjpeg warns and carries on with symbol 0; so do we, and the
+        // decoder marks the image damaged from this MCU on.
+        BadCode = true;
         _bits <<= 16;
         _count -= 16;
         return 0;

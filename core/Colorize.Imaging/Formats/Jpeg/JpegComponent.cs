@@ -38,6 +38,12 @@ internal sealed class JpegComponent
     /// </summary>
     public int[] CoefficientBits { get; } = [-1, -1, -1, -1, -1, -1, -1, -1, -1, -1];
 
+    /// <summary>
+    /// For all 64 zigzag coefficients, the point transform (Al) of the last progressive scan that coded it, or -1.
+    /// All zero when every coefficient arrived at full precision: the progression is complete.
+    /// </summary>
+    public int[] Precision { get; } = [.. Enumerable.Repeat(-1, 64)];
+
     /// <summary>The same, as it was before the component's most recent scan (libjpeg's second coef_bits half).</summary>
     public int[] PreviousCoefficientBits { get; } = new int[10];
 

@@ -41,6 +41,10 @@ public sealed class JpegDecodedPixels
     /// <summary>Whether <see cref="ExifOrientation"/> was applied to <see cref="Pixels"/>.</summary>
     public bool OrientationApplied { get; }
 
-    /// <summary>Whether the entropy-coded data ended early or was damaged, so part of the image is blank (grey), as libjpeg renders it.</summary>
+    /// <summary>
+    /// Whether the file ended early or its data was damaged, so part of the image is blank (grey, as libjpeg renders
+    /// it), follows corrupt data, or lacks later progressive scans. Only ever true with <see cref="JpegDecoder.AllowTruncated"/>;
+    /// otherwise such a file is refused with a <see cref="TruncatedImageException"/>.
+    /// </summary>
     public bool IsTruncated { get; }
 }

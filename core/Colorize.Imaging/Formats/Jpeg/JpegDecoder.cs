@@ -6,12 +6,22 @@ namespace Colorize.Imaging.Formats.Jpeg;
 /// Decodes JPEG: baseline, extended and progressive Huffman-coded, 8-bit, greyscale, YCbCr, RGB, CMYK and YCCK
 /// (Adobe), any chroma subsampling, restart markers, EXIF orientation applied. Pixels match libjpeg-turbo's
 /// <c>djpeg</c> with default settings (islow IDCT, fancy upsampling). Arithmetic-coded, lossless, hierarchical
-/// and 12-bit files are refused with an <see cref="ImageFormatException"/> saying so. Stateless and thread-safe.
+/// and 12-bit files are refused with an <see cref="ImageFormatException"/> saying so. A file that ends early or
+/// whose data is damaged (lost restart intervals, invalid Huffman codes, missing scans) is refused with a
+/// <see cref="TruncatedImageException"/> carrying what decoded, unless <see cref="AllowTruncated"/> is set.
+/// Stateless and thread-safe.
 /// </summary>
 public sealed class JpegDecoder : IImageDecoder
 {
     /// <summary>Whether to turn the image upright according to its EXIF orientation tag (default true).</summary>
     public bool ApplyExifOrientation { get; init; } = true;
+
+    /// <summary>
+    /// Whether a truncated or damaged file is returned as far as it decodes, with
+    /// <see cref="JpegDecodedPixels.IsTruncated"/> set (what libjpeg does), instead of refused with a
+    /// <see cref="TruncatedImageException"/> (the default).
+    /// </summary>
+    public bool AllowTruncated { get; init; }
 
     /// <inheritdoc/>
     public ImageFormat Format => ImageFormat.Jpeg;
@@ -50,6 +60,7 @@ public sealed class JpegDecoder : IImageDecoder
     /// <param name="options">Limits; null means <see cref="DecoderOptions.Default"/>.</param>
     /// <exception cref="ImageFormatException">The data is not a JPEG this decoder can read; the message says why.</exception>
     /// <exception cref="ImageLimitException">The image is larger than the limits allow (checked before allocating).</exception>
+    /// <exception cref="TruncatedImageException">The file ends early or its data is damaged, and <see cref="AllowTruncated"/> is false.</exception>
     public JpegDecodedPixels DecodePixels(ReadOnlySpan<byte> data, DecoderOptions? options = null)
     {
         var core = new JpegDecoderCore(options ?? DecoderOptions.Default) { ApplyExifOrientation = ApplyExifOrientation };
@@ -74,7 +85,21 @@ public sealed class JpegDecoder : IImageDecoder
             (width, height) = (height, width);
         }
 
-        return new JpegDecodedPixels(width, height, core.OutputFormat, pixels, orientation, apply, core.IsTruncated);
+        if (core.IsIncomplete && !AllowTruncated)
+        {
+            var image = Image.Wrap(new PixelBuffer(pixels, width, height, width * core.OutputFormat.BytesPerPixel(), core.OutputFormat));
+            int rows = core.RowsDecoded;
+            throw new TruncatedImageException(
+                "JPEG",
+                core.DataEnded,
+                image,
+                rows,
+                core.Height,
+                JpegExif.OrientRows(rows, core.Width, core.Height, core.AppliedOrientation),
+                core.LacksProgressiveScans ? "at reduced quality: the file ends before its last progressive scans" : null);
+        }
+
+        return new JpegDecodedPixels(width, height, core.OutputFormat, pixels, orientation, apply, core.IsIncomplete);
     }
 
     /// <summary>Decodes a JPEG file read from <paramref name="stream"/> (from its current position to its end).</summary>

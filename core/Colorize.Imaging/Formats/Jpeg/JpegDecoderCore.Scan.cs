@@ -191,6 +191,8 @@ internal sealed partial class JpegDecoderCore
             {
                 bits[k] = _successiveLow;
             }
+
+            component.Precision.AsSpan(_spectralStart, _spectralEnd - _spectralStart + 1).Fill(_successiveLow);
         }
     }
 
@@ -286,6 +288,8 @@ internal sealed partial class JpegDecoderCore
             : _spectralStart == 0 ? (_successiveHigh == 0 ? ScanKind.DcFirst : ScanKind.DcRefine)
             : (_successiveHigh == 0 ? ScanKind.AcFirst : ScanKind.AcRefine);
 
+        // Image rows per MCU row of this scan, to say from which row on the image is damaged.
+        int imageRowsPerMcuRow = _scanComponentCount == 1 ? 8 * _maxV / _scanComponents[0].VerticalFactor : 8 * _maxV;
         long total = (long)mcusPerLine * mcuRows;
         for (long mcu = 0; mcu < total; mcu++)
         {
@@ -355,6 +359,14 @@ internal sealed partial class JpegDecoderCore
             {
                 insufficientData = true;
                 IsTruncated = true;
+                MarkDamaged(mcuY * imageRowsPerMcuRow);
+            }
+
+            if (reader.BadCode)
+            {
+                // Decoding goes on as libjpeg's does, but what follows in this interval is noise.
+                reader.ClearBadCode();
+                MarkDamaged(mcuY * imageRowsPerMcuRow);
             }
 
             if (insufficientData && !streaming)

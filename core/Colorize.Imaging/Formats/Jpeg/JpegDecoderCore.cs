@@ -106,6 +106,8 @@ internal sealed partial class JpegDecoderCore
             int marker = NextMarker(data, ref position);
             if (marker < 0 || marker == JpegConstants.Eoi)
             {
+                _sawEndOfImage = marker == JpegConstants.Eoi;
+                _dataEnded = marker < 0;
                 break;
             }
 
@@ -113,6 +115,7 @@ internal sealed partial class JpegDecoderCore
             {
                 // The file ends inside a segment after some image data: show what there is, as a viewer would.
                 IsTruncated = true;
+                _dataEnded = true;
                 break;
             }
 
@@ -134,6 +137,14 @@ internal sealed partial class JpegDecoderCore
         if (_scanCount == 0)
         {
             throw new ImageFormatException("The JPEG file has no image data (no scan); it is truncated.");
+        }
+
+        // A single-scan sequential image stops reading at its last MCU; the file ended if nothing follows.
+        _dataEnded |= _imageComplete && position + 1 >= data.Length;
+        if (_components.Any(c => c.Quantization is null))
+        {
+            // A component no scan carried (the file ended between the scans of a multi-scan image): every row lacks it.
+            MarkDamaged(0);
         }
 
         if (!_imageComplete)

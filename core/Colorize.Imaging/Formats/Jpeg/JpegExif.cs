@@ -86,6 +86,19 @@ internal static class JpegExif
         ? (uint)(data[offset] | (data[offset + 1] << 8) | (data[offset + 2] << 16) | (data[offset + 3] << 24))
         : (uint)((data[offset] << 24) | (data[offset + 1] << 16) | (data[offset + 2] << 8) | data[offset + 3]);
 
+    /// <summary>
+    /// Where the first <paramref name="rows"/> stored rows of a <paramref name="width"/> × <paramref name="height"/>
+    /// image end up once it is turned by <paramref name="orientation"/> (the mapping of <see cref="CopyBandOriented"/>):
+    /// a band of rows at the top or bottom, or of columns at the left or right.
+    /// </summary>
+    public static System.Drawing.Rectangle OrientRows(int rows, int width, int height, int orientation) => orientation switch
+    {
+        3 or 4 => new(0, height - rows, width, rows),
+        5 or 8 => new(0, 0, rows, width),
+        6 or 7 => new(height - rows, 0, rows, width),
+        _ => new(0, 0, width, rows),
+    };
+
     /// <summary>Whether an orientation swaps width and height (the transposing ones, 5..8).</summary>
     public static bool SwapsDimensions(int orientation) => orientation is >= 5 and <= 8;
 

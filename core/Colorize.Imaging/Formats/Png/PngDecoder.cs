@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Drawing;
 using System.IO.Compression;
 using Colorize.Abstractions;
 using Colorize.Imaging.Formats.Common;
@@ -21,7 +22,9 @@ public enum PngCrcHandling
 /// <summary>
 /// Decodes PNG: every colour type and bit depth (1–16), palettes with tRNS, tRNS for gray and RGB, Adam7
 /// interlacing, all five filters, CRC checks. 16-bit images stay 16-bit. Colour-management chunks (gAMA, cHRM,
-/// iCCP, sRGB) are tolerated and ignored.
+/// iCCP, sRGB) are tolerated and ignored. Image data that stops before the last row (a file cut short) or is corrupt
+/// is refused with a <see cref="TruncatedImageException"/> carrying the rows that decoded; a missing IEND after
+/// complete image data loses nothing and is accepted.
 /// </summary>
 /// <remarks>
 /// Output formats: gray ≤ 8 bits → <see cref="PixelFormat.Gray8"/> (low depths scaled to 0–255);
@@ -75,30 +78,33 @@ public sealed class PngDecoder : IImageDecoder
         var image = new Image(state.Width, state.Height, format);
         using var compressed = new SegmentedReadStream(data, state.ImageData);
         using var zlib = new ZLibStream(compressed, CompressionMode.Decompress);
+
+        // Rows finished per pass (one pass when not interlaced), to say how much decoded if the data stops short.
+        int[] rowsDone = new int[7];
         try
         {
             if (state.Interlaced)
             {
-                DecodeInterlaced(state, zlib, image);
+                DecodeInterlaced(state, zlib, image, rowsDone);
             }
             else
             {
-                DecodePass(state, zlib, image, state.Width, state.Height, 0, 0, 1, 1);
+                DecodePass(state, zlib, image, state.Width, state.Height, 0, 0, 1, 1, ref rowsDone[0]);
             }
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is InvalidDataException or EndOfStreamException)
         {
-            throw new ImageFormatException($"The PNG image data is corrupt: {ex.Message}", ex);
-        }
-        catch (EndOfStreamException ex)
-        {
-            throw new ImageFormatException("The PNG image data ends before the last row: the file is truncated or damaged.", ex);
+            // The image data stops before the last row (the file is cut short, or the encoder stopped) or is corrupt:
+            // refuse it, handing over the rows that did decode.
+            int rows = state.Interlaced ? CompleteInterlacedRows(state, rowsDone) : rowsDone[0];
+            string? detail = ex is InvalidDataException ? $"the compressed image data is corrupt: {ex.Message.TrimEnd('.')}" : null;
+            throw new TruncatedImageException("PNG", !state.SawEnd, image, rows, state.Height, new Rectangle(0, 0, state.Width, rows), detail);
         }
 
         return image;
     }
 
-    private static void DecodeInterlaced(PngState state, Stream zlib, Image image)
+    private static void DecodeInterlaced(PngState state, Stream zlib, Image image, int[] rowsDone)
     {
         ReadOnlySpan<byte> adam7 = PngConstants.Adam7;
         for (int pass = 0; pass < 7; pass++)
@@ -108,12 +114,32 @@ public sealed class PngDecoder : IImageDecoder
             int passHeight = (int)(((long)state.Height - y0 + dy - 1) / dy);
             if (passWidth > 0 && passHeight > 0)
             {
-                DecodePass(state, zlib, image, passWidth, passHeight, x0, y0, dx, dy);
+                DecodePass(state, zlib, image, passWidth, passHeight, x0, y0, dx, dy, ref rowsDone[pass]);
             }
         }
     }
 
-    private static void DecodePass(PngState state, Stream zlib, Image image, int width, int height, int x0, int y0, int dx, int dy)
+    /// <summary>How many rows from the top every Adam7 pass that touches them has filled in.</summary>
+    private static int CompleteInterlacedRows(PngState state, int[] rowsDone)
+    {
+        ReadOnlySpan<byte> adam7 = PngConstants.Adam7;
+        for (int y = 0; y < state.Height; y++)
+        {
+            for (int pass = 0; pass < 7; pass++)
+            {
+                int x0 = adam7[pass * 4], y0 = adam7[(pass * 4) + 1], dy = adam7[(pass * 4) + 3];
+                bool touches = x0 < state.Width && y >= y0 && (y - y0) % dy == 0;
+                if (touches && (y - y0) / dy >= rowsDone[pass])
+                {
+                    return y;
+                }
+            }
+        }
+
+        return state.Height;
+    }
+
+    private static void DecodePass(PngState state, Stream zlib, Image image, int width, int height, int x0, int y0, int dx, int dy, ref int rowsDone)
     {
         int bitsPerPixel = state.BitsPerPixel;
         int rowBytes = (int)(((long)width * bitsPerPixel + 7) / 8);
@@ -145,6 +171,7 @@ public sealed class PngDecoder : IImageDecoder
             }
 
             pixels.CopyTo(previous);
+            rowsDone++;
         }
     }
 
@@ -179,6 +206,19 @@ public sealed class PngDecoder : IImageDecoder
             {
                 if (seenImageData && type != PngConstants.ChunkIdat)
                 {
+                    break;
+                }
+
+                if (seenHeader && type == PngConstants.ChunkIdat && length <= PngConstants.MaxChunkLength)
+                {
+                    if (stopAtImageData)
+                    {
+                        return state;
+                    }
+
+                    // The file ends inside image data: keep what is there (its CRC is lost with the end); the rows it
+                    // holds decode and the decoder reports the rest as missing.
+                    state.ImageData.Add((offset + 8, Math.Max(0, data.Length - offset - 8)));
                     break;
                 }
 
@@ -234,6 +274,7 @@ public sealed class PngDecoder : IImageDecoder
                         throw new ImageFormatException("The PNG file has no image data (no IDAT chunk before IEND).");
                     }
 
+                    state.SawEnd = true;
                     return state;
                 default:
                     if (critical)

@@ -35,6 +35,9 @@ internal sealed class PngState
 
     public List<(int Offset, int Length)> ImageData { get; } = [];
 
+    /// <summary>Whether the IEND chunk was reached (the file is not cut short).</summary>
+    public bool SawEnd { get; set; }
+
     public int Channels => ColorType switch
     {
         PngColorTypeCode.Gray or PngColorTypeCode.Palette => 1,

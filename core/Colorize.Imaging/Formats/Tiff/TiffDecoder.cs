@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Drawing;
 using System.Runtime.InteropServices;
 using Colorize.Abstractions;
 
@@ -14,7 +15,8 @@ namespace Colorize.Imaging.Formats.Tiff;
 /// MinIsWhite inverted so 0 is black); RGB → <see cref="PixelFormat.Rgb24"/>/<see cref="PixelFormat.Rgb48"/>;
 /// gray or RGB with an extra sample → <see cref="PixelFormat.Rgba32"/>/<see cref="PixelFormat.Rgba64"/> (the extra
 /// sample is taken as straight alpha). Palette, CMYK, YCbCr, JPEG-compressed and floating-point TIFFs are reported
-/// as unsupported.
+/// as unsupported. A strip or tile that is cut short, lies past the end of the file or does not decompress to all its
+/// rows is refused with a <see cref="TruncatedImageException"/> carrying the rows above it.
 /// </remarks>
 public sealed class TiffDecoder : IImageDecoder
 {
@@ -83,7 +85,6 @@ public sealed class TiffDecoder : IImageDecoder
         var image = new Image(layout.Width, layout.Height, layout.Output);
         byte[] chunk = new byte[chunkBytes];
         byte[] samples = new byte[chunkWidth * samplesPerChunkPixel * (layout.Bits == 16 ? 2 : 1)];
-        ReadOnlySpan<byte> file = data.Span;
         for (int index = 0; index < expectedChunks; index++)
         {
             int plane = index / (across * down);
@@ -94,24 +95,48 @@ public sealed class TiffDecoder : IImageDecoder
             // A strip's last rows may be absent: only the rows inside the image are required.
             int required = (int)(chunkRowBytes * (tiled ? chunkHeight : rows));
             Span<byte> target = chunk.AsSpan(0, required);
-            int got = Decompress(layout, data, offsets[index], counts[index], target, index);
+            int got;
+            string? problem = null;
+            try
+            {
+                got = Decompress(layout, data, offsets[index], counts[index], target, index);
+            }
+            catch (ImageFormatException e) when (e is not ImageLimitException)
+            {
+                got = 0;
+                problem = e.Message;
+            }
+
             if (got < required)
             {
-                throw new ImageFormatException($"TIFF {(tiled ? "tile" : "strip")} {index} holds {got} bytes of pixels but {required} are needed: the file is truncated or corrupt.");
+                // The file ends inside this strip or tile (or before it), or its data is short or corrupt: place the
+                // whole rows it did give, then refuse the image with what decoded.
+                int partialRows = tiled ? 0 : (int)(got / chunkRowBytes);
+                PlaceRows(layout, ifd, target, partialRows, chunkRowBytes, chunkWidth, samplesPerChunkPixel, plane, x0, y0, samples, image);
+                bool lastPlane = plane == planes - 1;
+                int rowsDecoded = lastPlane ? y0 + partialRows : 0;
+                bool ended = offsets[index] >= data.Length || offsets[index] + counts[index] > data.Length;
+                string what = problem ?? $"{(tiled ? "tile" : "strip")} {index} holds {got} of the {required} bytes of pixels it needs";
+                throw new TruncatedImageException("TIFF", ended, image, rowsDecoded, layout.Height, new Rectangle(0, 0, layout.Width, rowsDecoded), what.TrimEnd('.'));
             }
 
-            for (int r = 0; r < rows; r++)
-            {
-                Span<byte> row = target.Slice((int)(r * chunkRowBytes), (int)chunkRowBytes);
-                Unpredict(layout, row, chunkWidth, samplesPerChunkPixel, ifd.BigEndian);
-                int pixels = Math.Min(chunkWidth, layout.Width - x0);
-                ToNativeSamples(layout, row, samples, pixels * samplesPerChunkPixel, ifd.BigEndian);
-                Place(layout, samples, pixels, samplesPerChunkPixel, layout.Planar ? plane : -1, image.GetRowBytes(y0 + r), x0);
-            }
+            PlaceRows(layout, ifd, target, rows, chunkRowBytes, chunkWidth, samplesPerChunkPixel, plane, x0, y0, samples, image);
         }
 
-        _ = file;
         return image;
+    }
+
+    /// <summary>Undoes the predictor of the first <paramref name="rows"/> rows of a chunk and writes them into the image.</summary>
+    private static void PlaceRows(Layout layout, TiffDirectory ifd, Span<byte> target, int rows, long chunkRowBytes, int chunkWidth, int samplesPerChunkPixel, int plane, int x0, int y0, byte[] samples, Image image)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            Span<byte> row = target.Slice((int)(r * chunkRowBytes), (int)chunkRowBytes);
+            Unpredict(layout, row, chunkWidth, samplesPerChunkPixel, ifd.BigEndian);
+            int pixels = Math.Min(chunkWidth, layout.Width - x0);
+            ToNativeSamples(layout, row, samples, pixels * samplesPerChunkPixel, ifd.BigEndian);
+            Place(layout, samples, pixels, samplesPerChunkPixel, layout.Planar ? plane : -1, image.GetRowBytes(y0 + r), x0);
+        }
     }
 
     private static int Decompress(Layout layout, ReadOnlyMemory<byte> data, long offset, long count, Span<byte> target, int index)
