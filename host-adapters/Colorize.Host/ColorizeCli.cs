@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Colorize.Host;
 
-/// <summary>The <c>colorize</c> command line (DESIGN.md, "Standalone host"): parsing, then one handler per verb.</summary>
+/// <summary>The <c>colorize</c> command line (docs/DESIGN.md, "The programs"): parsing, then one handler per verb.</summary>
 internal static class ColorizeCli
 {
     /// <summary>

@@ -1,6 +1,6 @@
 namespace Colorize.Host;
 
-/// <summary>The exit codes of the <c>colorize</c> contract (DESIGN.md).</summary>
+/// <summary>The exit codes of the <c>colorize</c> contract (docs/DESIGN.md).</summary>
 internal static class ExitCodes
 {
     /// <summary>Everything asked for was done.</summary>

@@ -135,7 +135,7 @@ internal static class PackWriter
         return manifest;
     }
 
-    /// <summary>The model card's name inside a pack (shared/DESIGN.md).</summary>
+    /// <summary>The model card's name inside a pack (docs/DESIGN.md, "Model packs").</summary>
     public const string ModelCardFile = "MODEL_CARD.md";
 
     /// <summary>Writes the pack unpacked into <paramref name="folder"/>, replacing it atomically (a sibling temp folder, then renames).</summary>

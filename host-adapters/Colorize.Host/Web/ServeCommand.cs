@@ -13,7 +13,7 @@ internal sealed record ServeRequest
 
     public int? Port { get; init; }
 
-    /// <summary>DESIGN.md's <c>--urls http://host:port</c>, an alternative spelling of <c>--host</c> and <c>--port</c>.</summary>
+    /// <summary>docs/DESIGN.md's <c>--urls http://host:port</c>, an alternative spelling of <c>--host</c> and <c>--port</c>.</summary>
     public string? Urls { get; init; }
 
     public int? MaxUploadMb { get; init; }
