@@ -30,11 +30,14 @@ internal sealed record BatchRequest
 
     public bool Overwrite { get; init; }
 
+    /// <summary><c>--allow-truncated</c>: colorize what a truncated or damaged input decodes to, with a warning.</summary>
+    public bool AllowTruncated { get; init; }
+
     public bool Json { get; init; }
 }
 
-/// <summary>One input's outcome.</summary>
-internal sealed record BatchItemResult(string Input, string? Output, string? Error, double Seconds)
+/// <summary>One input's outcome; <paramref name="Warning"/> says what was wrong with an input that was still colorized.</summary>
+internal sealed record BatchItemResult(string Input, string? Output, string? Error, double Seconds, string? Warning = null)
 {
     public bool Succeeded => Error is null;
 }
@@ -140,7 +143,7 @@ internal static class BatchCommand
                         for (int i = 0; i < plan.Count; i++)
                         {
                             int done = i;
-                            var item = Process(context, colorizer, options, plan[i], new SyncProgress(p => task.Value = done + Math.Clamp(p.Fraction, 0, 1)));
+                            var item = Process(context, colorizer, options, plan[i], request.AllowTruncated, new SyncProgress(p => task.Value = done + Math.Clamp(p.Fraction, 0, 1)));
                             task.Value = i + 1;
                             results.Add(item);
                         }
@@ -150,7 +153,7 @@ internal static class BatchCommand
             {
                 for (int i = 0; i < plan.Count; i++)
                 {
-                    var item = Process(context, colorizer, options, plan[i], null);
+                    var item = Process(context, colorizer, options, plan[i], request.AllowTruncated, null);
                     results.Add(item);
                     if (item.Succeeded && !request.Json)
                     {
@@ -197,7 +200,7 @@ internal static class BatchCommand
         return plan;
     }
 
-    private static BatchItemResult Process(CliContext context, IColorizer colorizer, ColorizeOptions options, PlannedItem item, IProgress<ColorizeProgress>? progress)
+    private static BatchItemResult Process(CliContext context, IColorizer colorizer, ColorizeOptions options, PlannedItem item, bool allowTruncated, IProgress<ColorizeProgress>? progress)
     {
         string input = item.Input.FullPath;
         if (item.Problem is not null)
@@ -210,11 +213,16 @@ internal static class BatchCommand
         try
         {
             context.Cancellation.ThrowIfCancellationRequested();
-            var source = Image.Load(input);
+            var (source, warning) = Load(input, allowTruncated);
             var result = HostColorizer.Colorize(colorizer, source, options, progress, context.Cancellation);
             Directory.CreateDirectory(Path.GetDirectoryName(item.Output)!);
             result.Save(item.Output, item.Encoder!, overwrite: item.Overwrite);
-            return new BatchItemResult(input, item.Output, null, clock.Elapsed.TotalSeconds);
+            if (warning is not null)
+            {
+                context.ReportWarning(input, $"{warning}; colorized the decoded part ({source.Width}x{source.Height})");
+            }
+
+            return new BatchItemResult(input, item.Output, null, clock.Elapsed.TotalSeconds, warning);
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
@@ -223,6 +231,26 @@ internal static class BatchCommand
                 : $"{e.GetType().Name}: {e.Message}";
             context.ReportError(input, reason);
             return new BatchItemResult(input, null, reason, clock.Elapsed.TotalSeconds);
+        }
+    }
+
+    /// <summary>
+    /// Decodes an input. A truncated or damaged one is refused unless <paramref name="allowTruncated"/>, and then only
+    /// the rows that decoded in full are colorized (the rest would come out as a flat tinted band); the warning says so.
+    /// </summary>
+    private static (Image Source, string? Warning) Load(string input, bool allowTruncated)
+    {
+        try
+        {
+            return (Image.Load(input), null);
+        }
+        catch (TruncatedImageException e) when (allowTruncated)
+        {
+            return (e.CropToDecodedRegion() ?? throw new ImageFormatException($"{e.Message}; nothing decoded in full, so there is nothing to colorize", e), e.Message);
+        }
+        catch (TruncatedImageException e)
+        {
+            throw new ImageFormatException($"{e.Message} (--allow-truncated colorizes the decoded part)", e);
         }
     }
 
@@ -239,6 +267,7 @@ internal static class BatchCommand
             ["output"] = r.Output,
             ["status"] = r.Succeeded ? "ok" : "failed",
             ["error"] = r.Error,
+            ["warning"] = r.Warning,
             ["seconds"] = Math.Round(r.Seconds, 3),
         })]),
     };

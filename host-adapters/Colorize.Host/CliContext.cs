@@ -36,5 +36,9 @@ internal sealed class CliContext
     public void ReportError(string subject, string reason) =>
         Error.WriteLine($"error: {subject}: {OneLine(reason)}");
 
+    /// <summary>Writes a one-line warning on stderr: <c>warning: &lt;path&gt;: &lt;reason&gt;</c>; the work was done.</summary>
+    public void ReportWarning(string subject, string reason) =>
+        Error.WriteLine($"warning: {subject}: {OneLine(reason)}");
+
     private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 }

@@ -49,10 +49,14 @@ internal static class ColorizeCli
             Arity = ArgumentArity.ExactlyOne,
         };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace output files that already exist (inputs are never replaced)." };
+        var allowTruncated = new Option<bool>("--allow-truncated")
+        {
+            Description = "Colorize the part of a truncated or damaged image that decodes (with a warning) instead of refusing it.",
+        };
         var json = new Option<bool>("--json") { Description = "Print machine-readable results (JSON) on stdout." };
         var root = new RootCommand("Colorize black-and-white photos with GAN-trained models, on the CPU.")
         {
-            inputs, output, pack, renderSize, strength, threads, keepLuminance, overwrite, json,
+            inputs, output, pack, renderSize, strength, threads, keepLuminance, overwrite, allowTruncated, json,
         };
 
         var packsList = new Command("list", "List installed packs.") { json };
@@ -98,6 +102,7 @@ internal static class ColorizeCli
             Threads = p.GetValue(threads),
             KeepLuminance = p.GetValue(keepLuminance),
             Overwrite = p.GetValue(overwrite),
+            AllowTruncated = p.GetValue(allowTruncated),
             Json = p.GetValue(json),
         })));
         packsList.SetAction(p => Guard(() => Commands.PacksList(context, p.GetValue(json))));

@@ -24,13 +24,14 @@ internal sealed class ColorizeJob : IDisposable
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _cancel = new();
 
-    public ColorizeJob(long sequence, UploadedImage upload, string packReference, ColorizeOptions options)
+    public ColorizeJob(long sequence, UploadedImage upload, string packReference, ColorizeOptions options, bool allowTruncated = false)
     {
         Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         Sequence = sequence;
         Upload = upload;
         PackReference = packReference;
         Options = options;
+        AllowTruncated = allowTruncated;
         Created = DateTime.UtcNow;
 
         // Browsers show PNG, JPEG and BMP themselves; a TIFF gets a PNG preview once the worker has decoded it.
@@ -51,6 +52,12 @@ internal sealed class ColorizeJob : IDisposable
     public string PackReference { get; }
 
     public ColorizeOptions Options { get; }
+
+    /// <summary>Whether a truncated or damaged upload is colorized as far as it decodes instead of refused.</summary>
+    public bool AllowTruncated { get; }
+
+    /// <summary>What was wrong with an upload that was still colorized ("truncated JPEG: 412 of 825 rows decoded").</summary>
+    public string? Warning { get; private set; }
 
     public DateTime Created { get; }
 
@@ -105,6 +112,14 @@ internal sealed class ColorizeJob : IDisposable
         }
     }
 
+    public void Warn(string warning)
+    {
+        lock (_gate)
+        {
+            Warning = warning.ReplaceLineEndings(" ").Trim();
+        }
+    }
+
     public void SetPreview(byte[] data, string mimeType)
     {
         lock (_gate)
@@ -149,7 +164,7 @@ internal sealed class ColorizeJob : IDisposable
         lock (_gate)
         {
             return new JobSnapshot(Id, Upload.SafeName, State, Progress, Stage, queuePosition, PackReference, Upload.Width, Upload.Height,
-                Seconds, ErrorStatus, Error, Result?.FileName, Preview is not null);
+                Seconds, ErrorStatus, Error, Result?.FileName, Preview is not null, Warning);
         }
     }
 
@@ -188,4 +203,5 @@ internal sealed record JobSnapshot(
     int? ErrorStatus,
     string? Error,
     string? DownloadName,
-    bool HasPreview);
+    bool HasPreview,
+    string? Warning);

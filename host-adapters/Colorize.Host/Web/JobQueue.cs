@@ -45,7 +45,7 @@ internal sealed class JobQueue : IAsyncDisposable
     public int Pending => Volatile.Read(ref _pending);
 
     /// <summary>Queues a job for an upload, or throws an <see cref="ApiException"/> (503) when the queue is full.</summary>
-    public ColorizeJob Submit(UploadedImage upload, string packReference, ColorizeOptions options)
+    public ColorizeJob Submit(UploadedImage upload, string packReference, ColorizeOptions options, bool allowTruncated = false)
     {
         if (Interlocked.Increment(ref _pending) > _settings.MaxPendingJobs)
         {
@@ -54,7 +54,7 @@ internal sealed class JobQueue : IAsyncDisposable
         }
 
         Prune();
-        var job = new ColorizeJob(Interlocked.Increment(ref _sequence), upload, packReference, options);
+        var job = new ColorizeJob(Interlocked.Increment(ref _sequence), upload, packReference, options, allowTruncated);
         _jobs[job.Id] = job;
         if (!_queue.Writer.TryWrite(job))
         {
@@ -139,8 +139,8 @@ internal sealed class JobQueue : IAsyncDisposable
         var upload = job.Upload;
         try
         {
-            var source = Image.Load(upload.Data, _decoderOptions);
-            if (job.Preview is null)
+            var source = Load(job);
+            if (job.Preview is null || job.Warning is not null)
             {
                 using var preview = new MemoryStream();
                 source.Save(preview, new Imaging.Formats.Png.PngEncoder { CompressionLevel = 1 });
@@ -185,6 +185,24 @@ internal sealed class JobQueue : IAsyncDisposable
         catch (Exception e)
         {
             Fail(job, StatusCodes.Status500InternalServerError, $"{e.GetType().Name}: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Decodes the upload. A truncated or damaged image is refused (422) unless the job allows it; then only the rows
+    /// that decoded in full are colorized, and the "before" picture is made from them too so that the two line up.
+    /// </summary>
+    private Image Load(ColorizeJob job)
+    {
+        try
+        {
+            return Image.Load(job.Upload.Data, _decoderOptions);
+        }
+        catch (TruncatedImageException e) when (job.AllowTruncated)
+        {
+            var part = e.CropToDecodedRegion() ?? throw new ImageFormatException($"{e.Message}; nothing decoded in full, so there is nothing to colorize", e);
+            job.Warn(e.Message);
+            return part;
         }
     }
 

@@ -238,6 +238,19 @@ internal static class Uploads
         return (pack, options);
     }
 
+    /// <summary>The <c>allowTruncated</c> field: colorize the decoded part of a truncated or damaged image instead of refusing it (default false).</summary>
+    public static bool ReadAllowTruncated(IReadOnlyDictionary<string, string> fields)
+    {
+        if (!fields.TryGetValue("allowTruncated", out var text) || text.Length == 0)
+        {
+            return false;
+        }
+
+        return bool.TryParse(text, out bool value)
+            ? value
+            : throw new ApiException(StatusCodes.Status400BadRequest, $"allowTruncated '{Clip(text)}' is neither true nor false");
+    }
+
     public static string Clip(string text) => text.Length <= 60 ? text : text[..60] + "…";
 
     private static ApiException TooLarge(long maxBytes) =>

@@ -283,6 +283,7 @@ internal sealed class WebServer : IAsyncDisposable
     {
         var form = await Uploads.ReadFormAsync(context.Request, _settings.MaxUploadBytes, context.RequestAborted).ConfigureAwait(false);
         var (packSpec, options) = Uploads.ReadOptions(form.Fields, _settings.Threads);
+        bool allowTruncated = Uploads.ReadAllowTruncated(form.Fields);
         var upload = Uploads.Inspect(form, _settings.DecoderOptions);
         if (_factory.Engines.Count == 0)
         {
@@ -299,7 +300,7 @@ internal sealed class WebServer : IAsyncDisposable
             throw new ApiException(StatusCodes.Status400BadRequest, e.Message);
         }
 
-        return _jobs.Submit(upload, pack.Reference, options);
+        return _jobs.Submit(upload, pack.Reference, options, allowTruncated);
     }
 
     /// <summary><c>POST /api/colorize</c>: waits for its turn and answers with the image itself.</summary>
@@ -313,6 +314,12 @@ internal sealed class WebServer : IAsyncDisposable
             {
                 case JobState.Done when job.Result is { } result:
                     context.Response.Headers["X-Colorize-Pack"] = job.PackReference;
+                    if (job.Warning is { } warning)
+                    {
+                        // Header values must be ASCII; the decoders' messages are, but be sure.
+                        context.Response.Headers["X-Colorize-Warning"] = string.Concat(warning.Where(char.IsAscii));
+                    }
+
                     await SendImage(context, result.Data, result.MimeType, result.FileName, attachment: true).ConfigureAwait(false);
                     break;
                 case JobState.Failed:
@@ -401,6 +408,7 @@ internal sealed class WebServer : IAsyncDisposable
             ["seconds"] = Math.Round(s.Seconds, 3),
             ["error"] = s.Error,
             ["errorStatus"] = s.ErrorStatus,
+            ["warning"] = s.Warning,
             ["url"] = url,
             ["resultUrl"] = s.State == JobState.Done ? url + "/result" : null,
             ["downloadUrl"] = s.State == JobState.Done ? url + "/result?download=1" : null,
