@@ -91,7 +91,7 @@ internal static class Evaluation
                 continue;
             }
 
-            if (!ColorDetector.Analyze(image).IsColor)
+            if (!PhotoDataset.HasColour(image))
             {
                 // A grayscale photo has no true colours to compare with (training leaves these out too).
                 skipped.Add(relative);
