@@ -60,8 +60,8 @@ internal static class ColorizeCli
         };
 
         var packsList = new Command("list", "List installed packs.") { json };
-        var packFile = new Argument<string>("file.cpack") { Description = "The pack file to install." };
-        var packsInstall = new Command("install", "Install a .cpack file into the store (verified, atomic).") { packFile, overwrite, json };
+        var packFile = new Argument<string>("file.cpack|folder") { Description = "The .cpack file, or an unpacked pack folder (manifest.json, the weights and the files it lists), to install." };
+        var packsInstall = new Command("install", "Install a .cpack file or pack folder into the store (verified, atomic).") { packFile, overwrite, json };
         var removeSpec = new Argument<string>("id[@version]") { Description = "The pack to remove: every version, a minor line or one version." };
         var packsRemove = new Command("remove", "Remove installed packs.") { removeSpec, json };
         var verifySpec = new Argument<string?>("id") { Description = "The pack to verify (default: all).", Arity = ArgumentArity.ZeroOrOne };

@@ -73,9 +73,20 @@ internal static class Commands
     {
         var store = new PackStore(new PackStoreOptions { Home = context.Home });
         var packs = store.List();
+
+        // Several copies of the default id (versions, or the store's and the bundled one): mark the one it resolves to.
+        string? defaultDirectory = store.TryResolve(null, out var resolved) ? resolved.Directory : null;
         if (json)
         {
-            WriteJson(context, new JsonObject { ["packs"] = new JsonArray([.. packs.Select(PackJson)]) });
+            WriteJson(context, new JsonObject
+            {
+                ["packs"] = new JsonArray([.. packs.Select(p =>
+                {
+                    var node = PackJson(p);
+                    node["default"] = p.Directory == defaultDirectory;
+                    return (JsonNode)node;
+                })]),
+            });
         }
         else if (packs.Count == 0)
         {
@@ -85,7 +96,7 @@ internal static class Commands
         {
             foreach (var p in packs)
             {
-                string isDefault = p.Id == store.DefaultPackId ? "  (default)" : "";
+                string isDefault = p.Directory == defaultDirectory ? "  (default)" : "";
                 context.Out.WriteLine($"{p.Reference}  {p.Manifest.Name}  [{p.Manifest.Architecture.Name}, {p.Source.ToString().ToLowerInvariant()}]{isDefault}");
             }
         }
@@ -96,9 +107,9 @@ internal static class Commands
     public static int PacksInstall(CliContext context, string file, bool overwrite, bool json)
     {
         string path = context.FullPath(file);
-        if (!File.Exists(path))
+        if (!File.Exists(path) && !Directory.Exists(path))
         {
-            context.ReportError(file, "no such file");
+            context.ReportError(file, "no such file or folder");
             return ExitCodes.SomeFailed;
         }
 
@@ -119,6 +130,11 @@ internal static class Commands
             }
 
             return ExitCodes.Success;
+        }
+        catch (PackAlreadyInstalledException e)
+        {
+            context.ReportError(file, $"{e.Reference} is already installed in {e.Directory}; use --overwrite to replace it");
+            return ExitCodes.SomeFailed;
         }
         catch (Exception e) when (e is ModelPackException or IOException or UnauthorizedAccessException)
         {
@@ -218,7 +234,7 @@ internal static class Commands
         return results.All(r => r.IsValid) ? ExitCodes.Success : ExitCodes.SomeFailed;
     }
 
-    private static JsonNode PackJson(InstalledPack p) => new JsonObject
+    private static JsonObject PackJson(InstalledPack p) => new()
     {
         ["id"] = p.Id,
         ["version"] = p.Version.ToString(),

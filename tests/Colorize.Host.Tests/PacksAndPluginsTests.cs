@@ -64,7 +64,9 @@ public sealed class PacksAndPluginsTests : IDisposable
 
         var twice = _host.Run("packs", "install", file);
         Assert.Equal(1, twice.ExitCode);
-        Assert.StartsWith($"error: {file}: ", Assert.Single(twice.ErrorLines), StringComparison.Ordinal);
+        string line = Assert.Single(twice.ErrorLines);
+        Assert.StartsWith($"error: {file}: tiny-unet@1.0.0 is already installed", line, StringComparison.Ordinal);
+        Assert.Contains("--overwrite", line, StringComparison.Ordinal);
 
         Assert.Equal(0, _host.Run("packs", "install", file, "--overwrite").ExitCode);
     }
@@ -87,7 +89,73 @@ public sealed class PacksAndPluginsTests : IDisposable
     {
         var run = _host.Run("packs", "install", "nothing.cpack");
         Assert.Equal(1, run.ExitCode);
-        Assert.Equal("error: nothing.cpack: no such file", Assert.Single(run.ErrorLines));
+        Assert.Equal("error: nothing.cpack: no such file or folder", Assert.Single(run.ErrorLines));
+    }
+
+    [Fact]
+    public void List_MarksOnlyThePackTheDefaultResolvesTo()
+    {
+        // Two copies of the default id (here two versions; in a release also the store's and the bundled one):
+        // only the one an empty --pack picks is the default.
+        _host.InstallTinyPack("colorize-base", "0.9.0");
+        _host.InstallTinyPack("colorize-base", "1.0.0");
+
+        var run = _host.Run("packs", "list");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string marked = Assert.Single(run.Out.Split('\n'), l => l.Contains("(default)", StringComparison.Ordinal));
+        Assert.StartsWith("colorize-base@1.0.0 ", marked, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Install_APackFolder_InstallsItLikeItsCpack()
+    {
+        // A pack unpacked into a folder (manifest.json, weights and listed files), as packaging/packs/ holds them.
+        string folder = WritePackFolder(PackBuilder.Pix2Pix("folder-pack", "1.2.0").WithListedFile("MODEL_CARD.md", "# card"), "folder-pack");
+
+        var run = _host.Run("packs", "install", folder);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.StartsWith("installed folder-pack@1.2.0 into ", run.Out, StringComparison.Ordinal);
+        var verify = _host.Run("packs", "verify", "folder-pack");
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        Assert.True(File.Exists(Path.Combine(folder, "manifest.json")), "the source folder must be left as it was");
+    }
+
+    [Fact]
+    public void Install_AFolderThatIsNotAWholePack_IsRefusedWithOneLine()
+    {
+        string extra = WritePackFolder(PackBuilder.Pix2Pix("extra-pack"), "extra-pack");
+        File.WriteAllText(Path.Combine(extra, "notes.txt"), "not listed in the manifest");
+        string damaged = WritePackFolder(PackBuilder.Pix2Pix("damaged-pack"), "damaged-pack");
+        File.AppendAllText(Path.Combine(damaged, "weights.safetensors"), "changed");
+        string empty = Path.Combine(_host.Root, "empty-folder");
+        Directory.CreateDirectory(empty);
+
+        foreach (var (folder, word) in new[] { (extra, "notes.txt"), (damaged, "sha256"), (empty, "manifest.json") })
+        {
+            var run = _host.Run("packs", "install", folder);
+
+            Assert.True(run.ExitCode == 1, run.ToString());
+            string line = Assert.Single(run.ErrorLines);
+            Assert.StartsWith($"error: {folder}: ", line, StringComparison.Ordinal);
+            Assert.Contains(word, line, StringComparison.Ordinal);
+        }
+
+        Assert.False(Directory.Exists(Path.Combine(_host.Home, "packs", "extra-pack")));
+        Assert.False(Directory.Exists(Path.Combine(_host.Home, "packs", "damaged-pack")));
+    }
+
+    private string WritePackFolder(PackBuilder pack, string name)
+    {
+        string folder = Path.Combine(_host.Root, "folders", name);
+        Directory.CreateDirectory(folder);
+        foreach (var entry in pack.Entries())
+        {
+            File.WriteAllBytes(Path.Combine(folder, entry.Name), entry.Data);
+        }
+
+        return folder;
     }
 
     [Fact]

@@ -95,8 +95,9 @@ public sealed class HostilePackTests : IDisposable
         var replacement = PackBuilder.Echo(weights: "ECHO second build");
         string package = replacement.Write(_temp.Path);
 
-        var error = Assert.Throws<ModelPackException>(() => store.Install(package));
+        var error = Assert.Throws<PackAlreadyInstalledException>(() => store.Install(package));
         Assert.Contains("echo-pack@1.0.0 is already installed", error.Message, StringComparison.Ordinal);
+        Assert.Equal("echo-pack@1.0.0", error.Reference);
         Assert.Equal(before, StoreSnapshot.Take(store.Home));
 
         var installed = store.Install(package, new PackInstallOptions { Overwrite = true });

@@ -11,7 +11,7 @@ namespace Colorize.Plugins.Packs;
 /// <see cref="ExtractTo"/> unpacks into a staging folder, counting real bytes (declared sizes can lie) and checking
 /// every sha256. Every refusal is a <see cref="ModelPackException"/> naming the problem.
 /// </summary>
-internal sealed class CpackArchive : IDisposable
+internal sealed class CpackArchive : IPackSource
 {
     private const uint EndOfCentralDirectorySignature = 0x06054b50;
     private const uint Zip64LocatorSignature = 0x07064b50;
@@ -32,7 +32,7 @@ internal sealed class CpackArchive : IDisposable
         (_stream, _zip, _files, Manifest, _limits, _packageName) = (stream, zip, files, manifest, limits, packageName);
     }
 
-    /// <summary>The validated manifest.</summary>
+    /// <inheritdoc/>
     public PackManifest Manifest { get; }
 
     /// <summary>Opens and checks a package; the caller disposes it.</summary>
@@ -83,7 +83,7 @@ internal sealed class CpackArchive : IDisposable
         }
     }
 
-    /// <summary>Unpacks every file into <paramref name="directory"/> (which must exist and be empty), checking sizes and hashes.</summary>
+    /// <inheritdoc/>
     public void ExtractTo(string directory, CancellationToken cancellationToken)
     {
         var expected = new Dictionary<string, string>(StringComparer.Ordinal) { [Manifest.Weights.File] = Manifest.Weights.Sha256 };

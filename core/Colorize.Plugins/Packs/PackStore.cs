@@ -98,7 +98,7 @@ public sealed class PackStore
     }
 
     /// <summary>Installs a package, checking it against <paramref name="engines"/> when given.</summary>
-    /// <param name="packagePath">The <c>.cpack</c> file.</param>
+    /// <param name="packagePath">The <c>.cpack</c> file, or an unpacked pack folder (manifest.json, weights, listed files).</param>
     /// <param name="engines">Engines to check the pack with (see <see cref="PackInstallOptions.Engines"/>); null skips the engine checks.</param>
     /// <param name="overwrite">Replace an installed pack with the same id and version.</param>
     /// <returns>The installed pack.</returns>
@@ -107,15 +107,16 @@ public sealed class PackStore
         Install(packagePath, new PackInstallOptions { Engines = engines, Overwrite = overwrite });
 
     /// <summary>
-    /// Installs a package atomically: the archive's directory and manifest are checked, every file is unpacked into a
-    /// staging folder inside the store with its sha256 checked, the engines (when given) accept and load it, and only
-    /// then is it renamed into <c>packs/&lt;id&gt;/&lt;version&gt;/</c>.
+    /// Installs a package atomically: the archive's directory (or the folder's files) and manifest are checked, every
+    /// file is unpacked (copied) into a staging folder inside the store with its sha256 checked, the engines (when
+    /// given) accept and load it, and only then is it renamed into <c>packs/&lt;id&gt;/&lt;version&gt;/</c>.
     /// </summary>
-    /// <param name="packagePath">The <c>.cpack</c> file.</param>
+    /// <param name="packagePath">The <c>.cpack</c> file, or an unpacked pack folder (manifest.json, weights, listed files).</param>
     /// <param name="options">Overwrite, engines and progress; null for the defaults.</param>
     /// <param name="cancellationToken">Cancels the install; the store is left unchanged.</param>
     /// <returns>The installed pack.</returns>
     /// <exception cref="ModelPackException">The package is refused; the message says why. The store is unchanged.</exception>
+    /// <exception cref="PackAlreadyInstalledException">The same id and version is installed and <see cref="PackInstallOptions.Overwrite"/> is false.</exception>
     /// <exception cref="IOException">The store is busy or the disk fails.</exception>
     public InstalledPack Install(string packagePath, PackInstallOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -125,13 +126,14 @@ public sealed class PackStore
         using var held = StoreLock.Acquire(LockPath, _options.LockTimeout, cancellationToken);
         // Holding the lock, any staging or trash folder belongs to a dead install: clear it first.
         CleanUp();
-        using var archive = CpackArchive.Open(Path.GetFullPath(packagePath), _options.Limits);
+        string sourcePath = Path.GetFullPath(packagePath);
+        using IPackSource archive = Directory.Exists(sourcePath) ? PackFolder.Open(sourcePath, _options.Limits) : CpackArchive.Open(sourcePath, _options.Limits);
         var manifest = archive.Manifest;
         string reference = $"{manifest.Id}@{manifest.Version}";
         string target = Path.Combine(PacksDirectory, manifest.Id, manifest.Version);
         if (Directory.Exists(target) && !options.Overwrite)
         {
-            throw new ModelPackException($"{reference} is already installed in {target}; remove it first or install with overwrite.");
+            throw new PackAlreadyInstalledException(reference, target);
         }
 
         options.Progress?.Report(PackInstallStage.ManifestRead);
