@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using Colorize.Host.Web;
 using Colorize.Plugins;
@@ -12,10 +13,10 @@ namespace Colorize.Host;
 internal static class ColorizeCli
 {
     /// <summary>
-    /// A numeric option whose parse error names what was expected in words ("--port needs a whole number, got
-    /// 'abc'") instead of the library's default, which names the CLR type (System.Nullable`1[System.Int32]).
+    /// A numeric option whose parse error names what was expected in words (<c>error: --port: 'abc' is not a port
+    /// number (…)</c>) instead of the library's default, which names the CLR type (System.Nullable`1[System.Int32]).
     /// </summary>
-    private static Option<T?> NumberOption<T>(string name, string expected, string description)
+    private static Option<T?> NumberOption<T>(string name, string expected, string description, Func<T, bool>? valid = null)
         where T : struct, System.Numerics.INumber<T> => new(name)
     {
         Description = description,
@@ -24,14 +25,22 @@ internal static class ColorizeCli
             string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
             // No thousands separators: "1,5" from a decimal-comma locale must be an error, not 15.
             var style = typeof(T) == typeof(float) || typeof(T) == typeof(double) ? NumberStyles.Float : NumberStyles.Integer;
-            if (T.TryParse(text, style, CultureInfo.InvariantCulture, out T value))
+            if (T.TryParse(text, style, CultureInfo.InvariantCulture, out T value) && (valid is null || valid(value)))
             {
                 return value;
             }
 
-            result.AddError($"{name} needs {expected}, got '{text}'.");
+            result.AddError($"'{text}' is not {expected}");
             return null;
         },
+    };
+
+    /// <summary>The option a parse error is about (reported as the subject of its line), or null.</summary>
+    private static string? OptionOf(ParseError error) => error.SymbolResult switch
+    {
+        OptionResult option => option.Option.Name,
+        ArgumentResult { Parent: OptionResult option } => option.Option.Name,
+        _ => null,
     };
 
     /// <summary>Runs the command and returns its exit code; never throws for bad input or a failed image.</summary>
@@ -47,6 +56,7 @@ internal static class ColorizeCli
         {
             Description = "true (default): bring too-strong colours into gamut by lowering their chroma, keeping each pixel's lightness; false: clip per channel.",
             Arity = ArgumentArity.ExactlyOne,
+            HelpName = "true|false",
         };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace output files that already exist (inputs are never replaced)." };
         var allowTruncated = new Option<bool>("--allow-truncated")
@@ -71,7 +81,7 @@ internal static class ColorizeCli
         var plugins = new Command("plugins", "Inspect engine plugins.") { pluginsList };
         var urls = new Option<string?>("--urls") { Description = "Where to listen, as one URL http://<address>:<port> (instead of --host and --port)." };
         var host = new Option<string?>("--host") { Description = "The IP address to listen on (default 127.0.0.1; anything but loopback is reachable from the network)." };
-        var port = NumberOption<int>("--port", "a whole number", $"The port (default {ServeCommand.DefaultPort}; 0 picks a free one).");
+        var port = NumberOption<int>("--port", "a port number (1-65535, or 0 for any free port)", $"The port (default {ServeCommand.DefaultPort}; 0 picks a free one).", p => p is >= 0 and <= 65535);
         var maxUpload = NumberOption<int>("--max-upload-mb", "a whole number", $"The largest upload, in MB (default {ServeCommand.DefaultMaxUploadMb}).");
         var maxMegapixels = NumberOption<double>("--max-megapixels", "a number", $"The largest image, in megapixels (default {ServeCommand.DefaultMaxMegapixels}).");
         var serve = new Command("serve", "The local web UI: colorize photos in the browser.") { host, port, urls, maxUpload, maxMegapixels, threads };
@@ -121,6 +131,9 @@ internal static class ColorizeCli
         })));
 
         ParseResult parse = root.Parse(args);
+
+        // The root's <inputs> belong to colorizing; a verb's help must not list them as its own argument.
+        inputs.Hidden = parse.CommandResult.Command != root;
         if (parse.Action is not HelpAction && parse.CommandResult.Command is { } group && (group == packs || group == plugins))
         {
             context.ReportError(group.Name, "name a verb: " + string.Join(", ", group.Subcommands.Select(c => c.Name)));
@@ -131,7 +144,7 @@ internal static class ColorizeCli
         {
             foreach (var error in parse.Errors)
             {
-                context.ReportError("usage", error.Message);
+                context.ReportError(OptionOf(error) ?? "usage", error.Message);
             }
 
             return ExitCodes.Usage;

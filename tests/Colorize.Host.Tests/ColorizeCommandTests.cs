@@ -345,17 +345,43 @@ public sealed class ColorizeCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("serve", "--port", "abc", "--port needs a whole number, got 'abc'.")]
-    [InlineData("serve", "--max-megapixels", "lots", "--max-megapixels needs a number, got 'lots'.")]
-    [InlineData("x.png", "--strength", "1,5", "--strength needs a number, got '1,5'.")]
-    [InlineData("x.png", "--render-size", "256px", "--render-size needs a whole number, got '256px'.")]
+    [InlineData("serve", "--port", "abc", "error: --port: 'abc' is not a port number (1-65535, or 0 for any free port)")]
+    [InlineData("serve", "--port", "70000", "error: --port: '70000' is not a port number (1-65535, or 0 for any free port)")]
+    [InlineData("serve", "--max-megapixels", "lots", "error: --max-megapixels: 'lots' is not a number")]
+    [InlineData("x.png", "--strength", "1,5", "error: --strength: '1,5' is not a number")]
+    [InlineData("x.png", "--render-size", "256px", "error: --render-size: '256px' is not a whole number")]
     public void ANonNumericValue_ForANumericOption_IsOnePlainLine_WithoutTypeNames(string first, string option, string value, string expected)
     {
         var run = _host.Run(first, option, value);
 
         Assert.True(run.ExitCode == 2, run.ToString());
-        var line = Assert.Single(run.ErrorLines);
-        Assert.Contains(expected, line, StringComparison.Ordinal);
-        Assert.DoesNotContain("System.", line, StringComparison.Ordinal);
+        Assert.Equal(expected, Assert.Single(run.ErrorLines));
+    }
+
+    [Theory]
+    [InlineData("packs")]
+    [InlineData("packs", "list")]
+    [InlineData("packs", "install")]
+    [InlineData("plugins")]
+    [InlineData("serve")]
+    public void SubcommandHelp_DoesNotOfferTheRootInputs(params string[] command)
+    {
+        // The root command's <inputs> argument belongs to colorizing; `colorize packs --help` listed it as its own.
+        var run = _host.Run([.. command, "--help"]);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("Usage:", run.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("<inputs>", run.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RootHelp_ShowsTheInputs_AndThatKeepLuminanceTakesTrueOrFalse()
+    {
+        var run = _host.Run("--help");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("<inputs>", run.Out, StringComparison.Ordinal);
+        Assert.Contains("--keep-luminance <true|false>", run.Out, StringComparison.Ordinal);
+        Assert.Contains("--allow-truncated", run.Out, StringComparison.Ordinal);
     }
 }
