@@ -2,14 +2,17 @@ using System.Diagnostics;
 using System.Reflection;
 using Colorize.Abstractions;
 using Colorize.Imaging;
+using Colorize.Plugins.Tests.Infrastructure;
 
 namespace Colorize.Host.Tests;
 
 /// <summary>
 /// The web UI in a real browser: Debian's chromium, headless, driven by tests/browser/upload.mjs (playwright-core)
 /// against <c>colorize serve</c> on a free loopback port. It uploads a photo through the file input, waits for the
-/// result, drags the before/after divider, downloads the result and checks it, runs a small batch, and saves a
-/// screenshot. ./test.sh runs tests/browser/setup.sh first (chromium and node_modules); run through `dotnet test`
+/// result, drags the before/after divider, downloads the result and checks it, runs a small batch, sends a truncated
+/// photo (refused, then colorized with "Colorize damaged photos" ticked), and saves a screenshot. The page is 1280 px
+/// wide, the pack list is held back at first (the form must work without it) and the pack has a long name (the
+/// options must still fit on one row). ./test.sh runs tests/browser/setup.sh first (chromium and node_modules); run through `dotnet test`
 /// alone without them, it fails and says so.
 /// </summary>
 public sealed class BrowserTests : IDisposable
@@ -32,7 +35,11 @@ public sealed class BrowserTests : IDisposable
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: {setup}");
         Assert.True(Directory.Exists(Path.Combine(browserFolder, "node_modules", "playwright-core")), $"playwright-core is not installed in {browserFolder}/node_modules: {setup}");
 
-        _host.InstallTinyPack("colorize-base", "1.0.0");
+        // A name as long as the real default pack's ("Colorize base 0.2.0 (pix2pix U-Net)"), and then some.
+        var pack = PackBuilder.Pix2Pix("colorize-base", "1.0.0");
+        pack.Manifest["name"] = "Colorize base 1.0.0 (pix2pix U-Net, trained on the test photos of a long afternoon)";
+        var install = _host.Run("packs", "install", pack.Write(_host.Root));
+        Assert.True(install.ExitCode == 0, install.ToString());
         // The repository's sample, a real black-and-white photo (samples/README.md), copied so the upload's name is known.
         string sample = Path.Combine(RepositoryRoot, "samples", "picos-de-europa-bw.jpg");
         Assert.True(File.Exists(sample), $"{sample} is missing");
@@ -40,14 +47,18 @@ public sealed class BrowserTests : IDisposable
         File.Copy(sample, photo);
         string second = WritePhoto("street.png", 200, 260);
         string third = WritePhoto("portrait.jpg", 240, 300);
+        byte[] whole = File.ReadAllBytes(sample);
+        string damaged = _host.InWork("picos-cut.jpg");
+        File.WriteAllBytes(damaged, whole[..(whole.Length / 2)]);
         string screenshot = Path.Combine(_host.Root, "output", "web-ui.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
         using var server = new ServeHarness(_host);
 
-        var run = RunNode(browserFolder, script, server.Url.ToString(), photo, screenshot, second, third);
+        var run = RunNode(browserFolder, script, server.Url.ToString(), photo, screenshot, "--damaged", damaged, second, third);
 
         Assert.True(run.ExitCode == 0, $"{run}\nserver stdout:\n{server.Out}\nserver stderr:\n{server.Error}");
         Assert.Contains("\"ok\":true", run.Out, StringComparison.Ordinal);
+        Assert.Contains("\"damaged\":true", run.Out, StringComparison.Ordinal);
         Assert.True(File.Exists(screenshot), "no screenshot was written");
         var image = Image.Load(screenshot);
         Assert.True(image.Width >= 800 && image.Height >= 400, $"the screenshot is {image.Width}x{image.Height}");

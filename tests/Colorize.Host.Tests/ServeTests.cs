@@ -295,6 +295,19 @@ public sealed class ServeTests : IDisposable
     }
 
     [Fact]
+    public async Task Page_OffersTheDefaultPackBeforeThePackListArrives_AndADamagedPhotosChoice()
+    {
+        // The pack list comes from /api/packs after the page loads; until then the choice must not be empty, and its
+        // empty value is what the API takes as the default pack.
+        using var server = new ServeHarness(_host);
+
+        string html = await server.Client.GetStringAsync("");
+
+        Assert.Matches("<select id=\"pack\"><option value=\"\" selected>Default pack[^<]*</option></select>", html);
+        Assert.Contains("<input id=\"allowTruncated\" type=\"checkbox\">", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BadRequests_GetOneLineErrors_AndDoNotReachTheEngine()
     {
         _host.InstallTinyPack();

@@ -1,16 +1,22 @@
 // Drives the `colorize serve` page in Debian's chromium, headless, as a person would:
-//   node upload.mjs <url> <photo> <screenshot.png> [<more photos for a batch>...]
-// 1. opens the page and waits for the pack list; 2. chooses <photo> through the file input and presses Colorize;
-// 3. waits for the before/after images, drags the divider and checks it moved; 4. downloads the result and checks
-// it is a PNG or JPEG of the photo's size; 5. drops the other photos on the page as a batch and waits for every row;
-// 6. saves a screenshot. Any failure, console error or CSP violation exits 1 with one line saying what.
+//   node upload.mjs <url> <photo> <screenshot.png> [--damaged <truncated photo>] [<more photos for a batch>...]
+// 1. opens the page with the pack list held back, checks the form works before it arrives (an empty choice is the
+// default pack), then that at 1280 px the options stay on one row; 2. chooses <photo> through the file input and
+// presses Colorize; 3. waits for the before/after images, drags the divider and checks it moved; 4. downloads the
+// result and checks it is a PNG or JPEG of the photo's size; 5. drops the other photos on the page as a batch and waits
+// for every row; 6. with --damaged: the truncated photo fails with the decoder's message, then with "Colorize damaged
+// photos" ticked it is done with a warning; 7. saves a screenshot. Any failure, console error or CSP violation exits 1
+// with one line saying what.
 import { chromium } from 'playwright-core';
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 
-const [url, photo, screenshot, ...batch] = process.argv.slice(2);
-if (!url || !photo || !screenshot) {
-  console.error('usage: node upload.mjs <url> <photo> <screenshot.png> [<more photos>...]');
+const args = process.argv.slice(2);
+const damagedAt = args.indexOf('--damaged');
+const damaged = damagedAt >= 0 ? args.splice(damagedAt, 2)[1] : null;
+const [url, photo, screenshot, ...batch] = args;
+if (!url || !photo || !screenshot || (damagedAt >= 0 && !damaged)) {
+  console.error('usage: node upload.mjs <url> <photo> <screenshot.png> [--damaged <truncated photo>] [<more photos>...]');
   process.exit(2);
 }
 
@@ -72,7 +78,7 @@ const browser = await chromium.launch({
 });
 
 try {
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 1000 } });
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 1000 } });
   const page = await context.newPage();
   page.setDefaultTimeout(timeout);
   page.on('console', (message) => { if (message.type() === 'error') problems.push(`console: ${message.text()}`); });
@@ -82,17 +88,35 @@ try {
     if (!request.url().includes('download=1')) problems.push(`request failed: ${request.url()} ${request.failure()?.errorText}`);
   });
 
-  // 1. The page and its pack list.
+  // 1. The page, with its pack list held back for a while as on a slow machine: the pack choice must not be empty
+  // and the form must work meanwhile (an empty choice is the server's default pack).
+  let releasePacks;
+  const packsHeld = new Promise((resolve) => { releasePacks = resolve; });
+  await page.route('**/api/packs', async (route) => { await packsHeld; await route.continue(); });
   const response = await page.goto(url);
   if (!response || !response.ok()) fail(`GET ${url} answered ${response && response.status()}`);
   const csp = response.headers()['content-security-policy'] || '';
   if (!csp.startsWith("default-src 'self'")) fail(`the page's CSP is '${csp}'`);
-  await page.waitForFunction(() => document.querySelectorAll('#pack option:not([disabled])').length > 0);
-  const pack = await page.$eval('#pack', (select) => select.value);
-
-  // 2. Choose the photo and colorize it.
+  const waiting = await page.$eval('#pack', (select) => ({ count: select.options.length, value: select.value, text: select.selectedOptions[0]?.text || '' }));
+  if (waiting.count === 0 || waiting.value !== '' || !/default pack/i.test(waiting.text)) {
+    fail(`before the pack list arrives the pack choice is ${JSON.stringify(waiting)}`);
+  }
   await page.setInputFiles('#file', photo);
   await page.waitForFunction(() => !document.getElementById('colorize').disabled);
+  releasePacks();
+  await page.waitForFunction(() => [...document.querySelectorAll('#pack option')].some((o) => o.value !== ''));
+  const pack = await page.$eval('#pack', (select) => select.value);
+
+  // At 1280 px every option shares one row, whatever the length of the pack names (each overlaps the others vertically).
+  const boxes = await page.$$eval('.options > *', (items) => items.map((item) => {
+    const box = item.getBoundingClientRect();
+    return { what: item.id || item.className || item.tagName, top: box.top, bottom: box.bottom };
+  }));
+  const lowestTop = Math.max(...boxes.map((b) => b.top));
+  const highestBottom = Math.min(...boxes.map((b) => b.bottom));
+  if (lowestTop >= highestBottom) fail(`at 1280 px the options wrap onto a second row: ${JSON.stringify(boxes)}`);
+
+  // 2. Colorize the photo chosen above.
   await page.click('#colorize');
 
   // 3. The before/after viewer: both images decoded, then drag the divider to a quarter of the width.
@@ -146,12 +170,34 @@ try {
     if (links.length !== total) fail(`${links.length} download links for ${total} photos`);
   }
 
+  // 6. A truncated photo: refused with the decoder's message and a hint; with "Colorize damaged photos" ticked, done
+  // with a warning that only the decoded part was colorized.
+  if (damaged) {
+    const rows = () => page.$$eval('#jobs li', (items) => items.length);
+    const lastRow = () => page.$eval('#jobs li:last-child', (li) => ({ cls: li.className, state: li.querySelector('.state').textContent }));
+    await page.waitForFunction(() => !document.getElementById('colorize').disabled);
+    let before = await rows();
+    await page.setInputFiles('#file', damaged);
+    await page.click('#colorize');
+    await page.waitForFunction((n) => document.querySelectorAll('#jobs li').length > n && /failed/.test(document.querySelector('#jobs li:last-child').className), before);
+    const refused = await lastRow();
+    if (!/^truncated JPEG: \d+ of \d+ rows decoded/.test(refused.state) || !refused.state.includes('Colorize damaged photos')) fail(`the truncated photo's row says '${refused.state}'`);
+    await page.waitForFunction(() => !document.getElementById('colorize').disabled);
+    await page.check('#allowTruncated');
+    before = await rows();
+    await page.setInputFiles('#file', damaged);
+    await page.click('#colorize');
+    await page.waitForFunction((n) => document.querySelectorAll('#jobs li').length > n && /done|failed/.test(document.querySelector('#jobs li:last-child').className), before);
+    const allowed = await lastRow();
+    if (!/\bwarned\b/.test(allowed.cls) || !allowed.state.includes('colorized the decoded part')) fail(`with damaged photos allowed the row is '${allowed.cls}': '${allowed.state}'`);
+  }
+
   // The page is ready for more once everything has finished.
   await page.waitForFunction(() => !document.getElementById('colorize').disabled);
   await page.mouse.move(0, 0);
   await page.screenshot({ path: screenshot, fullPage: true });
   if (problems.length > 0) fail(problems.join('; '));
-  console.log(JSON.stringify({ ok: true, pack, download: name, width: size.width, height: size.height, format: size.format, divider, batch: batch.length }));
+  console.log(JSON.stringify({ ok: true, pack, download: name, width: size.width, height: size.height, format: size.format, divider, batch: batch.length, damaged: !!damaged }));
 } catch (error) {
   console.error(`browser test failed: ${error.message}${problems.length ? ` (also: ${problems.join('; ')})` : ''}`);
   process.exitCode = 1;

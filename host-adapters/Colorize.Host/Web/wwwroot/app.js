@@ -6,7 +6,8 @@
 const $ = (id) => document.getElementById(id);
 const ui = {
   drop: $('drop'), file: $('file'), picked: $('picked'), pack: $('pack'), renderSize: $('renderSize'),
-  strength: $('strength'), strengthValue: $('strengthValue'), keepLuminance: $('keepLuminance'), colorize: $('colorize'), message: $('message'),
+  strength: $('strength'), strengthValue: $('strengthValue'), keepLuminance: $('keepLuminance'), allowTruncated: $('allowTruncated'),
+  colorize: $('colorize'), message: $('message'),
   viewer: $('viewer'), compare: $('compare'), before: $('before'), after: $('after'), divider: $('divider'),
   viewName: $('viewName'), download: $('download'), batch: $('batch'), overall: $('overall'),
   overallText: $('overallText'), jobs: $('jobs'), engine: $('engine'),
@@ -14,6 +15,7 @@ const ui = {
 
 let info = { maxUploadBytes: Infinity, formats: [] };
 let packs = [];
+let packsLoaded = false;
 let chosen = [];
 let entries = [];
 let polling = false;
@@ -43,7 +45,10 @@ async function loadInfo() {
   info = await infoResponse.json();
   const list = await packsResponse.json();
   packs = list.packs;
+  packsLoaded = true;
   ui.engine.textContent = info.engines.length ? 'engine ' + info.engines.join(', ') : 'no engine loaded';
+  // Replaces the "Default pack (loading list…)" placeholder, keeping a choice made meanwhile when it is still there.
+  const before = ui.pack.value;
   ui.pack.replaceChildren();
   if (packs.length === 0) {
     const option = new Option('No packs installed', '');
@@ -51,18 +56,25 @@ async function loadInfo() {
     ui.pack.add(option);
     say('No model pack is installed: run `colorize packs install <file.cpack>` and reload this page.', true);
   }
+  const shown = new Set();
   for (const pack of packs) {
-    const label = `${pack.name} (${pack.reference})${pack.default ? ' — default' : ''}`;
-    const option = new Option(label, pack.reference, pack.default, pack.default);
+    // The store's copy and a bundled copy of one version resolve to the same pack (the store's): list it once.
+    if (shown.has(pack.reference)) continue;
+    shown.add(pack.reference);
+    // Short labels keep the options on one row; the reference and description are in the tooltip.
+    const option = new Option(pack.default ? `${pack.name} (default)` : pack.name, pack.reference, pack.default, pack.default);
+    option.title = pack.description ? `${pack.reference}: ${pack.description}` : pack.reference;
     option.dataset.renderSize = pack.defaultRenderSize;
     ui.pack.add(option);
   }
+  if (before && shown.has(before)) ui.pack.value = before;
   showPackDefault();
   updateButton();
 }
 
 function showPackDefault() {
   const option = ui.pack.selectedOptions[0];
+  ui.pack.title = option ? option.title || option.text : '';
   ui.renderSize.placeholder = option && option.dataset.renderSize ? `pack default (${option.dataset.renderSize})` : 'pack default';
 }
 
@@ -76,7 +88,8 @@ function choose(fileList) {
 }
 
 function updateButton() {
-  ui.colorize.disabled = chosen.length === 0 || packs.length === 0;
+  // Before the pack list arrives the form works with the server's default pack; only a server with none blocks it.
+  ui.colorize.disabled = chosen.length === 0 || (packsLoaded && packs.length === 0);
 }
 
 // ---- jobs ------------------------------------------------------------------------------------------------
@@ -132,6 +145,7 @@ function upload(entry) {
     form.append('renderSize', ui.renderSize.value.trim());
     form.append('strength', ui.strength.value);
     form.append('keepLuminance', ui.keepLuminance.checked ? 'true' : 'false');
+    form.append('allowTruncated', ui.allowTruncated.checked ? 'true' : 'false');
     form.append('file', entry.file, entry.file.name);
     const request = new XMLHttpRequest();
     request.open('POST', '/api/jobs');
@@ -170,12 +184,19 @@ function showJob(entry) {
       break;
     case 'done':
       entry.finished = true;
-      setState(entry, `done in ${job.seconds.toFixed(1)} s — ${job.width}×${job.height}`, 1, 'done');
+      if (job.warning) {
+        setState(entry, `done in ${job.seconds.toFixed(1)} s — ${job.warning}: colorized the decoded part`, 1, 'done warned');
+      } else {
+        setState(entry, `done in ${job.seconds.toFixed(1)} s — ${job.width}×${job.height}`, 1, 'done');
+      }
       addActions(entry);
       if (!current) view(entry);
       break;
-    default:
-      fail(entry, job.error || job.status);
+    default: {
+      let text = job.error || job.status;
+      if (job.errorStatus === 422 && /^(truncated|damaged) /.test(text)) text += ' (tick “Colorize damaged photos” to colorize the part that decodes)';
+      fail(entry, text);
+    }
   }
 }
 
