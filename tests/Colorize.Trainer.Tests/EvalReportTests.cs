@@ -66,6 +66,21 @@ public sealed partial class EvalReportTests(TrainedRunFixture run) : IClassFixtu
     }
 
     [Fact]
+    public void Eval_WithStrengthZero_ScoresTheGreyBaseline_AndStrengthChangesTheColours()
+    {
+        using var none = JsonDocument.Parse(Eval(["--pack", run.Cpack, "--data", run.Photos.Data, "--json", "--strength", "0"]));
+        using var full = JsonDocument.Parse(Eval(["--pack", run.Cpack, "--data", run.Photos.Data, "--json"]));
+        using var strong = JsonDocument.Parse(Eval(["--pack", run.Cpack, "--data", run.Photos.Data, "--json", "--strength", "1.5"]));
+        var grey = none.RootElement.GetProperty("grey");
+        Assert.Equal(grey.GetProperty("psnr").GetDouble(), none.RootElement.GetProperty("model").GetProperty("psnr").GetDouble(), 9);
+        Assert.Equal(0.0, none.RootElement.GetProperty("strength").GetDouble());
+        Assert.Equal(1.5, strong.RootElement.GetProperty("strength").GetDouble());
+        Assert.True(strong.RootElement.GetProperty("model").GetProperty("colorfulness").GetDouble()
+            > full.RootElement.GetProperty("model").GetProperty("colorfulness").GetDouble());
+        Assert.Contains("--strength must be from 0 to 2", EvalError(["--pack", run.Cpack, "--data", run.Photos.Data, "--strength", "3"]), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Eval_OfAPackFolder_EqualsTheCpack_AndARunSplitListsItsPhotos()
     {
         string folder = Path.Combine(run.Photos.Root, "pack-folder", "tiny-eval");
@@ -190,6 +205,14 @@ public sealed partial class EvalReportTests(TrainedRunFixture run) : IClassFixtu
         int code = Program.Run(["eval", .. args], output, error);
         Assert.True(code == 0, error.ToString());
         return output.ToString();
+    }
+
+    private static string EvalError(string[] args)
+    {
+        var error = new StringWriter();
+        int code = Program.Run(["eval", .. args], new StringWriter(), error);
+        Assert.NotEqual(0, code);
+        return error.ToString();
     }
 
     private static double GreyPsnr(Image photo)

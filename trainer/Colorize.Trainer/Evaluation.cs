@@ -27,6 +27,7 @@ internal sealed record EvalResult(
     string Pack,
     string PackSource,
     int RenderSize,
+    float Strength,
     string Data,
     string? Run,
     string? Split,
@@ -38,7 +39,13 @@ internal sealed record EvalResult(
     IReadOnlyList<EvalPhoto> Photos);
 
 /// <summary>What <c>colorize-train eval</c> is asked to do.</summary>
-internal sealed record EvalRequest(string Pack, string? Data, int? RenderSize = null, string? Run = null, string? Split = null);
+/// <param name="Pack">An installed id[@version], a .cpack file or a pack folder.</param>
+/// <param name="Data">The photo folder (or null with <paramref name="Run"/>).</param>
+/// <param name="RenderSize">Null: the pack's default.</param>
+/// <param name="Run">A run directory whose split to score.</param>
+/// <param name="Split">test, validation, train or all (with <paramref name="Run"/>).</param>
+/// <param name="Strength">The colour strength a user would pass to <c>colorize --strength</c> (1: the pack's own colours).</param>
+internal sealed record EvalRequest(string Pack, string? Data, int? RenderSize = null, string? Run = null, string? Split = null, float Strength = 1f);
 
 /// <summary>
 /// <c>colorize-train eval</c>: colorizes the L of colour photos through the engine's own pipeline (what a user of
@@ -73,7 +80,7 @@ internal static class Evaluation
         // The colorizer clamps the same way; the report names the size actually used.
         int renderSize = Math.Clamp(requested, manifest.Input.MinRenderSize, manifest.Input.MaxRenderSize);
         using var colorizer = engine.Load(opened.Pack);
-        var options = new ColorizeOptions { RenderSize = renderSize };
+        var options = new ColorizeOptions { RenderSize = renderSize, Strength = request.Strength };
         var scored = new List<EvalPhoto>();
         var skipped = new List<string>();
         foreach (string relative in photos)
@@ -114,7 +121,7 @@ internal static class Evaluation
             throw new TrainerException($"No readable colour photos to evaluate ({photos.Count} listed, {skipped.Count} unreadable or grayscale).");
         }
 
-        return new EvalResult($"{manifest.Id}@{manifest.Version}", opened.Description, renderSize, Path.GetFullPath(data), request.Run is null ? null : Path.GetFullPath(request.Run), request.Run is null ? null : request.Split ?? "test",
+        return new EvalResult($"{manifest.Id}@{manifest.Version}", opened.Description, renderSize, request.Strength, Path.GetFullPath(data), request.Run is null ? null : Path.GetFullPath(request.Run), request.Run is null ? null : request.Split ?? "test",
             scored.Count, Mean(scored.Select(p => p.Model)), Mean(scored.Select(p => p.Grey)), scored.Average(p => p.ColorfulnessTruth), skipped, scored);
     }
 
@@ -280,7 +287,7 @@ internal static class Evaluation
     public static string FormatTable(EvalResult r)
     {
         var s = new StringBuilder();
-        s.Append(CultureInfo.InvariantCulture, $"pack {r.Pack} ({r.PackSource}) at render size {r.RenderSize}\n");
+        s.Append(CultureInfo.InvariantCulture, $"pack {r.Pack} ({r.PackSource}) at render size {r.RenderSize}{(r.Strength == 1f ? "" : $", strength {r.Strength:G3}")}\n");
         s.Append(CultureInfo.InvariantCulture, $"{r.Images} photos from {r.Data}{(r.Run is null ? "" : $" ({r.Split} split of {r.Run})")}{(r.Skipped.Count > 0 ? $", {r.Skipped.Count} skipped (unreadable or grayscale)" : "")}\n\n");
         s.Append(CultureInfo.InvariantCulture, $"{"metric",-22}{"model",10}{"all-grey",10}\n");
         Line("PSNR (dB)", r.Model.Psnr, r.Grey.Psnr, "F2");

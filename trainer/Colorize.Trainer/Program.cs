@@ -22,7 +22,7 @@ internal static class Program
           colorize-train pack <run-dir> --id <id> --version <semver> (-o <file.cpack> | --folder <dir>) [--dtype f32|f16]
                               [--license <spdx>] [--checkpoint best|last|epoch-<n>] [--render-size <px>] [--name <text>]
                               [--model-card <MODEL_CARD.md>]
-          colorize-train eval --pack <id[@version]|file.cpack|pack-folder> --data <dir> [--render-size <px>]
+          colorize-train eval --pack <id[@version]|file.cpack|pack-folder> --data <dir> [--render-size <px>] [--strength <0..2>]
                               [--run <run-dir> [--split test|validation|train|all]] [--json] [--threads <n>]
           colorize-train report <run-dir>
           colorize-train recipes
@@ -45,7 +45,7 @@ internal static class Program
                 "recipes" => ListRecipes(stdout),
                 "bench" => Bench.Run(new Arguments(args.AsSpan(1), ["size", "batch", "threads", "rounds", "warmup"], []), stdout),
                 "pack" => Pack(new Arguments(args.AsSpan(1), ["id", "version", "o", "folder", "dtype", "license", "checkpoint", "render-size", "name", "model-card"], []), stdout),
-                "eval" => Eval(new Arguments(args.AsSpan(1), ["pack", "data", "render-size", "run", "split", "threads"], ["json"]), stdout, stderr),
+                "eval" => Eval(new Arguments(args.AsSpan(1), ["pack", "data", "render-size", "run", "split", "threads", "strength"], ["json"]), stdout, stderr),
                 "report" => WriteReport(new Arguments(args.AsSpan(1), [], []), stdout),
                 _ => Train(args[0], new Arguments(args.AsSpan(1), ["data", "out", "size", "epochs", "batch", "seed", "lr", "real-label", "config", "checkpoint-every", "threads",
                     "l1-weight", "gan-loss", "cycles", "pretrain-epochs", "critic-epochs", "cpu-budget", "keep-every"], ["resume"]), stdout),
@@ -142,7 +142,13 @@ internal static class Program
             throw new TrainerException($"Missing --data.\n{Usage}");
         }
 
-        var result = Evaluation.Run(new EvalRequest(a.Required("pack"), a.Get("data"), a.Int("render-size"), a.Get("run"), a.Get("split")), stderr);
+        double strength = a.Double("strength") ?? 1;
+        if (strength is not (>= 0 and <= 2))
+        {
+            throw new TrainerException($"--strength must be from 0 to 2, got {strength}.");
+        }
+
+        var result = Evaluation.Run(new EvalRequest(a.Required("pack"), a.Get("data"), a.Int("render-size"), a.Get("run"), a.Get("split"), (float)strength), stderr);
         stdout.Write(a.Flag("json") ? System.Text.Json.JsonSerializer.Serialize(result, TrainConfig.Json) + "\n" : Evaluation.FormatTable(result));
         return 0;
     }
