@@ -20,8 +20,21 @@ public static class ColorizationPipeline
     /// <summary>ab = tanh output × 110.</summary>
     public const float AbScale = 110f;
 
-    /// <summary>Pixels per merge band: about 8 MB of a and b floats, whatever the photo's size (tests make it small).</summary>
-    internal static int MergeBandPixels { get; set; } = 1 << 20;
+    /// <summary>Pixels per band of L (shrinking) and of L, a and b (merge): about 12 MB of floats, whatever the photo's size.</summary>
+    internal const int DefaultBandPixels = 1 << 20;
+
+    [ThreadStatic]
+    private static int t_bandPixels;
+
+    /// <summary>
+    /// The band size on this thread (tests make it small). Per thread, so tests running in parallel never see each
+    /// other's setting; the bands are cut on the calling thread.
+    /// </summary>
+    internal static int MergeBandPixels
+    {
+        get => t_bandPixels > 0 ? t_bandPixels : DefaultBandPixels;
+        set => t_bandPixels = value;
+    }
 
     /// <summary>Colorizes <paramref name="source"/> into <paramref name="destination"/>.</summary>
     /// <param name="network">The generator, in eval mode.</param>
@@ -52,16 +65,18 @@ public static class ColorizationPipeline
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new ColorizeProgress(0, "converting"));
 
-        // 1. L at full resolution (the only full-size float plane kept for the whole run).
-        var lFull = GC.AllocateUninitializedArray<float>(checked(width * height));
-        LabConverter.ToLab(source.Memory.Span, width, height, source.Stride, source.Format.ToInterleavedLayout(), lFull, [], [], width, threads);
-        cancellationToken.ThrowIfCancellationRequested();
-
-        // 2. L at the render size, normalised and padded to the stride.
+        // 1–2. L at the render size, normalised and padded to the stride. L is computed from the source a band at a
+        // time and shrunk as it comes, never as a full-resolution plane: that plane alone is 4 bytes per pixel (1 GB at
+        // 256 MP, more than an Rgb24 photo), and the merge below recomputes each band's L instead of keeping it.
+        var sourceLayout = source.Format.ToInterleavedLayout();
         var geo = RenderGeometry.For(width, height, renderSize, stride);
         var lSmall = new float[geo.Width * geo.Height];
-        Resampler.Resize(lFull, width, height, width, lSmall, geo.Width, geo.Height, geo.Width,
-            geo.Width < width ? ResampleFilter.Box : ResampleFilter.Bicubic, threads);
+        Resampler.Resize(
+            (first, count, rows) => LabConverter.ToLab(source.Memory.Span[(first * source.Stride)..], width, count, source.Stride, sourceLayout, rows, [], [], width, threads),
+            width, height, lSmall, geo.Width, geo.Height, geo.Width,
+            geo.Width < width ? ResampleFilter.Box : ResampleFilter.Bicubic, MergeBandPixels, threads);
+        cancellationToken.ThrowIfCancellationRequested();
+
         var input = Tensor.Wrap(lSmall, 1, 1, geo.Height, geo.Width);
         Tensor ab;
         using (Tensor.NoGrad())
@@ -89,23 +104,27 @@ public static class ColorizationPipeline
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new ColorizeProgress(0.9, "merging"));
 
-        // 4–5. Alpha first (the merge never writes it). Then, band by band so no full-resolution ab planes are
-        // needed: crop the padding, enlarge ab as PyTorch's bilinear interpolate does, and merge
+        // 4–5. Alpha first (the merge never writes it). Then, band by band so no full-resolution L or ab planes are
+        // needed: L of the band from the source, ab cropped and enlarged as PyTorch's bilinear interpolate does, and
         // L + strength·110·ab → sRGB, brought into the gamut (chroma reduced at constant L, or clipped per channel).
+        // A band's L is read before its rows are written, so source and destination may be the same buffer.
         AlphaCopy.Copy(source, destination);
         int planeSmall = geo.PaddedWidth * geo.PaddedHeight;
         var abData = ab.Data.ToArray();
         int bandRows = Math.Clamp(MergeBandPixels / width, 1, height);
+        var lBand = GC.AllocateUninitializedArray<float>(bandRows * width);
         var aBand = GC.AllocateUninitializedArray<float>(bandRows * width);
         var bBand = GC.AllocateUninitializedArray<float>(bandRows * width);
         var layout = destination.Format.ToInterleavedLayout();
+        var enlarge = BandResampler.BilinearTorch(geo.Width, geo.Height, width, height);
         for (int row = 0; row < height; row += bandRows)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int rows = Math.Min(bandRows, height - row);
-            Resampler.ResizeBilinearTorch(abData.AsSpan(0, planeSmall), geo.Width, geo.Height, geo.PaddedWidth, aBand, width, height, width, row, rows, threads);
-            Resampler.ResizeBilinearTorch(abData.AsSpan(planeSmall, planeSmall), geo.Width, geo.Height, geo.PaddedWidth, bBand, width, height, width, row, rows, threads);
-            LabConverter.FromLab(lFull.AsSpan(row * width, rows * width), aBand.AsSpan(0, rows * width), bBand.AsSpan(0, rows * width), width, rows, width,
+            LabConverter.ToLab(source.Memory.Span[(row * source.Stride)..], width, rows, source.Stride, sourceLayout, lBand, [], [], width, threads);
+            enlarge.Resize(abData.AsSpan(0, planeSmall), geo.PaddedWidth, aBand, width, row, rows, threads);
+            enlarge.Resize(abData.AsSpan(planeSmall, planeSmall), geo.PaddedWidth, bBand, width, row, rows, threads);
+            LabConverter.FromLab(lBand.AsSpan(0, rows * width), aBand.AsSpan(0, rows * width), bBand.AsSpan(0, rows * width), width, rows, width,
                 destination.Memory.Span[(row * destination.Stride)..], destination.Stride, layout, AbScale * strength, threads,
                 keepOriginalLuminance ? GamutMapping.PreserveLightness : GamutMapping.Clip);
         }

@@ -8,17 +8,18 @@ namespace Colorize.Imaging.Processing;
 /// The two resampling passes for float planes, 8-bit and 16-bit interleaved images. Buffers arrive checked by
 /// <see cref="Resampler"/>; every output element is computed by the same instructions whatever thread runs it.
 /// </summary>
-internal static unsafe class ResampleKernels
+internal static unsafe partial class ResampleKernels
 {
     private const int Half8 = 1 << (ResampleWeights.FixedPointBits - 1);
 
     /// <summary>
     /// Computes output rows [<paramref name="rowStart"/>, <paramref name="rowStart"/> + <paramref name="rowCount"/>)
     /// into <paramref name="destination"/> (whose row 0 is output row <paramref name="rowStart"/>). Every output row
-    /// gets the same bits whether it is computed alone, in a band, or with the whole image.
+    /// gets the same bits whether it is computed alone, in a band, or with the whole image. A <paramref name="scratch"/>
+    /// long enough holds the horizontally filtered rows instead of a new array (see <see cref="ScratchLength"/>).
     /// </summary>
     public static void ResizeFloat(ReadOnlySpan<float> source, int sourceStride, Span<float> destination, int destinationStride,
-        ResampleWeights wx, ResampleWeights wy, int rowStart, int rowCount, int maxDegreeOfParallelism)
+        ResampleWeights wx, ResampleWeights wy, int rowStart, int rowCount, int maxDegreeOfParallelism, float[]? scratch = null)
     {
         int inW = wx.InSize, inH = wy.InSize, outW = wx.OutSize;
         bool needH = inW != outW, needV = inH != wy.OutSize;
@@ -36,7 +37,8 @@ internal static unsafe class ResampleKernels
         // Only the source rows the vertical pass will read get filtered horizontally (as PIL does for the whole image).
         int yFirst = needV ? wy.Start[rowStart] : rowStart;
         int yLast = needV ? wy.Start[rowEnd - 1] + wy.Count[rowEnd - 1] : rowEnd;
-        float[] temp = needH && needV ? new float[(long)(yLast - yFirst) * outW] : [];
+        long tempLength = needH && needV ? (long)(yLast - yFirst) * outW : 0;
+        float[] temp = tempLength == 0 ? [] : scratch is not null && scratch.Length >= tempLength ? scratch : new float[tempLength];
 
         fixed (float* src = source)
         fixed (float* dst = destination)
@@ -59,6 +61,18 @@ internal static unsafe class ResampleKernels
                 RunVerticalFloat(vSource, vStride, vOffset, dst, destinationStride, outW, wy, rowStart, rowCount, maxDegreeOfParallelism);
             }
         }
+    }
+
+    /// <summary>The floats <see cref="ResizeFloat"/> needs for its horizontally filtered rows for this band (0: none).</summary>
+    public static long ScratchLength(ResampleWeights wx, ResampleWeights wy, int rowStart, int rowCount)
+    {
+        if (wx.InSize == wx.OutSize || wy.InSize == wy.OutSize)
+        {
+            return 0;
+        }
+
+        int rowEnd = rowStart + rowCount;
+        return (long)(wy.Start[rowEnd - 1] + wy.Count[rowEnd - 1] - wy.Start[rowStart]) * wx.OutSize;
     }
 
     private static void RunHorizontalFloat(float* src, int srcStride, float* dst, int dstStride, int rows, ResampleWeights wx, int maxDop)

@@ -234,20 +234,33 @@ internal sealed class ResampleWeights
     /// <summary>
     /// The weights laid out for a SIMD dot product: every output reads exactly <paramref name="taps"/> (a multiple of
     /// <paramref name="multiple"/>) consecutive inputs from <paramref name="start"/>, with zero weights around its own
-    /// taps. Returns <see langword="false"/> if the source is too short for that.
+    /// taps. Returns <see langword="false"/> if the source is too short for that. The layout is computed once per
+    /// weights and multiple and shared: callers only read the arrays (a band-by-band resize asks for it every band).
     /// </summary>
     public bool TryPad(int multiple, out int taps, out int[] start, out float[] weights)
     {
-        taps = (MaxTaps + multiple - 1) / multiple * multiple;
-        if (taps > InSize)
+        var padded = Volatile.Read(ref _padded);
+        if (padded is null || padded.Multiple != multiple)
         {
-            start = [];
-            weights = [];
-            return false;
+            // Deterministic, so two threads racing here build equal layouts and either may win.
+            padded = Pad(multiple);
+            Volatile.Write(ref _padded, padded);
         }
 
-        start = new int[OutSize];
-        weights = new float[(long)OutSize * taps];
+        (taps, start, weights) = (padded.Taps, padded.Start, padded.Weights);
+        return padded.Fits;
+    }
+
+    private PaddedLayout Pad(int multiple)
+    {
+        int taps = (MaxTaps + multiple - 1) / multiple * multiple;
+        if (taps > InSize)
+        {
+            return new PaddedLayout(multiple, false, taps, [], []);
+        }
+
+        var start = new int[OutSize];
+        var weights = new float[(long)OutSize * taps];
         for (int i = 0; i < OutSize; i++)
         {
             // Slide the window left where it would run past the end of the row; the weights move right by as much.
@@ -260,6 +273,10 @@ internal sealed class ResampleWeights
             }
         }
 
-        return true;
+        return new PaddedLayout(multiple, true, taps, start, weights);
     }
+
+    private PaddedLayout? _padded;
+
+    private sealed record PaddedLayout(int Multiple, bool Fits, int Taps, int[] Start, float[] Weights);
 }
