@@ -53,7 +53,9 @@ public sealed class CpuColorizer : IColorizer
             TensorOptions.NumThreads = threads;
         }
 
-        ColorizationPipeline.Run(_network, _stride, renderSize, source, destination, options.Strength, _heavyOps, progress, cancellationToken,
+        // The pack's calibration and the user's strength both scale the predicted ab.
+        float chroma = options.Strength * (float)(Manifest.Input.ChromaGain ?? 1);
+        ColorizationPipeline.Run(_network, _stride, renderSize, source, destination, chroma, _heavyOps, progress, cancellationToken,
             options.KeepOriginalLuminance);
     }
 

@@ -33,6 +33,25 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public void ChromaGain_OfThePack_ScalesTheColoursAsTheUsersStrengthDoes()
+    {
+        using var plain = Engine.Load(TestPacks.TinyPix2Pix());
+        using var calibrated = Engine.Load(TestPacks.TinyPix2Pix(chromaGain: 1.6));
+        var source = GrayGradient(67, 41, PixelFormat.Rgb24);
+        var byStrength = PixelBuffer.Allocate(67, 41, PixelFormat.Rgb24);
+        var byGain = PixelBuffer.Allocate(67, 41, PixelFormat.Rgb24);
+        var both = PixelBuffer.Allocate(67, 41, PixelFormat.Rgb24);
+        var unscaled = PixelBuffer.Allocate(67, 41, PixelFormat.Rgb24);
+        plain.Colorize(source, byStrength, new ColorizeOptions { Strength = 1.6f });
+        calibrated.Colorize(source, byGain);
+        calibrated.Colorize(source, both, new ColorizeOptions { Strength = 0.625f });
+        plain.Colorize(source, unscaled);
+        Assert.Equal(byStrength.Memory.ToArray(), byGain.Memory.ToArray());
+        Assert.Equal(unscaled.Memory.ToArray(), both.Memory.ToArray());
+        Assert.NotEqual(unscaled.Memory.ToArray(), byGain.Memory.ToArray());
+    }
+
+    [Fact]
     public void Colorize_GivesColour_KeepsAlpha_AndIsDeterministic()
     {
         using var colorizer = Engine.Load(TestPacks.TinyPix2Pix());

@@ -21,7 +21,7 @@ internal sealed class InMemoryPack(PackManifest manifest, Dictionary<string, byt
 internal static class TestPacks
 {
     /// <summary>A small pix2pix U-Net (stride 32) with random weights; <paramref name="mutate"/> may edit the state dict before it is written.</summary>
-    public static InMemoryPack TinyPix2Pix(ulong seed = 1, Action<Dictionary<string, Tensor>>? mutate = null, string dtype = "F32", string engineRange = ">=0.0.0")
+    public static InMemoryPack TinyPix2Pix(ulong seed = 1, Action<Dictionary<string, Tensor>>? mutate = null, string dtype = "F32", string engineRange = ">=0.0.0", double? chromaGain = null)
     {
         var hyper = new Dictionary<string, JsonElement>
         {
@@ -49,7 +49,7 @@ internal static class TestPacks
             Version = "0.0.1",
             Name = "Tiny test pack",
             Architecture = spec,
-            Input = new InputSpec { DefaultRenderSize = 64, MinRenderSize = 32, MaxRenderSize = 512 },
+            Input = new InputSpec { DefaultRenderSize = 64, MinRenderSize = 32, MaxRenderSize = 512, ChromaGain = chromaGain },
             Engine = new EngineRequirement { Range = engineRange },
             Weights = new WeightsSpec { Sha256 = Convert.ToHexStringLower(SHA256.HashData(weights)), DType = dtype },
             License = "CC0-1.0",

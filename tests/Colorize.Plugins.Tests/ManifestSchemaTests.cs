@@ -123,6 +123,28 @@ public sealed partial class ManifestSchemaTests
         Assert.Contains("weights.dtype: must be one of \"F32\", \"F16\", \"BF16\", not \"F64\"", problems);
     }
 
+    [Theory]
+    [InlineData("1.5", true)]
+    [InlineData("0.25", true)]
+    [InlineData("4", true)]
+    [InlineData("0.1", false)]
+    [InlineData("5", false)]
+    [InlineData("\"1.5\"", false)]
+    public void ChromaGain_IsANumberFromAQuarterToFour(string value, bool valid)
+    {
+        var manifest = PackBuilder.Echo().Manifest;
+        manifest["input"]!["chromaGain"] = JsonNode.Parse(value);
+        var problems = PackManifestValidator.Validate(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+        if (valid)
+        {
+            Assert.Empty(problems);
+        }
+        else
+        {
+            Assert.Contains(problems, p => p.StartsWith("input.chromaGain: must be a number from 0.25 to 4", StringComparison.Ordinal));
+        }
+    }
+
     /// <summary>Valid starting points: the full manifest the tests use, and a minimal one.</summary>
     private static IEnumerable<JsonNode> Seeds()
     {

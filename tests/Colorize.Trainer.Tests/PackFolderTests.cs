@@ -22,7 +22,7 @@ public sealed class PackFolderTests
 
         var stdout = new StringWriter();
         int code = Program.Run(["pack", runDir, "--id", "tiny-folder", "--version", "1.2.0", "--folder", folder, "--dtype", "f16",
-            "--checkpoint", "last", "--render-size", "96", "--model-card", card, "--license", "CC-BY-4.0"], stdout, TextWriter.Null);
+            "--checkpoint", "last", "--render-size", "96", "--model-card", card, "--license", "CC-BY-4.0", "--chroma-gain", "1.4"], stdout, TextWriter.Null);
 
         Assert.Equal(0, code);
         Assert.Equal(["MODEL_CARD.md", "manifest.json", "weights.safetensors"], Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
@@ -32,6 +32,7 @@ public sealed class PackFolderTests
         var pack = store.Resolve("tiny-folder");
         Assert.Equal("tiny-folder@1.2.0", pack.Reference);
         Assert.Equal(96, pack.Manifest.Input.DefaultRenderSize);
+        Assert.Equal(1.4, pack.Manifest.Input.ChromaGain);
         Assert.Equal("CC-BY-4.0", pack.Manifest.License);
         Assert.Equal(2, pack.Manifest.Training!.Epochs);
         Assert.Contains("the last", pack.Manifest.Description, StringComparison.Ordinal);
@@ -42,6 +43,7 @@ public sealed class PackFolderTests
         Assert.Equal(0, Program.Run(["pack", runDir, "--id", "tiny-folder", "--version", "1.2.0", "--folder", folder], stdout, TextWriter.Null));
         Assert.Equal([folder], Directory.GetDirectories(packs));
         Assert.Equal(["manifest.json", "weights.safetensors"], Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain("chromaGain", File.ReadAllText(Path.Combine(folder, "manifest.json")), StringComparison.Ordinal);
 
         var engine = new CpuColorizerEngine();
         var colorizer = engine.Load(store.Resolve("tiny-folder"));
@@ -63,6 +65,7 @@ public sealed class PackFolderTests
         {
             (["--checkpoint", "middle"], "--checkpoint must be best, last or epoch-<n>"),
             (["--render-size", "8"], "--render-size must be from 64"),
+            (["--chroma-gain", "9"], "--chroma-gain must be from 0.25 to 4"),
             (["--model-card", Path.Combine(photos.Root, "none.md")], "does not exist"),
             (["-o", Path.Combine(photos.Root, "x.cpack")], "not both"),
         })

@@ -25,6 +25,9 @@ internal sealed record PackOptions
     /// <summary>The render size the pack recommends; null uses the training size.</summary>
     public int? RenderSize { get; init; }
 
+    /// <summary>The manifest's <c>input.chromaGain</c> (null: none, i.e. 1), measured on validation photos.</summary>
+    public double? ChromaGain { get; init; }
+
     /// <summary>A MODEL_CARD.md to ship inside the pack (listed with its sha256 in the manifest).</summary>
     public string? ModelCard { get; init; }
 
@@ -49,6 +52,11 @@ internal static class PackWriter
         if (options.Checkpoint is not ("best" or "last") && keptEpoch is null)
         {
             throw new TrainerException($"--checkpoint must be best, last or epoch-<n> (a kept checkpoint), got '{options.Checkpoint}'.");
+        }
+
+        if (options.ChromaGain is { } gain && !(gain >= 0.25 && gain <= 4))
+        {
+            throw new TrainerException($"--chroma-gain must be from 0.25 to 4, got {gain}.");
         }
 
         if (options.RenderSize is < 64 or > 4096)
@@ -99,7 +107,7 @@ internal static class PackWriter
             Name = options.Name ?? id,
             Description = $"Trained by colorize-train with recipe {config.Recipe} ({config.Generator.Name}), {epochsTrained} epochs at {config.Size} px (weights of epoch {state.EpochsCompleted}{(pointer == Checkpoints.Best ? ", the best by validation PSNR" : pointer == Checkpoints.Last ? ", the last" : "")}).",
             Architecture = config.Generator,
-            Input = new InputSpec { DefaultRenderSize = options.RenderSize ?? Math.Max(config.Size, 64), MinRenderSize = 64 },
+            Input = new InputSpec { DefaultRenderSize = options.RenderSize ?? Math.Max(config.Size, 64), MinRenderSize = 64, ChromaGain = options.ChromaGain },
             Engine = new EngineRequirement { Range = EngineRange },
             Training = new TrainingInfo { Recipe = config.Recipe, Data = sources, Seed = config.Seed, Epochs = epochsTrained },
             Metrics = state.Metrics,

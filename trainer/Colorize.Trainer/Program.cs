@@ -21,7 +21,7 @@ internal static class Program
                                   [--pretrain-epochs <n>] [--critic-epochs <n>]
           colorize-train pack <run-dir> --id <id> --version <semver> (-o <file.cpack> | --folder <dir>) [--dtype f32|f16]
                               [--license <spdx>] [--checkpoint best|last|epoch-<n>] [--render-size <px>] [--name <text>]
-                              [--model-card <MODEL_CARD.md>]
+                              [--model-card <MODEL_CARD.md>] [--chroma-gain <0.25..4>]
           colorize-train eval --pack <id[@version]|file.cpack|pack-folder> --data <dir> [--render-size <px>] [--strength <0..2>]
                               [--run <run-dir> [--split test|validation|train|all]] [--json] [--threads <n>]
           colorize-train report <run-dir>
@@ -44,7 +44,7 @@ internal static class Program
             {
                 "recipes" => ListRecipes(stdout),
                 "bench" => Bench.Run(new Arguments(args.AsSpan(1), ["size", "batch", "threads", "rounds", "warmup"], []), stdout),
-                "pack" => Pack(new Arguments(args.AsSpan(1), ["id", "version", "o", "folder", "dtype", "license", "checkpoint", "render-size", "name", "model-card"], []), stdout),
+                "pack" => Pack(new Arguments(args.AsSpan(1), ["id", "version", "o", "folder", "dtype", "license", "checkpoint", "render-size", "name", "model-card", "chroma-gain"], []), stdout),
                 "eval" => Eval(new Arguments(args.AsSpan(1), ["pack", "data", "render-size", "run", "split", "threads", "strength"], ["json"]), stdout, stderr),
                 "report" => WriteReport(new Arguments(args.AsSpan(1), [], []), stdout),
                 _ => Train(args[0], new Arguments(args.AsSpan(1), ["data", "out", "size", "epochs", "batch", "seed", "lr", "real-label", "config", "checkpoint-every", "threads",
@@ -186,6 +186,7 @@ internal static class Program
             Name = a.Get("name"),
             Checkpoint = a.Get("checkpoint") ?? "best",
             RenderSize = a.Int("render-size"),
+            ChromaGain = a.Double("chroma-gain"),
             ModelCard = a.Get("model-card"),
             AsFolder = folder is not null,
         };

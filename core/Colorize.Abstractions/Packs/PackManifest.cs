@@ -81,6 +81,13 @@ public sealed record InputSpec
 
     /// <summary>Largest sensible render size.</summary>
     public int MaxRenderSize { get; init; } = 2048;
+
+    /// <summary>
+    /// Factor on the network's ab before the user's strength (null, absent from the manifest: 1). A calibration the trainer measures on
+    /// validation photos: a network trained towards the mean colour (L1, feature losses) predicts colours that are
+    /// right in hue but shrunk towards grey, and scaling them back up makes them both closer to the truth and livelier.
+    /// </summary>
+    public double? ChromaGain { get; init; }
 }
 
 /// <summary>Which engine versions can run the pack.</summary>

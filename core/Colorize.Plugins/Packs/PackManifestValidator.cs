@@ -18,6 +18,12 @@ public static partial class PackManifestValidator
     /// <summary>Deepest JSON nesting accepted (hyperparameters are shallow; this bounds hostile input).</summary>
     public const int MaxDepth = 16;
 
+    /// <summary>Smallest <c>input.chromaGain</c> a manifest may give.</summary>
+    public const double MinChromaGain = 0.25;
+
+    /// <summary>Largest <c>input.chromaGain</c> a manifest may give.</summary>
+    public const double MaxChromaGain = 4;
+
     /// <summary>The pattern of pack ids and architecture names (the schema's <c>$defs/identifier</c>).</summary>
     public const string IdentifierPattern = "^[a-z0-9][a-z0-9-]{0,63}$";
 
@@ -221,7 +227,7 @@ public static partial class PackManifestValidator
 
         private void CheckInput(JsonElement element)
         {
-            string[] names = ["colorSpace", "normalisation", "defaultRenderSize", "minRenderSize", "maxRenderSize"];
+            string[] names = ["colorSpace", "normalisation", "defaultRenderSize", "minRenderSize", "maxRenderSize", "chromaGain"];
             if (!CheckObject(element, "input", names, ["defaultRenderSize"], out var p))
             {
                 return;
@@ -249,6 +255,12 @@ public static partial class PackManifestValidator
             if (p.TryGetValue("maxRenderSize", out var maxElement))
             {
                 ok &= CheckInteger(maxElement, "input.maxRenderSize", 16, 8192, nullable: false, out max);
+            }
+
+            if (p.TryGetValue("chromaGain", out var gain)
+                && (gain.ValueKind != JsonValueKind.Number || !gain.TryGetDouble(out double g) || !(g >= MinChromaGain && g <= MaxChromaGain)))
+            {
+                Add("input.chromaGain", $"must be a number from {MinChromaGain} to {MaxChromaGain}, got {gain.GetRawText()}");
             }
 
             if (ok && !(min <= size && size <= max))
