@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Colorize.Abstractions.Packs;
 using Colorize.Engine.Architectures;
+using Colorize.Engine.Packs;
 using Colorize.Tensors;
 using Colorize.Tensors.Serialization;
 
@@ -21,7 +22,7 @@ internal sealed class InMemoryPack(PackManifest manifest, Dictionary<string, byt
 internal static class TestPacks
 {
     /// <summary>A small pix2pix U-Net (stride 32) with random weights; <paramref name="mutate"/> may edit the state dict before it is written.</summary>
-    public static InMemoryPack TinyPix2Pix(ulong seed = 1, Action<Dictionary<string, Tensor>>? mutate = null, string dtype = "F32", string engineRange = ">=0.0.0", double? chromaGain = null)
+    public static InMemoryPack TinyPix2Pix(ulong seed = 1, Action<Dictionary<string, Tensor>>? mutate = null, string dtype = "F32", string engineRange = ">=0.0.0", double? chromaGain = null, bool f32Statistics = false)
     {
         var hyper = new Dictionary<string, JsonElement>
         {
@@ -41,7 +42,10 @@ internal static class TestPacks
         // Random N(0, 0.02) weights predict almost no colour; a stronger output layer makes colour visible in tests.
         state["model.model.3.weight"] = state["model.model.3.weight"].Mul(40f);
         mutate?.Invoke(state);
-        var weights = StateDictIO.ToBytes(state, Enum.Parse<SafeTensorsDType>(dtype));
+        var type = Enum.Parse<SafeTensorsDType>(dtype);
+        var weights = f32Statistics
+            ? StateDictIO.ToBytes(state, name => WeightsLoader.IsRunningStatistic(name) ? SafeTensorsDType.F32 : type)
+            : StateDictIO.ToBytes(state, type);
         var manifest = new PackManifest
         {
             Schema = 1,

@@ -1,4 +1,7 @@
 using Colorize.Abstractions.Packs;
+using Colorize.Engine.Architectures;
+using Colorize.Engine.Packs;
+using Colorize.Tensors.Serialization;
 using Colorize.Tensors;
 
 namespace Colorize.Engine.Tests;
@@ -13,6 +16,32 @@ public sealed class WeightValidationTests
         var pack = TestPacks.TinyPix2Pix(mutate: s => s.Remove("model.model.0.weight"));
         var ex = Assert.Throws<ModelPackException>(() => Engine.Load(pack));
         Assert.Contains("model.model.0.weight", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void F16Pack_WithF32BatchNormStatistics_Loads_AndKeepsAVarianceBeyondF16()
+    {
+        // An ImageNet encoder's first BatchNorm sees 0-255 input: its variance can exceed F16's largest value.
+        string key = "";
+        var pack = TestPacks.TinyPix2Pix(dtype: "F16", f32Statistics: true, mutate: s =>
+        {
+            key = s.Keys.First(k => k.EndsWith(".running_var", StringComparison.Ordinal));
+            s[key].Data[0] = 1e6f;
+        });
+        using var colorizer = Engine.Load(pack);
+        var weights = WeightsLoader.Read(pack, ArchitectureRegistry.Build(pack.Manifest.Architecture, ArchitectureRole.Generator).Module);
+        Assert.Equal(1e6f, weights[key].Data[0]);
+    }
+
+    [Fact]
+    public void F16Pack_WithAnF32Weight_IsRefused()
+    {
+        var pack = TestPacks.TinyPix2Pix(dtype: "F16");
+        var state = StateDictIO.Load(pack.Files["weights.safetensors"]);
+        var bytes = StateDictIO.ToBytes(state, name => name == "model.model.0.weight" ? SafeTensorsDType.F32 : SafeTensorsDType.F16);
+        var tampered = new InMemoryPack(pack.Manifest with { Weights = pack.Manifest.Weights with { Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)) } },
+            new Dictionary<string, byte[]> { ["weights.safetensors"] = bytes });
+        Assert.Contains("the manifest declares F16", Assert.Throws<ModelPackException>(() => Engine.Load(tampered)).Message, StringComparison.Ordinal);
     }
 
     [Fact]

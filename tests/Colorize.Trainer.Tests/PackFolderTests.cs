@@ -53,6 +53,25 @@ public sealed class PackFolderTests
     }
 
     [Fact]
+    public void StorageType_KeepsBatchNormStatisticsF32_AndRefusesAWeightBeyondF16()
+    {
+        var tensors = new Dictionary<string, Colorize.Tensors.Tensor>(StringComparer.Ordinal)
+        {
+            ["encoder.bn1.running_var"] = Colorize.Tensors.Tensor.FromArray([3e5f, 1f], 2),
+            ["encoder.bn1.running_mean"] = Colorize.Tensors.Tensor.FromArray([100f, 1f], 2),
+            ["encoder.conv1.weight"] = Colorize.Tensors.Tensor.FromArray([0.5f, -2f], 2),
+        };
+        var type = PackWriter.StorageType(tensors, SafeTensorsDType.F16);
+        Assert.Equal(SafeTensorsDType.F32, type("encoder.bn1.running_var"));
+        Assert.Equal(SafeTensorsDType.F32, type("encoder.bn1.running_mean"));
+        Assert.Equal(SafeTensorsDType.F16, type("encoder.conv1.weight"));
+        Assert.Equal(SafeTensorsDType.F32, PackWriter.StorageType(tensors, SafeTensorsDType.F32)("encoder.bn1.running_var"));
+
+        tensors["encoder.conv1.weight"] = Colorize.Tensors.Tensor.FromArray([7e4f, 1f], 2);
+        Assert.Contains("encoder.conv1.weight", Assert.Throws<TrainerException>(() => PackWriter.StorageType(tensors, SafeTensorsDType.F16)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PackFolder_RejectsBadOptions_WithOneLine()
     {
         using var photos = new TinyPhotos(5);

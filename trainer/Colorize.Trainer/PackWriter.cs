@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Colorize.Abstractions.Packs;
 using Colorize.Plugins.Packs;
+using Colorize.Tensors;
 using Colorize.Tensors.Serialization;
 
 namespace Colorize.Trainer;
@@ -43,6 +44,28 @@ internal static class PackWriter
 
     public static PackManifest Write(string runDirectory, string id, string version, string outputPath, SafeTensorsDType dtype = SafeTensorsDType.F32, string license = "NOASSERTION", string? name = null)
         => Write(runDirectory, id, version, outputPath, new PackOptions { DType = dtype, License = license, Name = name });
+
+    /// <summary>
+    /// The storage type of each tensor: <paramref name="dtype"/>, except BatchNorm running statistics, which stay F32
+    /// (an ImageNet encoder's first variance exceeds F16's 65504; the engine accepts F32 statistics in any pack). A
+    /// weight that does not fit the chosen type is refused instead of being written as infinity.
+    /// </summary>
+    internal static Func<string, SafeTensorsDType> StorageType(IReadOnlyDictionary<string, Tensor> tensors, SafeTensorsDType dtype)
+    {
+        if (dtype == SafeTensorsDType.F16)
+        {
+            foreach (var (name, tensor) in tensors)
+            {
+                if (!Colorize.Engine.Packs.WeightsLoader.IsRunningStatistic(name) && !name.EndsWith("num_batches_tracked", StringComparison.Ordinal)
+                    && tensor.Data.ToArray().Any(v => Math.Abs(v) > (float)Half.MaxValue))
+                {
+                    throw new TrainerException($"Tensor '{name}' holds values beyond float16's range (±65504); pack it with --dtype f32 or bf16.");
+                }
+            }
+        }
+
+        return name => dtype != SafeTensorsDType.F32 && Colorize.Engine.Packs.WeightsLoader.IsRunningStatistic(name) ? SafeTensorsDType.F32 : dtype;
+    }
 
     public static PackManifest Write(string runDirectory, string id, string version, string outputPath, PackOptions options)
     {
@@ -86,7 +109,8 @@ internal static class PackWriter
         var (state, tensors) = Checkpoints.Load(runDirectory, pointer);
         // The weights are the best epoch's; the pack still records how long the run trained (metrics name the epoch).
         int epochsTrained = Checkpoints.ReadState(runDirectory, Checkpoints.Last)?.EpochsCompleted ?? state.EpochsCompleted;
-        byte[] weights = StateDictIO.ToBytes(TrainingRun.Prefixed(tensors, "g."), dtype);
+        var generator = TrainingRun.Prefixed(tensors, "g.");
+        byte[] weights = StateDictIO.ToBytes(generator, StorageType(generator, dtype));
 
         int trainCount = 0;
         string splitPath = Path.Combine(runDirectory, "split.json");

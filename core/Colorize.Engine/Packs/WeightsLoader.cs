@@ -52,7 +52,10 @@ public static class WeightsLoader
             foreach (var entry in file.Entries)
             {
                 bool counter = entry.Name.EndsWith("num_batches_tracked", StringComparison.Ordinal);
-                if (!counter && entry.DType.ToHeaderName() != declared)
+                // BatchNorm statistics may stay F32 in a smaller-typed pack: a variance of un-normalised activations
+                // (an ImageNet encoder sees 0-255 input) can exceed F16's largest value, 65504.
+                bool f32Statistic = IsRunningStatistic(entry.Name) && entry.DType == SafeTensorsDType.F32;
+                if (!counter && !f32Statistic && entry.DType.ToHeaderName() != declared)
                 {
                     throw new ModelPackException($"Tensor '{entry.Name}' is stored as {entry.DType.ToHeaderName()}, the manifest declares {declared}.");
                 }
@@ -96,4 +99,8 @@ public static class WeightsLoader
     }
 
     private static string Preview(List<string> names) => string.Join(", ", names.Take(5)) + (names.Count > 5 ? ", …" : "");
+
+    /// <summary>Whether <paramref name="name"/> is a BatchNorm running mean or variance.</summary>
+    public static bool IsRunningStatistic(string name) =>
+        name.EndsWith(".running_mean", StringComparison.Ordinal) || name.EndsWith(".running_var", StringComparison.Ordinal);
 }

@@ -12,11 +12,18 @@ public static class StateDictIO
     /// <param name="dtype">Storage type for float tensors: F32, F16 or BF16.</param>
     /// <param name="metadata">Optional string metadata (<c>__metadata__</c>).</param>
     public static void Save(IReadOnlyDictionary<string, Tensor> tensors, string path, SafeTensorsDType dtype = SafeTensorsDType.F32, IReadOnlyDictionary<string, string>? metadata = null) =>
-        ToWriter(tensors, dtype, metadata).Save(path);
+        ToWriter(tensors, _ => dtype, metadata).Save(path);
 
     /// <summary>Serialises <paramref name="tensors"/> to safetensors bytes.</summary>
     public static byte[] ToBytes(IReadOnlyDictionary<string, Tensor> tensors, SafeTensorsDType dtype = SafeTensorsDType.F32, IReadOnlyDictionary<string, string>? metadata = null) =>
-        ToWriter(tensors, dtype, metadata).ToArray();
+        ToWriter(tensors, _ => dtype, metadata).ToArray();
+
+    /// <summary>Serialises <paramref name="tensors"/> with a storage type chosen per tensor (F32, F16 or BF16).</summary>
+    /// <param name="tensors">The tensors by name.</param>
+    /// <param name="dtypeOf">The storage type of each float tensor, by name.</param>
+    /// <param name="metadata">Optional string metadata (<c>__metadata__</c>).</param>
+    public static byte[] ToBytes(IReadOnlyDictionary<string, Tensor> tensors, Func<string, SafeTensorsDType> dtypeOf, IReadOnlyDictionary<string, string>? metadata = null) =>
+        ToWriter(tensors, dtypeOf, metadata).ToArray();
 
     /// <summary>Reads every tensor of a safetensors file as float32 (integers converted, as a state dict needs).</summary>
     public static Dictionary<string, Tensor> Load(string path)
@@ -55,13 +62,8 @@ public static class StateDictIO
         return result;
     }
 
-    private static SafeTensorsWriter ToWriter(IReadOnlyDictionary<string, Tensor> tensors, SafeTensorsDType dtype, IReadOnlyDictionary<string, string>? metadata)
+    private static SafeTensorsWriter ToWriter(IReadOnlyDictionary<string, Tensor> tensors, Func<string, SafeTensorsDType> dtypeOf, IReadOnlyDictionary<string, string>? metadata)
     {
-        if (dtype is not (SafeTensorsDType.F32 or SafeTensorsDType.F16 or SafeTensorsDType.BF16))
-        {
-            throw new ArgumentException($"State dicts are stored as F32, F16 or BF16, not {dtype.ToHeaderName()}.", nameof(dtype));
-        }
-
         var writer = new SafeTensorsWriter();
         foreach (var (key, value) in metadata ?? new Dictionary<string, string>())
         {
@@ -82,6 +84,12 @@ public static class StateDictIO
             }
             else
             {
+                var dtype = dtypeOf(name);
+                if (dtype is not (SafeTensorsDType.F32 or SafeTensorsDType.F16 or SafeTensorsDType.BF16))
+                {
+                    throw new ArgumentException($"State dicts are stored as F32, F16 or BF16, not {dtype.ToHeaderName()}.", nameof(dtypeOf));
+                }
+
                 writer.Add(name, dtype, tensor.Shape, tensor.Data);
             }
         }
