@@ -14,6 +14,13 @@ public static class TensorOptions
         get => s_numThreads;
         set => s_numThreads = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "At least one thread is needed.");
     }
+
+    /// <summary>
+    /// Lets go of the working arrays the kernels keep pooled between calls (a few to tens of megabytes after a
+    /// network's forward pass), so a long-running process that is done with a batch of work can give the memory back.
+    /// The next call allocates them again. Safe to call at any time, also while kernels run.
+    /// </summary>
+    public static void TrimPooledBuffers() => Kernels.KernelBuffers.Trim();
 }
 
 /// <summary>Deterministic parallel loops: chunk boundaries depend only on the problem size, never on the thread count.</summary>

@@ -101,6 +101,9 @@ public static class ColorizationPipeline
             }
         }
 
+        // The kernels' pooled working arrays are not needed again for this photo; a server should not keep them
+        // between photos (the next forward pass allocates them again: a few megabytes against a photo's hundreds).
+        TensorOptions.TrimPooledBuffers();
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new ColorizeProgress(0.9, "merging"));
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -100,7 +99,7 @@ internal static class Convolution
                     else
                     {
                         // Several whole images: multiply into a staging matrix, then scatter image by image.
-                        staging ??= ArrayPool<float>.Shared.Rent(coutG * chunk.Width);
+                        staging ??= KernelBuffers.RentFloats(coutG * chunk.Width);
                         c = staging;
                         ldc = chunk.Width;
                     }
@@ -195,7 +194,7 @@ internal static class Convolution
                     }
                     else
                     {
-                        staging ??= ArrayPool<float>.Shared.Rent(coutG * chunk.Width);
+                        staging ??= KernelBuffers.RentFloats(coutG * chunk.Width);
                         for (int i = 0; i < chunk.Images; i++)
                         {
                             for (int co = 0; co < coutG; co++)
@@ -217,7 +216,7 @@ internal static class Convolution
                     }
                     else
                     {
-                        columns ??= ArrayPool<float>.Shared.Rent(rows * chunk.Width);
+                        columns ??= KernelBuffers.RentFloats(rows * chunk.Width);
                         Gemm.Sgemm(true, false, rows, chunk.Width, coutG, 1f, w, rows, dy, lddy, 0f, columns, chunk.Width, threads);
                         Col2ImChunk(shape, columns, g, chunk, gradInput, threads);
                     }
@@ -293,7 +292,7 @@ internal static class Convolution
                     }
                     else
                     {
-                        staging ??= ArrayPool<float>.Shared.Rent(coutG * chunk.Width);
+                        staging ??= KernelBuffers.RentFloats(coutG * chunk.Width);
                         for (int i = 0; i < chunk.Images; i++)
                         {
                             for (int co = 0; co < coutG; co++)
@@ -477,7 +476,7 @@ internal static class Convolution
     {
         if (array is not null)
         {
-            ArrayPool<float>.Shared.Return(array);
+            KernelBuffers.Return(array);
         }
     }
 

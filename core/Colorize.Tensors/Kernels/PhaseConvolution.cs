@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -197,7 +196,7 @@ internal static class PhaseConvolution
                 var layout = new Layout(s, Math.Min(perChunk, s.Batch - n0));
                 int columnsPerBlock = Math.Min(block, layout.Columns);
                 using var buffers = new ChunkBuffers(layout, cout, rows);
-                float[] columns = ArrayPool<float>.Shared.Rent(rows * columnsPerBlock);
+                float[] columns = KernelBuffers.RentFloats(rows * columnsPerBlock);
                 try
                 {
                     fixed (float* pp = buffers.Planes)
@@ -242,7 +241,7 @@ internal static class PhaseConvolution
                 }
                 finally
                 {
-                    ArrayPool<float>.Shared.Return(columns);
+                    KernelBuffers.Return(columns);
                 }
             }
         }
@@ -280,9 +279,9 @@ internal static class PhaseConvolution
     {
         public ChunkBuffers(in Layout layout, int stagingRows, int rows)
         {
-            Planes = ArrayPool<float>.Shared.Rent((int)layout.PlaneFloats);
-            Staging = ArrayPool<float>.Shared.Rent(stagingRows * layout.Columns);
-            Offsets = ArrayPool<int>.Shared.Rent(rows);
+            Planes = KernelBuffers.RentFloats((int)layout.PlaneFloats);
+            Staging = KernelBuffers.RentFloats(stagingRows * layout.Columns);
+            Offsets = KernelBuffers.RentInts(rows);
         }
 
         public float[] Planes { get; }
@@ -293,9 +292,9 @@ internal static class PhaseConvolution
 
         public void Dispose()
         {
-            ArrayPool<float>.Shared.Return(Planes);
-            ArrayPool<float>.Shared.Return(Staging);
-            ArrayPool<int>.Shared.Return(Offsets);
+            KernelBuffers.Return(Planes);
+            KernelBuffers.Return(Staging);
+            KernelBuffers.Return(Offsets);
         }
     }
 
