@@ -72,10 +72,15 @@ internal static class HostColorizer
         var f => f,
     };
 
-    /// <summary>Colorizes a decoded image into a new one of the same size (format from <see cref="OutputFormat"/>).</summary>
+    /// <summary>
+    /// Colorizes a decoded image (format of the result from <see cref="OutputFormat"/>). When the format stays, the
+    /// source itself is colorized in place and returned: one full-size buffer instead of two (768 MB each for a
+    /// 256-megapixel Rgb24 photo). Callers take what they need from the source (a preview) before.
+    /// </summary>
     public static Image Colorize(IColorizer colorizer, Image source, ColorizeOptions options, IProgress<ColorizeProgress>? progress, CancellationToken cancellationToken)
     {
-        var result = new Image(source.Width, source.Height, OutputFormat(source.PixelFormat));
+        var format = OutputFormat(source.PixelFormat);
+        var result = format == source.PixelFormat ? source : new Image(source.Width, source.Height, format);
         colorizer.Colorize(source.Buffer, result.Buffer, options, progress, cancellationToken);
         return result;
     }

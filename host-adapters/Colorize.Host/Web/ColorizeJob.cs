@@ -24,8 +24,11 @@ internal sealed class ColorizeJob : IDisposable
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _cancel = new();
 
-    public ColorizeJob(long sequence, UploadedImage upload, string packReference, ColorizeOptions options, bool allowTruncated = false)
+    private WorkBudget.Ticket? _ticket;
+
+    public ColorizeJob(long sequence, UploadedImage upload, string packReference, ColorizeOptions options, bool allowTruncated = false, WorkBudget.Ticket? ticket = null)
     {
+        _ticket = ticket;
         Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         Sequence = sequence;
         Upload = upload;
@@ -47,7 +50,8 @@ internal sealed class ColorizeJob : IDisposable
     /// <summary>Submission order, for the queue position.</summary>
     public long Sequence { get; }
 
-    public UploadedImage Upload { get; }
+    /// <summary>The upload; its bytes are let go when the job finishes (the "before" picture keeps its own reference when it is the upload).</summary>
+    public UploadedImage Upload { get; private set; }
 
     public string PackReference { get; }
 
@@ -86,6 +90,21 @@ internal sealed class ColorizeJob : IDisposable
     public CancellationToken Cancellation => _cancel.Token;
 
     public bool IsFinished => State is JobState.Done or JobState.Failed or JobState.Cancelled;
+
+    /// <summary>Bytes a finished job keeps: its result and its "before" picture.</summary>
+    public long RetainedBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return (Result?.Data.Length ?? 0) + (Preview?.Data.Length ?? 0);
+            }
+        }
+    }
+
+    /// <summary>Gives the job's share of the server's <see cref="WorkBudget"/> back (once the worker is done with it).</summary>
+    public void ReleaseBudget() => Interlocked.Exchange(ref _ticket, null)?.Dispose();
 
     public void Report(ColorizeProgress progress)
     {
@@ -168,7 +187,11 @@ internal sealed class ColorizeJob : IDisposable
         }
     }
 
-    public void Dispose() => _cancel.Dispose();
+    public void Dispose()
+    {
+        ReleaseBudget();
+        _cancel.Dispose();
+    }
 
     private void Finish(JobState state, Action update)
     {
@@ -182,6 +205,9 @@ internal sealed class ColorizeJob : IDisposable
             update();
             State = state;
             Finished = DateTime.UtcNow;
+
+            // The upload is needed no more; a finished job may be kept for 30 minutes.
+            Upload = Upload with { Data = [] };
         }
 
         _completion.TrySetResult();

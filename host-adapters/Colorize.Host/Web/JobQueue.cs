@@ -12,9 +12,11 @@ namespace Colorize.Host.Web;
 
 /// <summary>
 /// The jobs of the web UI and the one worker that runs them, in order, one at a time: the engine already uses
-/// every core for one image, and one image at a time bounds the memory to one decoded photo and its result.
-/// Loaded packs are cached by the worker (only it touches them). Failures become the job's error with an HTTP
-/// status; nothing a job does can take the server down.
+/// every core for one image, and one image at a time bounds the memory to one decoded photo (colorized in place when
+/// its format stays). What waits is bounded by <see cref="WorkBudget"/> (jobs, pixels, upload bytes; beyond it: 503),
+/// what finished jobs keep by <see cref="WebSettings.MaxRetainedBytes"/>, and when the queue runs dry the memory is
+/// handed back to the system. Loaded packs are cached by the worker (only it touches them). Failures become the job's
+/// error with an HTTP status; nothing a job does can take the server down.
 /// </summary>
 internal sealed class JobQueue : IAsyncDisposable
 {
@@ -29,8 +31,9 @@ internal sealed class JobQueue : IAsyncDisposable
     private readonly Dictionary<string, LoadedColorizer> _loaded = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _worker;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Timer _idleCollection;
     private long _sequence;
-    private int _pending;
 
     public JobQueue(ServiceProvider services, WebSettings settings, CliContext context)
     {
@@ -38,27 +41,39 @@ internal sealed class JobQueue : IAsyncDisposable
         _settings = settings;
         _context = context;
         _decoderOptions = settings.DecoderOptions;
+        Budget = new WorkBudget(settings.MaxPendingJobs, settings.MaxQueuedPixels, settings.MaxHeldUploadBytes);
+        _idleCollection = new Timer(_ => CollectIfIdle(), null, Timeout.Infinite, Timeout.Infinite);
         _worker = Task.Run(RunAsync);
     }
 
+    /// <summary>How long the queue stays empty before the idle server hands its memory back.</summary>
+    public static TimeSpan IdleCollectionDelay { get; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Completes once the worker has loaded the default pack (or found it cannot; a job then says why), so the first
+    /// photo does not wait for it and the server's start-up memory already includes the model it keeps loaded.
+    /// </summary>
+    public Task Ready => _ready.Task;
+
+    /// <summary>What requests and jobs may hold at once; a request reserves its share before its body is read.</summary>
+    public WorkBudget Budget { get; }
+
     /// <summary>Jobs waiting or running.</summary>
-    public int Pending => Volatile.Read(ref _pending);
+    public int Pending => Budget.Jobs;
 
-    /// <summary>Queues a job for an upload, or throws an <see cref="ApiException"/> (503) when the queue is full.</summary>
-    public ColorizeJob Submit(UploadedImage upload, string packReference, ColorizeOptions options, bool allowTruncated = false)
+    /// <summary>
+    /// Queues a job for an upload, which takes over <paramref name="ticket"/> (its share of the budget, given back when
+    /// the worker is done with the job), or throws an <see cref="ApiException"/> (503) when the queue is full; the
+    /// caller still owns the ticket then.
+    /// </summary>
+    public ColorizeJob Submit(UploadedImage upload, string packReference, ColorizeOptions options, bool allowTruncated, WorkBudget.Ticket ticket)
     {
-        if (Interlocked.Increment(ref _pending) > _settings.MaxPendingJobs)
-        {
-            Interlocked.Decrement(ref _pending);
-            throw new ApiException(StatusCodes.Status503ServiceUnavailable, $"the server is busy ({_settings.MaxPendingJobs} images are waiting); try again later");
-        }
-
+        ticket.Admit((long)upload.Width * upload.Height);
         Prune();
-        var job = new ColorizeJob(Interlocked.Increment(ref _sequence), upload, packReference, options, allowTruncated);
+        var job = new ColorizeJob(Interlocked.Increment(ref _sequence), upload, packReference, options, allowTruncated, ticket);
         _jobs[job.Id] = job;
         if (!_queue.Writer.TryWrite(job))
         {
-            Interlocked.Decrement(ref _pending);
             _jobs.TryRemove(job.Id, out _);
             throw new ApiException(StatusCodes.Status503ServiceUnavailable, "the server is stopping");
         }
@@ -113,10 +128,12 @@ internal sealed class JobQueue : IAsyncDisposable
         }
 
         _stopping.Dispose();
+        await _idleCollection.DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task RunAsync()
     {
+        Preload();
         await foreach (var job in _queue.Reader.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
         {
             try
@@ -128,8 +145,50 @@ internal sealed class JobQueue : IAsyncDisposable
             }
             finally
             {
-                Interlocked.Decrement(ref _pending);
+                job.ReleaseBudget();
             }
+
+            // After a job its photo is garbage: up to a few hundred megabytes of large arrays, which the GC would
+            // otherwise keep until its own budget runs out (the idle server held 1.4-1.6 GB). A full blocking
+            // collection frees them before the next photo; once the queue has stayed empty for a moment (the last
+            // answer sent), an aggressive one also compacts and decommits, so the memory goes back to the system.
+            Prune();
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true);
+            if (Budget.Jobs == 0)
+            {
+                _idleCollection.Change(IdleCollectionDelay, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    private void CollectIfIdle()
+    {
+        if (Budget.Jobs == 0)
+        {
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        }
+    }
+
+    /// <summary>Loads the default pack before the first job asks for it; a failure is left for that job to report.</summary>
+    private void Preload()
+    {
+        try
+        {
+            if (_services.GetRequiredService<PackStore>().TryResolve(null, out var pack))
+            {
+                Colorizer(pack.Reference);
+            }
+        }
+        catch (Exception)
+        {
+            // Whatever went wrong, the worker must live: the first job that needs the pack loads it again and fails
+            // with the reason, as it would have without the preload.
+        }
+        finally
+        {
+            // Reading and converting the weights leaves garbage the size of the model a few times over.
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            _ready.TrySetResult();
         }
     }
 
@@ -248,16 +307,23 @@ internal sealed class JobQueue : IAsyncDisposable
             ? (new Imaging.Formats.Jpeg.JpegEncoder { Quality = 95 }, "jpg")
             : (new Imaging.Formats.Png.PngEncoder(), "png");
 
-    /// <summary>Forgets finished jobs older than the lifetime, and the oldest beyond the count limit.</summary>
+    /// <summary>
+    /// Forgets finished jobs older than the lifetime, and the oldest beyond the count limit or while the results kept
+    /// pass <see cref="WebSettings.MaxRetainedBytes"/>.
+    /// </summary>
     private void Prune()
     {
         var now = DateTime.UtcNow;
         var finished = _jobs.Values.Where(j => j.IsFinished).OrderBy(j => j.Finished).ToList();
         int excess = finished.Count - _settings.MaxFinishedJobs;
+        long retained = finished.Sum(j => j.RetainedBytes);
         foreach (var job in finished)
         {
-            if (excess-- > 0 || now - job.Finished > _settings.FinishedJobLifetime)
+            // The newest finished job stays whatever its size: its client is about to fetch the result.
+            bool overBudget = retained > _settings.MaxRetainedBytes && job != finished[^1];
+            if (excess-- > 0 || overBudget || now - job.Finished > _settings.FinishedJobLifetime)
             {
+                retained -= job.RetainedBytes;
                 if (_jobs.TryRemove(job.Id, out _))
                 {
                     job.Dispose();

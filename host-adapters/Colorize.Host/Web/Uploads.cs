@@ -8,10 +8,15 @@ using Microsoft.Net.Http.Headers;
 
 namespace Colorize.Host.Web;
 
-/// <summary>An error the API answers with: an HTTP status and one line of text (sent as <c>{"error": "..."}</c>).</summary>
-internal sealed class ApiException(int status, string message) : Exception(message)
+/// <summary>
+/// An error the API answers with: an HTTP status and one line of text (sent as <c>{"error": "..."}</c>), and for a busy
+/// server the seconds after which to try again (<c>Retry-After</c>).
+/// </summary>
+internal sealed class ApiException(int status, string message, int? retryAfterSeconds = null) : Exception(message)
 {
     public int Status { get; } = status;
+
+    public int? RetryAfterSeconds { get; } = retryAfterSeconds;
 }
 
 /// <summary>An uploaded image that passed the checks on its header: the bytes, the format its content shows, its size.</summary>
@@ -30,12 +35,18 @@ internal static class Uploads
     private const int MaxSections = 16;
     private const int MaxFieldChars = 256;
 
-    public static async Task<UploadForm> ReadFormAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    /// <summary>Refuses (413) a body whose declared length passes the limit, before anything is read or reserved.</summary>
+    public static void CheckDeclaredLength(HttpRequest request, long maxBytes)
     {
         if (request.ContentLength is { } length && length > maxBytes)
         {
             throw TooLarge(maxBytes);
         }
+    }
+
+    public static async Task<UploadForm> ReadFormAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
+        CheckDeclaredLength(request, maxBytes);
 
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var contentType)
             || !contentType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
@@ -87,7 +98,9 @@ internal static class Uploads
                         throw new ApiException(StatusCodes.Status400BadRequest, "send one 'file' per request (one job per image)");
                     }
 
-                    data = await ReadBoundedAsync(section.Body, maxBytes, cancellationToken).ConfigureAwait(false) ?? throw TooLarge(maxBytes);
+                    // Sized from the declared body once, instead of doubling (and copying) its way up to it.
+                    int capacity = (int)Math.Min(request.ContentLength ?? 0, maxBytes);
+                    data = await ReadBoundedAsync(section.Body, maxBytes, cancellationToken, capacity).ConfigureAwait(false) ?? throw TooLarge(maxBytes);
                     fileName = disposition.FileNameStar.HasValue ? disposition.FileNameStar.Value : HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
                 }
                 else
@@ -257,9 +270,9 @@ internal static class Uploads
         new(StatusCodes.Status413PayloadTooLarge, $"the upload is larger than this server's limit of {ServeCommand.Megabytes(maxBytes)} MB (colorize serve --max-upload-mb)");
 
     /// <summary>Reads a form part into memory; null when it is longer than <paramref name="maxBytes"/>.</summary>
-    private static async Task<byte[]?> ReadBoundedAsync(Stream body, long maxBytes, CancellationToken cancellationToken)
+    private static async Task<byte[]?> ReadBoundedAsync(Stream body, long maxBytes, CancellationToken cancellationToken, int capacity = 0)
     {
-        using var buffer = new MemoryStream();
+        using var buffer = new MemoryStream(capacity);
         byte[] chunk = new byte[81920];
         while (true)
         {

@@ -91,6 +91,7 @@ internal sealed class WebServer : IAsyncDisposable
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            await jobs.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -183,7 +184,7 @@ internal sealed class WebServer : IAsyncDisposable
 
             if (!context.Response.HasStarted)
             {
-                await WriteError(context, status, message).ConfigureAwait(false);
+                await WriteError(context, status, message, (e as ApiException)?.RetryAfterSeconds).ConfigureAwait(false);
             }
         }
     }
@@ -206,14 +207,15 @@ internal sealed class WebServer : IAsyncDisposable
         && uri.Scheme == request.Scheme
         && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
 
-    private static Task WriteError(HttpContext context, int status, string message)
+    private static Task WriteError(HttpContext context, int status, string message, int? retryAfterSeconds = null)
     {
         context.Response.Clear();
         context.Response.StatusCode = status;
         SetSecurityHeaders(context.Response.Headers);
-        if (status == StatusCodes.Status503ServiceUnavailable)
+        if (retryAfterSeconds is { } seconds)
         {
-            context.Response.Headers[HeaderNames.RetryAfter] = "5";
+            // Only a busy server says when to try again; "no engine" or "stopping" would not change by retrying.
+            context.Response.Headers[HeaderNames.RetryAfter] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         if (status == StatusCodes.Status413PayloadTooLarge)
@@ -244,15 +246,34 @@ internal sealed class WebServer : IAsyncDisposable
         await stream.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private Task Info(HttpContext context) => WriteJson(context, new JsonObject
+    /// <summary><c>GET /api/info</c>: the version, formats and engines, and the limits the README documents.</summary>
+    private Task Info(HttpContext context)
     {
-        ["version"] = typeof(WebServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion,
-        ["maxUploadBytes"] = _settings.MaxUploadBytes,
-        ["maxPixels"] = _settings.MaxPixels,
-        ["formats"] = new JsonArray([.. ImageFormatRegistry.Default.Decoders.Select(d => (JsonNode)JsonValue.Create(d.Format.Name))]),
-        ["engines"] = new JsonArray([.. _factory.Engines.Select(e => (JsonNode)JsonValue.Create($"{e.Id} {e.Version}"))]),
-        ["pending"] = _jobs.Pending,
-    });
+        var (heldBytes, jobs, pixels) = _jobs.Budget.Held;
+        return WriteJson(context, new JsonObject
+        {
+            ["version"] = typeof(WebServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion,
+            ["maxUploadBytes"] = _settings.MaxUploadBytes,
+            ["maxPixels"] = _settings.MaxPixels,
+            ["formats"] = new JsonArray([.. ImageFormatRegistry.Default.Decoders.Select(d => (JsonNode)JsonValue.Create(d.Format.Name))]),
+            ["engines"] = new JsonArray([.. _factory.Engines.Select(e => (JsonNode)JsonValue.Create($"{e.Id} {e.Version}"))]),
+            ["pending"] = jobs,
+            ["limits"] = new JsonObject
+            {
+                ["workers"] = 1,
+                ["maxUploadBytes"] = _settings.MaxUploadBytes,
+                ["maxPixels"] = _settings.MaxPixels,
+                ["maxQueuedJobs"] = _jobs.Budget.MaxJobs,
+                ["maxQueuedPixels"] = _jobs.Budget.MaxPixels,
+                ["maxHeldUploadBytes"] = _jobs.Budget.MaxBytes,
+                ["maxFinishedJobs"] = _settings.MaxFinishedJobs,
+                ["maxRetainedBytes"] = _settings.MaxRetainedBytes,
+                ["finishedJobSeconds"] = (long)_settings.FinishedJobLifetime.TotalSeconds,
+                ["retryAfterSeconds"] = WorkBudget.RetryAfterSeconds,
+            },
+            ["queue"] = new JsonObject { ["jobs"] = jobs, ["pixels"] = pixels, ["uploadBytes"] = heldBytes },
+        });
+    }
 
     /// <summary>Installed and bundled packs, newest first per id; the one an empty choice resolves to is marked default.</summary>
     private Task Packs(HttpContext context)
@@ -279,28 +300,43 @@ internal sealed class WebServer : IAsyncDisposable
     }
 
     /// <summary>Reads and checks an upload, resolves its pack to an exact version and queues it.</summary>
+    /// <remarks>
+    /// The body's share of the <see cref="WorkBudget"/> is reserved before it is read (its declared length, or the
+    /// upload limit when chunked), so a burst of uploads is refused with 503 instead of all being held in memory.
+    /// </remarks>
     private async Task<ColorizeJob> Accept(HttpContext context)
     {
-        var form = await Uploads.ReadFormAsync(context.Request, _settings.MaxUploadBytes, context.RequestAborted).ConfigureAwait(false);
-        var (packSpec, options) = Uploads.ReadOptions(form.Fields, _settings.Threads);
-        bool allowTruncated = Uploads.ReadAllowTruncated(form.Fields);
-        var upload = Uploads.Inspect(form, _settings.DecoderOptions);
-        if (_factory.Engines.Count == 0)
-        {
-            throw new ApiException(StatusCodes.Status503ServiceUnavailable, HostColorizer.NoEngineMessage(_store));
-        }
-
-        InstalledPack pack;
+        Uploads.CheckDeclaredLength(context.Request, _settings.MaxUploadBytes);
+        var ticket = _jobs.Budget.Reserve(context.Request.ContentLength ?? _settings.MaxUploadBytes);
         try
         {
-            pack = _store.Resolve(packSpec);
-        }
-        catch (ModelPackException e)
-        {
-            throw new ApiException(StatusCodes.Status400BadRequest, e.Message);
-        }
+            var form = await Uploads.ReadFormAsync(context.Request, _settings.MaxUploadBytes, context.RequestAborted).ConfigureAwait(false);
+            ticket.Settle(form.Data.Length);
+            var (packSpec, options) = Uploads.ReadOptions(form.Fields, _settings.Threads);
+            bool allowTruncated = Uploads.ReadAllowTruncated(form.Fields);
+            var upload = Uploads.Inspect(form, _settings.DecoderOptions);
+            if (_factory.Engines.Count == 0)
+            {
+                throw new ApiException(StatusCodes.Status503ServiceUnavailable, HostColorizer.NoEngineMessage(_store));
+            }
 
-        return _jobs.Submit(upload, pack.Reference, options, allowTruncated);
+            InstalledPack pack;
+            try
+            {
+                pack = _store.Resolve(packSpec);
+            }
+            catch (ModelPackException e)
+            {
+                throw new ApiException(StatusCodes.Status400BadRequest, e.Message);
+            }
+
+            return _jobs.Submit(upload, pack.Reference, options, allowTruncated, ticket);
+        }
+        catch
+        {
+            ticket.Dispose();
+            throw;
+        }
     }
 
     /// <summary><c>POST /api/colorize</c>: waits for its turn and answers with the image itself.</summary>
@@ -429,8 +465,17 @@ internal sealed class WebServer : IAsyncDisposable
             context.Response.Headers[HeaderNames.ContentDisposition] = disposition.ToString();
         }
 
-        await context.Response.Body.WriteAsync(data, context.RequestAborted).ConfigureAwait(false);
+        // In slices: one write of a whole result copies all of it into Kestrel's pinned buffer pool, which keeps
+        // those blocks afterwards (14 MB of pinned heap after a few 49 MP results); a slice at a time, the pool
+        // never holds more than a slice of it.
+        for (int offset = 0; offset < data.Length; offset += ResponseSlice)
+        {
+            int count = Math.Min(ResponseSlice, data.Length - offset);
+            await context.Response.Body.WriteAsync(data.AsMemory(offset, count), context.RequestAborted).ConfigureAwait(false);
+        }
     }
+
+    private const int ResponseSlice = 64 * 1024;
 
     /// <summary>A host lifetime that leaves signals alone: the command decides when the server stops.</summary>
     private sealed class CommandLifetime : IHostLifetime

@@ -138,7 +138,8 @@ function updateOverall() {
 }
 
 function upload(entry) {
-  // XMLHttpRequest rather than fetch: it reports upload progress.
+  // XMLHttpRequest rather than fetch: it reports upload progress. A busy server (its queue or upload budget is full)
+  // answers 503 with Retry-After; the photo is sent again after that long, so a large batch drains in turn.
   return new Promise((resolve) => {
     const form = new FormData();
     form.append('pack', ui.pack.value);
@@ -147,24 +148,32 @@ function upload(entry) {
     form.append('keepLuminance', ui.keepLuminance.checked ? 'true' : 'false');
     form.append('allowTruncated', ui.allowTruncated.checked ? 'true' : 'false');
     form.append('file', entry.file, entry.file.name);
-    const request = new XMLHttpRequest();
-    request.open('POST', '/api/jobs');
-    request.responseType = 'json';
-    request.upload.onprogress = (e) => {
-      if (e.lengthComputable) setState(entry, `uploading ${Math.round((100 * e.loaded) / e.total)}%`, 0);
+    const send = () => {
+      const request = new XMLHttpRequest();
+      request.open('POST', '/api/jobs');
+      request.responseType = 'json';
+      request.upload.onprogress = (e) => {
+        if (e.lengthComputable) setState(entry, `uploading ${Math.round((100 * e.loaded) / e.total)}%`, 0);
+      };
+      request.onload = () => {
+        const body = request.response || {};
+        const wait = Number(request.getResponseHeader('Retry-After'));
+        if (request.status === 202) {
+          entry.job = body;
+          showJob(entry);
+        } else if (request.status === 503 && wait > 0) {
+          setState(entry, `server busy, trying again in ${wait} s`, 0);
+          setTimeout(send, wait * 1000);
+          return;
+        } else {
+          fail(entry, body.error || 'HTTP ' + request.status);
+        }
+        resolve();
+      };
+      request.onerror = () => { fail(entry, 'the upload failed (is the server still running?)'); resolve(); };
+      request.send(form);
     };
-    request.onload = () => {
-      const body = request.response || {};
-      if (request.status === 202) {
-        entry.job = body;
-        showJob(entry);
-      } else {
-        fail(entry, body.error || 'HTTP ' + request.status);
-      }
-      resolve();
-    };
-    request.onerror = () => { fail(entry, 'the upload failed (is the server still running?)'); resolve(); };
-    request.send(form);
+    send();
   });
 }
 
