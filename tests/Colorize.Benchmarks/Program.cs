@@ -5,7 +5,8 @@ namespace Colorize.Benchmarks;
 
 /// <summary>
 /// Entry point. BenchmarkDotNet: <c>dotnet run -c Release --project tests/Colorize.Benchmarks -- --filter '*Gemm*'</c>;
-/// the side-by-side table for docs/benchmarks.md: <c>... -- kernel-table 1 2</c>.
+/// the side-by-side tables for docs/benchmarks.md: <c>... -- kernel-table 1 2</c> and <c>... -- png-table ...</c>
+/// (through <c>pil/bench_png.py</c>).
 /// </summary>
 public static class Program
 {
@@ -14,6 +15,12 @@ public static class Program
         if (args.Length > 0 && args[0] == "kernel-table")
         {
             KernelTable.Run(args[1..]);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "png-table")
+        {
+            Imaging.PngTable.Run(args[1..]);
             return;
         }
 

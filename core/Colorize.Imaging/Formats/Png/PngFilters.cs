@@ -50,6 +50,10 @@ internal static class PngFilters
     }
 
     /// <summary>Applies <paramref name="filter"/> to <paramref name="raw"/>, writing the filtered bytes to <paramref name="output"/>.</summary>
+    /// <remarks>
+    /// Filtering has no dependency between bytes (each reads the unfiltered row), so every filter runs a vector at a
+    /// time after its first pixel; this was most of an adaptive encode's time when it tried all five one byte at a time.
+    /// </remarks>
     public static void Filter(PngFilterType filter, ReadOnlySpan<byte> raw, ReadOnlySpan<byte> previous, int bpp, Span<byte> output)
     {
         switch (filter)
@@ -58,47 +62,120 @@ internal static class PngFilters
                 raw.CopyTo(output);
                 break;
             case PngFilterType.Sub:
-                raw[..bpp].CopyTo(output);
-                for (int i = bpp; i < raw.Length; i++)
-                {
-                    output[i] = (byte)(raw[i] - raw[i - bpp]);
-                }
-
+                raw[..Math.Min(bpp, raw.Length)].CopyTo(output);
+                FilterSub(raw, bpp, output);
                 break;
             case PngFilterType.Up:
-                for (int i = 0; i < raw.Length; i++)
-                {
-                    output[i] = (byte)(raw[i] - previous[i]);
-                }
-
+                FilterUp(raw, previous, output);
                 break;
             case PngFilterType.Average:
-                for (int i = 0; i < bpp; i++)
+                for (int i = 0; i < bpp && i < raw.Length; i++)
                 {
                     output[i] = (byte)(raw[i] - (previous[i] >> 1));
                 }
 
-                for (int i = bpp; i < raw.Length; i++)
-                {
-                    output[i] = (byte)(raw[i] - ((raw[i - bpp] + previous[i]) >> 1));
-                }
-
+                FilterAverage(raw, previous, bpp, output);
                 break;
             case PngFilterType.Paeth:
-                for (int i = 0; i < bpp; i++)
+                for (int i = 0; i < bpp && i < raw.Length; i++)
                 {
                     output[i] = (byte)(raw[i] - previous[i]);
                 }
 
-                for (int i = bpp; i < raw.Length; i++)
-                {
-                    output[i] = (byte)(raw[i] - Paeth(raw[i - bpp], previous[i], previous[i - bpp]));
-                }
-
+                FilterPaeth(raw, previous, bpp, output);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(filter), filter, "Unknown filter.");
         }
+    }
+
+    private static void FilterSub(ReadOnlySpan<byte> raw, int bpp, Span<byte> output)
+    {
+        int i = bpp;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= raw.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+            {
+                (new Vector<byte>(raw[i..]) - new Vector<byte>(raw[(i - bpp)..])).CopyTo(output[i..]);
+            }
+        }
+
+        for (; i < raw.Length; i++)
+        {
+            output[i] = (byte)(raw[i] - raw[i - bpp]);
+        }
+    }
+
+    private static void FilterUp(ReadOnlySpan<byte> raw, ReadOnlySpan<byte> previous, Span<byte> output)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= raw.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+            {
+                (new Vector<byte>(raw[i..]) - new Vector<byte>(previous[i..])).CopyTo(output[i..]);
+            }
+        }
+
+        for (; i < raw.Length; i++)
+        {
+            output[i] = (byte)(raw[i] - previous[i]);
+        }
+    }
+
+    private static void FilterAverage(ReadOnlySpan<byte> raw, ReadOnlySpan<byte> previous, int bpp, Span<byte> output)
+    {
+        int i = bpp;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= raw.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+            {
+                var a = new Vector<byte>(raw[(i - bpp)..]);
+                var b = new Vector<byte>(previous[i..]);
+                // floor((a + b) / 2) without leaving 8 bits.
+                var mean = (a & b) + Vector.ShiftRightLogical(a ^ b, 1);
+                (new Vector<byte>(raw[i..]) - mean).CopyTo(output[i..]);
+            }
+        }
+
+        for (; i < raw.Length; i++)
+        {
+            output[i] = (byte)(raw[i] - ((raw[i - bpp] + previous[i]) >> 1));
+        }
+    }
+
+    private static void FilterPaeth(ReadOnlySpan<byte> raw, ReadOnlySpan<byte> previous, int bpp, Span<byte> output)
+    {
+        int i = bpp;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= raw.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+            {
+                Vector.Widen(new Vector<byte>(raw[(i - bpp)..]), out Vector<ushort> a0, out Vector<ushort> a1);
+                Vector.Widen(new Vector<byte>(previous[i..]), out Vector<ushort> b0, out Vector<ushort> b1);
+                Vector.Widen(new Vector<byte>(previous[(i - bpp)..]), out Vector<ushort> c0, out Vector<ushort> c1);
+                var predictor = Vector.Narrow(
+                    PaethPredictor(Vector.AsVectorInt16(a0), Vector.AsVectorInt16(b0), Vector.AsVectorInt16(c0)),
+                    PaethPredictor(Vector.AsVectorInt16(a1), Vector.AsVectorInt16(b1), Vector.AsVectorInt16(c1)));
+                (new Vector<byte>(raw[i..]) - predictor).CopyTo(output[i..]);
+            }
+        }
+
+        for (; i < raw.Length; i++)
+        {
+            output[i] = (byte)(raw[i] - Paeth(raw[i - bpp], previous[i], previous[i - bpp]));
+        }
+    }
+
+    /// <summary><see cref="Paeth"/> on 16-bit lanes holding bytes: the same comparisons in the same order.</summary>
+    private static Vector<ushort> PaethPredictor(Vector<short> a, Vector<short> b, Vector<short> c)
+    {
+        Vector<short> pa = Vector.Abs(b - c);
+        Vector<short> pb = Vector.Abs(a - c);
+        Vector<short> pc = Vector.Abs(a + b - c - c);
+        Vector<short> useA = Vector.LessThanOrEqual(pa, pb) & Vector.LessThanOrEqual(pa, pc);
+        Vector<short> useB = Vector.LessThanOrEqual(pb, pc);
+        return Vector.AsVectorUInt16(Vector.ConditionalSelect(useA, a, Vector.ConditionalSelect(useB, b, c)));
     }
 
     /// <summary>The usual adaptive heuristic's cost: the sum of the filtered bytes read as signed values, in absolute value.</summary>
