@@ -1,8 +1,10 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Colorize.Abstractions;
 using Colorize.Abstractions.Packs;
 using Colorize.Imaging;
+using Colorize.Imaging.Formats.Png;
 using Colorize.Plugins;
 using Colorize.Plugins.Packs;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,6 +34,9 @@ internal sealed record BatchRequest
 
     /// <summary><c>--allow-truncated</c>: colorize what a truncated or damaged input decodes to, with a warning.</summary>
     public bool AllowTruncated { get; init; }
+
+    /// <summary><c>--png-compression</c>: fast, default, max or a zlib level 0-9; null means default.</summary>
+    public string? PngCompression { get; init; }
 
     public bool Json { get; init; }
 }
@@ -92,6 +97,14 @@ internal static class BatchCommand
             return ExitCodes.Usage;
         }
 
+        if (!TryPngLevel(request.PngCompression, out int pngLevel))
+        {
+            context.ReportError("--png-compression", $"'{request.PngCompression}' is not fast, default, max or a zlib level 0-9");
+            return ExitCodes.Usage;
+        }
+
+        var png = new PngEncoder { CompressionLevel = pngLevel, MaxDegreeOfParallelism = request.Threads ?? 0 };
+
         // -o names a file when it has an image extension and is not an existing folder; otherwise it is a folder.
         string outputFull = context.FullPath(request.Output ?? DefaultOutputFolder);
         bool singleFile = request.Output is not null
@@ -130,7 +143,7 @@ internal static class BatchCommand
                 context.ReportError(problem.Argument, problem.Reason);
             }
 
-            var plan = Plan(files, singleFile, outputFull, request.Overwrite);
+            var plan = Plan(files, singleFile, outputFull, request.Overwrite, png);
             var clock = Stopwatch.StartNew();
             if (context.IsTerminal && !request.Json && plan.Count > 0)
             {
@@ -179,7 +192,7 @@ internal static class BatchCommand
     /// <summary>An input with where it goes, or why it cannot be done (decided before any work).</summary>
     private sealed record PlannedItem(InputFile Input, string Output, IImageEncoder? Encoder, bool Overwrite, string? Problem);
 
-    private static List<PlannedItem> Plan(List<InputFile> files, bool singleFile, string outputFull, bool overwrite)
+    private static List<PlannedItem> Plan(List<InputFile> files, bool singleFile, string outputFull, bool overwrite, PngEncoder png)
     {
         var plan = new List<PlannedItem>();
         var targets = new HashSet<string>(OperatingSystem.IsLinux() ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase);
@@ -188,6 +201,10 @@ internal static class BatchCommand
         {
             string target = singleFile ? outputFull : Path.GetFullPath(Path.Combine(outputFull, file.RelativeName));
             var encoder = EncoderFor(target);
+            if (encoder?.Format == ImageFormat.Png)
+            {
+                encoder = png;
+            }
             string? problem =
                 inputs.Contains(target) ? $"the output {target} is an input; inputs are never overwritten"
                 : !targets.Add(target) ? $"another input is already written to {target}"
@@ -271,6 +288,34 @@ internal static class BatchCommand
             ["seconds"] = Math.Round(r.Seconds, 3),
         })]),
     };
+
+    /// <summary>
+    /// <c>--png-compression</c>: fast is zlib level 1, max level 9, default the encoder's own default (level 3: about
+    /// level 6's size in half its time, issue 15 §4; docs/benchmarks.md); a number is the level itself.
+    /// </summary>
+    internal static bool TryPngLevel(string? text, out int level)
+    {
+        level = new PngEncoder().CompressionLevel;
+        string? name = text?.Trim();
+        if (name is null || name.Equals("default", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (name.Equals("fast", StringComparison.OrdinalIgnoreCase))
+        {
+            level = 1;
+            return true;
+        }
+
+        if (name.Equals("max", StringComparison.OrdinalIgnoreCase))
+        {
+            level = 9;
+            return true;
+        }
+
+        return int.TryParse(name, NumberStyles.None, CultureInfo.InvariantCulture, out level) && level is >= 0 and <= 9;
+    }
 
     private static IImageEncoder? EncoderFor(string path) =>
         ImageFormatRegistry.Default.FindFormatByExtension(path) is { } format ? ImageFormatRegistry.Default.FindEncoder(format) : null;

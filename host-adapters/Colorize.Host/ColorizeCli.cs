@@ -51,7 +51,7 @@ internal static class ColorizeCli
         var pack = new Option<string?>("--pack") { Description = "The model pack, id[@version] (default: the default pack)." };
         var renderSize = NumberOption<int>("--render-size", "a whole number", "The short side, in pixels, the model sees (16..8192; default: the pack's).");
         var strength = NumberOption<float>("--strength", "a number", "Colour strength, 0..2 (default 1).");
-        var threads = NumberOption<int>("--threads", "a whole number", "Threads for inference (default: all cores).");
+        var threads = NumberOption<int>("--threads", "a whole number", "Threads for inference and PNG encoding (default: all cores).");
         var keepLuminance = new Option<bool?>("--keep-luminance")
         {
             Description = "true (default): bring too-strong colours into gamut by lowering their chroma, keeping each pixel's lightness; false: clip per channel.",
@@ -63,10 +63,15 @@ internal static class ColorizeCli
         {
             Description = "Colorize the part of a truncated or damaged image that decodes (with a warning) instead of refusing it.",
         };
+        var pngCompression = new Option<string?>("--png-compression")
+        {
+            Description = "PNG outputs: fast (zlib level 1), default (level 3, about level 6's size in half the time) or max (level 9), or a zlib level 0-9.",
+            HelpName = "fast|default|max|0-9",
+        };
         var json = new Option<bool>("--json") { Description = "Print machine-readable results (JSON) on stdout." };
         var root = new RootCommand("Colorize black-and-white photos with GAN-trained models, on the CPU.")
         {
-            inputs, output, pack, renderSize, strength, threads, keepLuminance, overwrite, allowTruncated, json,
+            inputs, output, pack, renderSize, strength, threads, keepLuminance, overwrite, allowTruncated, pngCompression, json,
         };
 
         var packsList = new Command("list", "List installed packs.") { json };
@@ -113,6 +118,7 @@ internal static class ColorizeCli
             KeepLuminance = p.GetValue(keepLuminance),
             Overwrite = p.GetValue(overwrite),
             AllowTruncated = p.GetValue(allowTruncated),
+            PngCompression = p.GetValue(pngCompression),
             Json = p.GetValue(json),
         })));
         packsList.SetAction(p => Guard(() => Commands.PacksList(context, p.GetValue(json))));
