@@ -195,6 +195,26 @@ public sealed class ServeMemoryTests : IDisposable
         }
     }
 
+    [Fact]
+    public void ChunkedOutput_GivesBackExactlyWhatWasWritten_AcrossChunks()
+    {
+        byte[] data = new byte[(3 << 20) + 12345];
+        new Random(5).NextBytes(data);
+        using var output = new ChunkedOutput();
+        int offset = 0;
+        foreach (int size in new[] { 1, 65536, 1 << 20, 7, (2 << 20) - 65544 + 12345 })
+        {
+            output.Write(data, offset, size);
+            offset += size;
+        }
+
+        output.WriteByte(42);
+        Assert.Equal(data.Length + 1, output.Length);
+        byte[] result = output.ToArray();
+        Assert.Equal([.. data, 42], result);
+        NativeHeap.Trim();
+    }
+
     private static JsonElement Queue(string info) => JsonDocument.Parse(info).RootElement.GetProperty("queue");
 
     private static MultipartFormDataContent Form(byte[] png)

@@ -166,6 +166,7 @@ internal sealed class JobQueue : IAsyncDisposable
         if (Budget.Jobs == 0)
         {
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            NativeHeap.Trim();
         }
     }
 
@@ -201,7 +202,7 @@ internal sealed class JobQueue : IAsyncDisposable
             var source = Load(job);
             if (job.Preview is null || job.Warning is not null)
             {
-                using var preview = new MemoryStream();
+                using var preview = new ChunkedOutput();
                 source.Save(preview, new Imaging.Formats.Png.PngEncoder { CompressionLevel = 1 });
                 job.SetPreview(preview.ToArray(), ImageFormat.Png.MimeType);
             }
@@ -211,7 +212,7 @@ internal sealed class JobQueue : IAsyncDisposable
             var result = HostColorizer.Colorize(colorizer.Colorizer, source, job.Options, new SyncProgress(job.Report), job.Cancellation);
             job.Report(new ColorizeProgress(1, "encoding"));
             var (encoder, extension) = ResultEncoder(upload.Format, result.PixelFormat);
-            using var encoded = new MemoryStream();
+            using var encoded = new ChunkedOutput();
             result.Save(encoded, encoder);
             job.Succeed(encoded.ToArray(), encoder.Format.MimeType, $"{upload.SafeName}-colorized.{extension}", clock.Elapsed.TotalSeconds);
             _context.Out.WriteLine(ColorizeCli.Invariant($"colorized {upload.SafeName} ({upload.Width}x{upload.Height}) with {job.PackReference} in {clock.Elapsed.TotalSeconds:0.00} s"));
