@@ -55,6 +55,10 @@ internal static class HostColorizer
 
             string engineId = ColorizerFactory.SelectEngine(factory.Engines, pack.Manifest).Id;
             loaded = new LoadedColorizer(factory.Create(pack), pack, engineId);
+
+            // Reading and converting the weights (F16 to F32, BatchNorm folded) leaves garbage a few times the model's
+            // size (300 MB for colorize-base 1.0), which would otherwise still be there when the photo is decoded.
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
             return true;
         }
         catch (ModelPackException e)
