@@ -290,8 +290,8 @@ internal static class BatchCommand
     };
 
     /// <summary>
-    /// <c>--png-compression</c>: fast is zlib level 1, max level 9, default the encoder's own default (level 3: about
-    /// level 6's size in half its time, issue 15 §4; docs/benchmarks.md); a number is the level itself.
+    /// <c>--png-compression</c>: fast is zlib level 1, max level 9, default the encoder's own default (level 3: within a
+    /// few percent of level 6's size in half its time or less, issue 15 §4; docs/benchmarks.md); a number is the level.
     /// </summary>
     internal static bool TryPngLevel(string? text, out int level)
     {
