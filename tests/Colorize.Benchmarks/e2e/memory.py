@@ -7,6 +7,7 @@ listens on 127.0.0.1 only, with a scratch COLORIZE_HOME; every upload is a curl 
 (SIGINT, as Ctrl+C) at the end, and killed only if it does not stop within 20 s.
 
 Usage (after `dotnet build -c Release host-adapters/Colorize.Host`):
+  /usr/bin/python3 tests/Colorize.Benchmarks/e2e/memory.py images --dir /tmp/czimg   # the test images, once (~400 MB)
   /usr/bin/python3 tests/Colorize.Benchmarks/e2e/memory.py serve --image /tmp/czimg/rgb49.jpg --concurrent 6
   /usr/bin/python3 tests/Colorize.Benchmarks/e2e/memory.py cli --image /tmp/czimg/rgb256.png --out /tmp/czimg/out.png
 Options: --app <folder with colorize.dll> (default: the Release build output); serve: --idle-seconds 40,
@@ -156,6 +157,35 @@ def cli(args):
           f"cpu={float(user.group(1)) + float(system.group(1)):.1f}s load_after={load()}")
 
 
+def images(args):
+    """The test images, from samples/picos-de-europa-bw.jpg: 49 MP (8575x5714) RGB and gray JPEG q90 and RGB PNG,
+    and 256 MP (16000x16000, just under the 268 MP limit) gray and RGB PNG with Gaussian noise (sigma 3) so that the
+    files are photo-sized rather than compressing to nothing."""
+    import numpy as np
+    from PIL import Image
+
+    os.makedirs(args.dir, exist_ok=True)
+    src = Image.open(os.path.join(REPO, "samples", "picos-de-europa-bw.jpg")).convert("L")
+    gray49 = src.resize((8575, 5714), Image.BICUBIC)
+    gray49.save(os.path.join(args.dir, "gray49.jpg"), quality=90)
+    rgb49 = gray49.convert("RGB")
+    rgb49.save(os.path.join(args.dir, "rgb49.jpg"), quality=90)
+    rgb49.save(os.path.join(args.dir, "rgb49.png"), compress_level=6)
+    del gray49, rgb49
+    smooth = np.asarray(src.resize((16000, 16000), Image.BICUBIC))
+    rng = np.random.default_rng(1)
+    noisy = np.empty_like(smooth)
+    for y in range(0, smooth.shape[0], 1000):
+        rows = smooth[y:y + 1000].astype(np.float32) + rng.normal(0, 3, smooth[y:y + 1000].shape).astype(np.float32)
+        noisy[y:y + 1000] = np.clip(rows, 0, 255).astype(np.uint8)
+    del smooth
+    gray256 = Image.fromarray(noisy, "L")
+    gray256.save(os.path.join(args.dir, "gray256.png"), compress_level=6)
+    gray256.convert("RGB").save(os.path.join(args.dir, "rgb256.png"), compress_level=6)
+    for name in sorted(os.listdir(args.dir)):
+        print(f"{os.path.join(args.dir, name)}: {os.path.getsize(os.path.join(args.dir, name)) / 1e6:.1f} MB")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--app", default=DEFAULT_APP, help="folder with colorize.dll")
@@ -171,8 +201,10 @@ def main():
     c.add_argument("--out", required=True)
     c.add_argument("--max-time", type=int, default=1800)
     c.add_argument("--cli-arg", action="append", default=[])
+    i = sub.add_parser("images")
+    i.add_argument("--dir", default="/tmp/czimg")
     args = ap.parse_args()
-    (serve if args.what == "serve" else cli)(args)
+    {"serve": serve, "cli": cli, "images": images}[args.what](args)
 
 
 if __name__ == "__main__":
