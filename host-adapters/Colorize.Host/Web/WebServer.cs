@@ -81,7 +81,11 @@ internal sealed class WebServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = settings.MaxUploadBytes;
+            // The uploads' own checks enforce MaxUploadBytes (413 from the declared length before reading, and while
+            // reading). Kestrel's limit sits above it so that after such a 413 Kestrel can still drain the rest of a
+            // moderately oversized body: at exactly the limit it closes the connection instead, and a client that is
+            // still sending sees a reset rather than the 413.
+            kestrel.Limits.MaxRequestBodySize = (2 * settings.MaxUploadBytes) + (1 << 20);
             kestrel.Listen(settings.Address, settings.Port);
         });
         var app = builder.Build();
