@@ -25,6 +25,16 @@ public sealed record ColorizeOptions
     /// </summary>
     public bool KeepOriginalLuminance { get; init; } = true;
 
+    /// <summary>
+    /// Colour hints (contract 1.2): colours the user pins on the photo, in source pixels. Null or empty colorizes
+    /// automatically. Only colorizers whose <see cref="IColorizer.SupportsHints"/> is true take them; the others throw
+    /// <see cref="HintsNotSupportedException"/>. A hint outside the source image is refused by the colorizer.
+    /// </summary>
+    public IReadOnlyList<ColorHint>? Hints { get; init; }
+
+    /// <summary>The most hints one colorization takes.</summary>
+    public const int MaxHints = 1024;
+
     /// <summary>Throws when a value is out of range, with a message naming it.</summary>
     public void Validate()
     {
@@ -41,6 +51,20 @@ public sealed record ColorizeOptions
         if (Threads is { } t && t < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(Threads), t, "Threads must be at least 1.");
+        }
+
+        if (Hints is { } hints)
+        {
+            if (hints.Count > MaxHints)
+            {
+                throw new ArgumentOutOfRangeException(nameof(Hints), hints.Count, $"At most {MaxHints} hints are taken.");
+            }
+
+            foreach (ColorHint hint in hints)
+            {
+                ArgumentNullException.ThrowIfNull(hint, nameof(Hints));
+                hint.Validate();
+            }
         }
     }
 }

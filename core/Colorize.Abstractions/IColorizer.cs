@@ -12,6 +12,12 @@ public interface IColorizer : IDisposable
     PackManifest Manifest { get; }
 
     /// <summary>
+    /// Whether <see cref="ColorizeOptions.Hints"/> are used (contract 1.2; the pack's manifest has
+    /// <c>input.hints: true</c>). Colorizers built against 1.0/1.1 inherit false.
+    /// </summary>
+    bool SupportsHints => false;
+
+    /// <summary>
     /// Colorizes <paramref name="source"/> into <paramref name="destination"/> (same width and height; formats may
     /// differ: Gray8/Gray16/Rgb24/Rgba32/Bgra32/Rgb48/Rgba64). Alpha is copied untouched. A colour source is
     /// re-colorized from its luminance. The two buffers may be the same memory.

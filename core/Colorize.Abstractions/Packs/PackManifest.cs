@@ -88,6 +88,12 @@ public sealed record InputSpec
     /// right in hue but shrunk towards grey, and scaling them back up makes them both closer to the truth and livelier.
     /// </summary>
     public double? ChromaGain { get; init; }
+
+    /// <summary>
+    /// True when the network takes colour hints (contract 1.2): besides L it reads an ab hint plane and a mask plane at the
+    /// render size. Absent or false: the pack colorizes automatically only.
+    /// </summary>
+    public bool Hints { get; init; }
 }
 
 /// <summary>Which engine versions can run the pack.</summary>
