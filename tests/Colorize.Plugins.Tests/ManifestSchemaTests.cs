@@ -145,6 +145,28 @@ public sealed partial class ManifestSchemaTests
         }
     }
 
+    [Theory]
+    [InlineData("true", true)]
+    [InlineData("false", true)]
+    [InlineData("1", false)]
+    [InlineData("\"yes\"", false)]
+    public void Hints_IsTrueOrFalse_AndReachesTheManifest(string value, bool valid)
+    {
+        // Contract 1.2 (issue 16): a pack says it takes colour hints with input.hints.
+        var manifest = PackBuilder.Echo().Manifest;
+        manifest["input"]!["hints"] = JsonNode.Parse(value);
+        var problems = PackManifestValidator.Validate(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+        if (valid)
+        {
+            Assert.Empty(problems);
+            Assert.Equal(value == "true", PackManifestJson.Parse(Encoding.UTF8.GetBytes(manifest.ToJsonString())).Input.Hints);
+        }
+        else
+        {
+            Assert.Contains(problems, p => p.StartsWith("input.hints: must be true or false", StringComparison.Ordinal));
+        }
+    }
+
     /// <summary>Valid starting points: the full manifest the tests use, and a minimal one.</summary>
     private static IEnumerable<JsonNode> Seeds()
     {

@@ -227,7 +227,7 @@ public static partial class PackManifestValidator
 
         private void CheckInput(JsonElement element)
         {
-            string[] names = ["colorSpace", "normalisation", "defaultRenderSize", "minRenderSize", "maxRenderSize", "chromaGain"];
+            string[] names = ["colorSpace", "normalisation", "defaultRenderSize", "minRenderSize", "maxRenderSize", "chromaGain", "hints"];
             if (!CheckObject(element, "input", names, ["defaultRenderSize"], out var p))
             {
                 return;
@@ -261,6 +261,11 @@ public static partial class PackManifestValidator
                 && (gain.ValueKind != JsonValueKind.Number || !gain.TryGetDouble(out double g) || !(g >= MinChromaGain && g <= MaxChromaGain)))
             {
                 Add("input.chromaGain", $"must be a number from {MinChromaGain} to {MaxChromaGain}, got {gain.GetRawText()}");
+            }
+
+            if (p.TryGetValue("hints", out var hints) && hints.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                Add("input.hints", $"must be true or false, got {hints.GetRawText()}");
             }
 
             if (ok && !(min <= size && size <= max))
