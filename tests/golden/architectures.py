@@ -219,12 +219,15 @@ class ResNetEncoder(nn.Module):
             setattr(self, f"layer{l + 1}", layer)
             cin = cout
 
-    def features(self, x, stages=5):
+    def features(self, x, stages=5, conv1_addend=None):
         """The features after conv1 (1/2), layer1 (1/4), layer2 (1/8), layer3 (1/16) and layer4 (1/32); the first
-        `stages` of them, as ResNetEncoder.Features."""
+        `stages` of them, as ResNetEncoder.Features. `conv1_addend` is added to conv1's output before bn1."""
         if not 1 <= stages <= 5:
             raise ValueError("stages is 1..5")
-        f = [F.relu(self.bn1(self.conv1(x)))]
+        stem = self.conv1(x)
+        if conv1_addend is not None:
+            stem = stem + conv1_addend
+        f = [F.relu(self.bn1(stem))]
         x = F.max_pool2d(f[0], 3, 2, 1)
         for layer in (self.layer1, self.layer2, self.layer3, self.layer4)[:stages - 1]:
             x = layer(x)
@@ -335,13 +338,20 @@ class ResNetUnet(nn.Module):
     1/8 resolution), a final PixelShuffleIcnr, the input concatenated, a residual block, a 1x1 conv and tanh.
 
     With `imagenet_input` the encoder sees imagenet_from_grey(L) (3 channels) while the residual concatenation
-    still takes the 1-channel L itself."""
+    still takes the 1-channel L itself.
+
+    With `hints` the input is (L, hint a/110, hint b/110, mask): L takes L's path; the three hint planes go through
+    hint_input (3->64, 7x7, stride 2, added to the encoder's conv1 output before bn1) and hint_head (3x3, 3->the
+    residual channels, added to the residual block's input). Both are zero-initialised in C# (not here: the tests
+    load weights) and never spectral-normalised."""
 
     def __init__(self, encoder_depth=34, input_nc=1, output_nc=2, width=1.0, self_attention=True, spectral=True,
-                 layer4_blocks=None, imagenet_input=False):
+                 layer4_blocks=None, imagenet_input=False, hints=False):
         super().__init__()
         if imagenet_input and input_nc != 1:
             raise ValueError("The ImageNet input takes one L channel")
+        if hints and input_nc != 1:
+            raise ValueError("The hint input takes one L channel besides the hint planes")
         self.imagenet_input = imagenet_input
         self.encoder = ResNetEncoder(encoder_depth, 3 if imagenet_input else input_nc, layer4_blocks)
         self.middle = nn.Sequential(
@@ -363,15 +373,23 @@ class ResNetUnet(nn.Module):
         self.residual = nn.Sequential(conv_layer(res, res, 3, spectral), nn.ReLU(),
                                       conv_layer(res, res, 3, spectral), nn.ReLU())
         self.head = conv_layer(res, output_nc, 1, spectral)
+        self.hints = hints
+        if hints:  # registered last, as in C#
+            self.hint_input = nn.Conv2d(3, 64, 7, stride=2, padding=3)
+            self.hint_head = nn.Conv2d(3, res, 3, padding=1)
 
     def forward(self, inp):
         if inp.shape[2] % 32 or inp.shape[3] % 32:
             raise ValueError("ResNetUnet needs a height and width divisible by 32")
-        f = self.encoder.features(imagenet_from_grey(inp) if self.imagenet_input else inp)
+        l, hint = (inp[:, 0:1], inp[:, 1:4]) if self.hints else (inp, None)
+        f = self.encoder.features(imagenet_from_grey(l) if self.imagenet_input else l,
+                                  conv1_addend=self.hint_input(hint) if self.hints else None)
         x = self.middle(f[4])
         for i, block in enumerate(self.decoder):
             x = block(x, f[3 - i])
-        x = torch.cat([self.final_shuffle(x), inp], 1)
+        x = torch.cat([self.final_shuffle(x), l], 1)
+        if self.hints:
+            x = x + self.hint_head(hint)
         x = x + self.residual(x)
         return torch.tanh(self.head(x))
 
@@ -417,7 +435,7 @@ def build(name, hp=None):
         depth = hp.get("encoderDepth", 34)
         return ResNetUnet(depth, 1, 2, hp.get("width", 1.0), hp.get("selfAttention", True),
                           hp.get("spectralNorm", True), hp.get("layer4Blocks", 2 if depth == 18 else 3),
-                          hp.get("imageNetInput", False))
+                          hp.get("imageNetInput", False), hp.get("hints", False))
     if name == "patchgan":
         return PatchGan(3, hp.get("ndf", 64), hp.get("layers", 3), hp.get("norm", "batch"))
     if name == "sagan-critic":

@@ -82,6 +82,13 @@ CONFIGS = [
          hp={"encoderDepth": 18, "layer4Blocks": 3, "imageNetInput": True, "width": 0.25}, shape=(1, 1, 64, 64),
          train_hp={"encoderDepth": 18, "layer4Blocks": 3, "imageNetInput": True, "width": 0.25}, synthetic=4096,
          lab_case=(1, 1, 16, 16)),
+    # Colour hints (issue 16): the shipped layout with the hint branch, whose weights are random here (the C# network
+    # starts them at zero), and an input whose hint planes are zero except a few hinted squares (hint_planes).
+    dict(name="resnet_unet18_hints", arch="resnet-unet",
+         hp={"encoderDepth": 18, "layer4Blocks": 3, "imageNetInput": True, "width": 0.25, "hints": True},
+         shape=(1, 4, 64, 64),
+         train_hp={"encoderDepth": 18, "layer4Blocks": 3, "imageNetInput": True, "width": 0.25, "hints": True},
+         synthetic=4096, hint_planes=True),
 ]
 
 ROLES = {"pix2pix-unet": "generator", "unet-classic": "generator", "resnet-unet": "generator",
@@ -197,7 +204,24 @@ def lab_case_io(shape, seed):
     return io
 
 
-def generate(index, name, arch, hp, shape, train_hp, synthetic, lab_case=None):
+def hinted_input(shape):
+    """L/50 - 1 uniform in channel 0; channels 1-3 (hint a/110, hint b/110, mask) zero except six squares of side 1-5
+    with a random colour (ab/110 in [-0.6, 0.6]) and mask 1, as the pipeline rasterises hints."""
+    x = torch.zeros(shape)
+    x[:, 0:1] = torch.rand((shape[0], 1) + tuple(shape[2:])) * 2 - 1
+    for n in range(shape[0]):
+        for _ in range(6):
+            side = int(torch.randint(1, 6, ()))
+            y0 = int(torch.randint(0, shape[2] - side + 1, ()))
+            x0 = int(torch.randint(0, shape[3] - side + 1, ()))
+            ab = torch.rand(2) * 1.2 - 0.6
+            x[n, 1, y0:y0 + side, x0:x0 + side] = ab[0]
+            x[n, 2, y0:y0 + side, x0:x0 + side] = ab[1]
+            x[n, 3, y0:y0 + side, x0:x0 + side] = 1
+    return x
+
+
+def generate(index, name, arch, hp, shape, train_hp, synthetic, lab_case=None, hint_planes=False):
     synthetic_over = synthetic
     torch.manual_seed(4000 + index)
     model = architectures.build(arch, hp)
@@ -221,7 +245,7 @@ def generate(index, name, arch, hp, shape, train_hp, synthetic, lab_case=None):
     state = OrderedDict((k, t.clone()) for k, t in sd.items())
 
     generator_input = ROLES[arch] == "generator"
-    x = (torch.rand(shape) * 2 - 1) if generator_input else torch.randn(shape)
+    x = hinted_input(shape) if hint_planes else (torch.rand(shape) * 2 - 1) if generator_input else torch.randn(shape)
     io = OrderedDict()
     io["x"] = ("F32", x)
     if lab_case is not None:

@@ -18,7 +18,9 @@ public enum ArchitectureRole
 /// <summary>A built network and what the pipeline needs to know about it.</summary>
 /// <param name="Module">The network.</param>
 /// <param name="Stride">Height and width of the input must be multiples of this.</param>
-public sealed record BuiltArchitecture(Module<Tensor, Tensor> Module, int Stride);
+/// <param name="TakesHints">The input is L followed by the colour-hint planes a/110, b/110 and mask (the resnet-unet
+/// hyperparameter <c>hints</c>); otherwise L alone.</param>
+public sealed record BuiltArchitecture(Module<Tensor, Tensor> Module, int Stride, bool TakesHints = false);
 
 /// <summary>An architecture the engine knows, by name and version, with a factory that reads its hyperparameters.</summary>
 /// <param name="Info">Name, version and description.</param>
@@ -45,7 +47,7 @@ public static class ArchitectureRegistry
             int depth = h.Int("depth", 4, 1, 6);
             return new BuiltArchitecture(new ClassicUnet(1, 2, h.Int("width", 64, 4, 256), depth, g), 1 << depth);
         }),
-        new(new ArchitectureInfo("resnet-unet", 1, "ResNet18/34 U-Net with PixelShuffle_ICNR+blur: encoderDepth, layer4Blocks, imageNetInput, width, selfAttention, spectralNorm"), ArchitectureRole.Generator, (h, g) =>
+        new(new ArchitectureInfo("resnet-unet", 1, "ResNet18/34 U-Net with PixelShuffle_ICNR+blur: encoderDepth, layer4Blocks, imageNetInput, width, selfAttention, spectralNorm, hints"), ArchitectureRole.Generator, (h, g) =>
         {
             int depth = h.Int("encoderDepth", 34, 18, 34);
             if (depth is not (18 or 34))
@@ -54,8 +56,8 @@ public static class ArchitectureRegistry
             }
 
             int layer4 = h.Int("layer4Blocks", depth == 18 ? 2 : 3, 1, 8);
-            var net = new ResNetUnet(depth, 1, 2, h.Float("width", 1f, 0.125f, 4f), h.Bool("selfAttention", true), h.Bool("spectralNorm", true), g, layer4, h.Bool("imageNetInput", false));
-            return new BuiltArchitecture(net, 32);
+            var net = new ResNetUnet(depth, 1, 2, h.Float("width", 1f, 0.125f, 4f), h.Bool("selfAttention", true), h.Bool("spectralNorm", true), g, layer4, h.Bool("imageNetInput", false), h.Bool("hints", false));
+            return new BuiltArchitecture(net, 32, net.TakesHints);
         }),
         new(new ArchitectureInfo("patchgan", 1, "pix2pix 70×70 PatchGAN on L‖ab: ndf, layers, norm (batch|instance)"), ArchitectureRole.Discriminator, (h, g) =>
             new BuiltArchitecture(new PatchGan(3, h.Int("ndf", 64, 4, 256), h.Int("layers", 3, 1, 6), ParseNorm(h), g), 1)),

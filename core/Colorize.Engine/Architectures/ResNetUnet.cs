@@ -15,6 +15,16 @@ namespace Colorize.Engine.Architectures;
 /// SAGAN self-attention. A last PixelShuffle_ICNR reaches full resolution, the input L is concatenated, a residual
 /// block of two 3×3 convs follows, and a 1×1 conv with tanh gives ab. Decoder and head convs are spectral-normalised when
 /// <c>spectralNorm</c> is on (DeOldify's NormType.Spectral). The input side must be divisible by 32.
+/// <para>
+/// With <c>hints</c> (colour hints, Zhang et al. 2017's local hints input) the input has four channels: L, the hint
+/// plane's a and b (ab/110, 0 where no hint) and a mask (1 where hinted). L alone takes L's usual path; the three hint
+/// planes enter through two zero-initialised convolutions (weights and biases), so that before fine-tuning the network
+/// computes exactly what the automatic one does: <c>hint_input</c> (3→64, 7×7, stride 2, the shape of the encoder's
+/// conv1) is added to conv1's output before bn1, so hints reach every scale of the encoder and the skips; and
+/// <c>hint_head</c> (3×3, 3→the residual block's channels) is added to the final residual block's input at full
+/// resolution, so a hint lands where it was put. Neither is spectral-normalised: the norm of a zero weight is 0 and
+/// spectral normalisation would divide by it.
+/// </para>
 /// </remarks>
 public sealed class ResNetUnet : Module<Tensor, Tensor>
 {
@@ -25,6 +35,8 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
     private readonly Sequential _residual;
     private readonly Conv2d _head;
     private readonly bool _imageNetInput;
+    private readonly Conv2d? _hintInput;
+    private readonly Conv2d? _hintHead;
 
     /// <summary>Creates the network.</summary>
     /// <param name="encoderDepth">18 or 34.</param>
@@ -39,11 +51,18 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
     /// <param name="imageNetInput">Feed the encoder L as an ImageNet network expects a grey photo (three equal
     /// channels, BGR 0–255 minus the channel means, <see cref="ImageNetInput"/>), so that pretrained weights apply
     /// unchanged; conv1 then has three input channels. The decoder still sees L itself.</param>
-    public ResNetUnet(int encoderDepth = 34, int inputChannels = 1, int outputChannels = 2, float width = 1f, bool selfAttention = true, bool spectralNorm = true, Generator? generator = null, int? layer4Blocks = null, bool imageNetInput = false)
+    /// <param name="hints">Take colour hints: the input is L, hint a, hint b and mask (<see cref="HintChannels"/> more
+    /// channels than <paramref name="inputChannels"/>), through the zero-initialised branch described above.</param>
+    public ResNetUnet(int encoderDepth = 34, int inputChannels = 1, int outputChannels = 2, float width = 1f, bool selfAttention = true, bool spectralNorm = true, Generator? generator = null, int? layer4Blocks = null, bool imageNetInput = false, bool hints = false)
     {
         if (imageNetInput && inputChannels != 1)
         {
             throw new ArgumentException("The ImageNet input takes one L channel.", nameof(inputChannels));
+        }
+
+        if (hints && inputChannels != 1)
+        {
+            throw new ArgumentException("The hint input takes one L channel besides the hint planes.", nameof(inputChannels));
         }
 
         _imageNetInput = imageNetInput;
@@ -70,7 +89,22 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
             Layers.Conv(resChannels, resChannels, 3, spectralNorm, generator), new ReLU(),
             Layers.Conv(resChannels, resChannels, 3, spectralNorm, generator), new ReLU()));
         _head = RegisterModule("head", Layers.Conv(resChannels, outputChannels, 1, spectralNorm, generator));
+        if (hints)
+        {
+            // Registered last, so the automatic network's keys keep their order and its weights their random draws.
+            _hintInput = RegisterModule("hint_input", ZeroConv(new Conv2d(HintChannels, 64, 7, stride: 2, padding: 3, generator: generator)));
+            _hintHead = RegisterModule("hint_head", ZeroConv(new Conv2d(HintChannels, resChannels, 3, padding: 1, generator: generator)));
+        }
     }
+
+    /// <summary>Channels of the hint planes that follow L when the network takes hints: a/110, b/110, mask.</summary>
+    public const int HintChannels = 3;
+
+    /// <summary>Whether the network takes colour hints (its input has L and <see cref="HintChannels"/> hint planes).</summary>
+    public bool TakesHints => _hintInput is not null;
+
+    /// <summary>The state-dict key prefixes of the hint branch (absent from an automatic network's weights).</summary>
+    public static IReadOnlyList<string> HintKeyPrefixes { get; } = ["hint_input.", "hint_head."];
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
@@ -80,7 +114,19 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
             throw new ArgumentException($"ResNetUnet needs a height and width divisible by 32, got {input.Shape[2]}×{input.Shape[3]}.");
         }
 
-        var features = _encoder.Features(_imageNetInput ? ImageNetInput.FromGrey(input) : input);
+        Tensor l = input, hintPlanes = input;
+        if (_hintInput is not null)
+        {
+            if (input.Shape[1] != 1 + HintChannels)
+            {
+                throw new ArgumentException($"ResNetUnet with hints takes L, hint a, hint b and mask ({1 + HintChannels} channels), got {input.Shape[1]}.");
+            }
+
+            l = input.Narrow(1, 0, 1);
+            hintPlanes = input.Narrow(1, 1, HintChannels);
+        }
+
+        var features = _encoder.Features(_imageNetInput ? ImageNetInput.FromGrey(l) : l, conv1Addend: _hintInput?.Call(hintPlanes));
         var x = _middle.Call(features[4]);
         for (int i = 0; i < 4; i++)
         {
@@ -88,9 +134,21 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
         }
 
         x = _finalShuffle.Call(x);
-        x = Tensor.Cat([x, input], 1);
+        x = Tensor.Cat([x, l], 1);
+        if (_hintHead is not null)
+        {
+            x = x + _hintHead.Call(hintPlanes);
+        }
+
         x = x + _residual.Call(x);
         return _head.Call(x).Tanh();
+    }
+
+    private static Conv2d ZeroConv(Conv2d conv)
+    {
+        Init.Constant(conv.Weight, 0f);
+        Init.Constant(conv.Bias!, 0f);
+        return conv;
     }
 }
 
@@ -152,12 +210,19 @@ public sealed class ResNetEncoder : Module<Tensor, Tensor>
     /// <summary>The features after conv1 (1/2), layer1 (1/4), layer2 (1/8), layer3 (1/16) and layer4 (1/32).</summary>
     /// <param name="input">N×C×H×W.</param>
     /// <param name="stages">How many of the five to compute (a feature loss may not need the deepest).</param>
-    public Tensor[] Features(Tensor input, int stages = 5)
+    /// <param name="conv1Addend">Added to conv1's output before bn1 (N×64×H/2×W/2; a hint network's hint branch), or null.</param>
+    public Tensor[] Features(Tensor input, int stages = 5, Tensor? conv1Addend = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(stages, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(stages, 5);
         var features = new Tensor[stages];
-        features[0] = _bn1.Call(_conv1.Call(input)).Relu();
+        var stem = _conv1.Call(input);
+        if (conv1Addend is not null)
+        {
+            stem = stem + conv1Addend;
+        }
+
+        features[0] = _bn1.Call(stem).Relu();
         var x = Functional.MaxPool2d(features[0], 3, 2, 1);
         for (int i = 1; i < stages; i++)
         {
