@@ -39,10 +39,17 @@ internal sealed record BatchRequest
     public string? PngCompression { get; init; }
 
     public bool Json { get; init; }
+
+    /// <summary><c>--hint x,y,#rrggbb[,radius]</c>, as given (repeatable).</summary>
+    public IReadOnlyList<string> Hints { get; init; } = [];
+
+    /// <summary><c>--hints file.json</c>: hints in the JSON format of README.md, "Colour hints".</summary>
+    public string? HintsFile { get; init; }
 }
 
-/// <summary>One input's outcome; <paramref name="Warning"/> says what was wrong with an input that was still colorized.</summary>
-internal sealed record BatchItemResult(string Input, string? Output, string? Error, double Seconds, string? Warning = null)
+/// <summary>One input's outcome; <paramref name="Warning"/> says what was wrong with an input that was still colorized;
+/// <paramref name="Hints"/> are the colour hints it was colorized with, in its own pixels.</summary>
+internal sealed record BatchItemResult(string Input, string? Output, string? Error, double Seconds, string? Warning = null, IReadOnlyList<ColorHint>? Hints = null)
 {
     public bool Succeeded => Error is null;
 }
@@ -103,6 +110,11 @@ internal static class BatchCommand
             return ExitCodes.Usage;
         }
 
+        if (!TryReadHints(context, request, out var hints))
+        {
+            return ExitCodes.Usage;
+        }
+
         var png = new PngEncoder { CompressionLevel = pngLevel, MaxDegreeOfParallelism = request.Threads ?? 0 };
 
         // -o names a file when it has an image extension and is not an existing folder; otherwise it is a folder.
@@ -124,11 +136,24 @@ internal static class BatchCommand
             return ExitCodes.Usage;
         }
 
+        if (hints.Given && !HintsFitInputs(context, hints, files))
+        {
+            return ExitCodes.Usage;
+        }
+
         using var services = ColorizeCli.CreateServices(context);
         if (!HostColorizer.TryLoad(services, request.Pack, out var loaded, out var failure))
         {
             context.ReportError(failure.Subject, failure.Reason);
             return ExitCodes.NoPackOrPlugin;
+        }
+
+        if (hints.Given && !loaded.Colorizer.SupportsHints)
+        {
+            // Checked before any work: colorizing without the hints would not be what was asked for.
+            context.ReportError(hints.Subject, HostColorizer.NoHintsMessage(loaded.Pack.Reference));
+            loaded.Dispose();
+            return ExitCodes.Usage;
         }
 
         var colorizer = loaded.Colorizer;
@@ -156,7 +181,7 @@ internal static class BatchCommand
                         for (int i = 0; i < plan.Count; i++)
                         {
                             int done = i;
-                            var item = Process(context, colorizer, options, plan[i], request.AllowTruncated, new SyncProgress(p => task.Value = done + Math.Clamp(p.Fraction, 0, 1)));
+                            var item = Process(context, colorizer, options, hints, plan[i], request.AllowTruncated, new SyncProgress(p => task.Value = done + Math.Clamp(p.Fraction, 0, 1)));
                             task.Value = i + 1;
                             results.Add(item);
                         }
@@ -166,7 +191,7 @@ internal static class BatchCommand
             {
                 for (int i = 0; i < plan.Count; i++)
                 {
-                    var item = Process(context, colorizer, options, plan[i], request.AllowTruncated, null);
+                    var item = Process(context, colorizer, options, hints, plan[i], request.AllowTruncated, null);
                     results.Add(item);
                     if (item.Succeeded && !request.Json)
                     {
@@ -217,7 +242,7 @@ internal static class BatchCommand
         return plan;
     }
 
-    private static BatchItemResult Process(CliContext context, IColorizer colorizer, ColorizeOptions options, PlannedItem item, bool allowTruncated, IProgress<ColorizeProgress>? progress)
+    private static BatchItemResult Process(CliContext context, IColorizer colorizer, ColorizeOptions options, GivenHints hints, PlannedItem item, bool allowTruncated, IProgress<ColorizeProgress>? progress)
     {
         string input = item.Input.FullPath;
         if (item.Problem is not null)
@@ -231,7 +256,11 @@ internal static class BatchCommand
         {
             context.Cancellation.ThrowIfCancellationRequested();
             var (source, warning) = Load(input, allowTruncated);
-            var result = HostColorizer.Colorize(colorizer, source, options, progress, context.Cancellation);
+
+            // In this image's pixels; checked against every input's header before the batch began, so only the decoded
+            // part of a damaged image (--allow-truncated) can be smaller than what was checked.
+            IReadOnlyList<ColorHint>? used = hints.Given ? hints.File.For(source.Width, source.Height, hints.Options) : null;
+            var result = HostColorizer.Colorize(colorizer, source, used is null ? options : options with { Hints = used }, progress, context.Cancellation);
             Directory.CreateDirectory(Path.GetDirectoryName(item.Output)!);
             result.Save(item.Output, item.Encoder!, overwrite: item.Overwrite);
             if (warning is not null)
@@ -239,16 +268,93 @@ internal static class BatchCommand
                 context.ReportWarning(input, $"{warning}; colorized the decoded part ({source.Width}x{source.Height})");
             }
 
-            return new BatchItemResult(input, item.Output, null, clock.Elapsed.TotalSeconds, warning);
+            return new BatchItemResult(input, item.Output, null, clock.Elapsed.TotalSeconds, warning, used);
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
-            string reason = e is ImageFormatException or IOException or UnauthorizedAccessException or ModelPackException
+            string reason = e is ImageFormatException or IOException or UnauthorizedAccessException or ModelPackException or HintException
                 ? e.Message
                 : $"{e.GetType().Name}: {e.Message}";
             context.ReportError(input, reason);
             return new BatchItemResult(input, null, reason, clock.Elapsed.TotalSeconds);
         }
+    }
+
+    /// <summary>The hints of <c>--hints</c> (scaled to each image when made on another size) and <c>--hint</c> (each image's own pixels).</summary>
+    private sealed record GivenHints(HintSet File, IReadOnlyList<ColorHint> Options, string Subject)
+    {
+        public bool Given => File.Count + Options.Count > 0;
+    }
+
+    /// <summary>Reads <c>--hints</c> and <c>--hint</c>; a bad one is a usage error on one line naming it.</summary>
+    private static bool TryReadHints(CliContext context, BatchRequest request, out GivenHints hints)
+    {
+        hints = new GivenHints(HintSet.Empty, [], "--hint");
+        var file = HintSet.Empty;
+        if (request.HintsFile is { } path)
+        {
+            try
+            {
+                file = HintSet.ReadFile(context.FullPath(path));
+            }
+            catch (HintException e)
+            {
+                context.ReportError("--hints", $"{path}: {e.Message}");
+                return false;
+            }
+        }
+
+        var options = new List<ColorHint>();
+        try
+        {
+            foreach (string text in request.Hints)
+            {
+                options.Add(HintSet.ParseOption(text));
+            }
+
+            file.With(options);
+        }
+        catch (HintException e)
+        {
+            context.ReportError("--hint", e.Message);
+            return false;
+        }
+
+        hints = new GivenHints(file, options, request.HintsFile is not null ? "--hints" : "--hint");
+        return true;
+    }
+
+    /// <summary>
+    /// Checks the hints against every input's size, from its header, before anything is colorized: a hint outside one
+    /// of the images is a usage error and nothing is written. An input whose header cannot be read fails on its own later.
+    /// </summary>
+    private static bool HintsFitInputs(CliContext context, GivenHints hints, List<InputFile> files)
+    {
+        bool ok = true;
+        foreach (var file in files)
+        {
+            ImageInfo info;
+            try
+            {
+                info = Image.Identify(file.FullPath);
+            }
+            catch (Exception e) when (e is ImageFormatException or IOException or UnauthorizedAccessException)
+            {
+                continue;
+            }
+
+            try
+            {
+                hints.File.For(info.Width, info.Height, hints.Options);
+            }
+            catch (HintException e)
+            {
+                context.ReportError(file.FullPath, $"{hints.Subject}: {e.Message}");
+                ok = false;
+            }
+        }
+
+        return ok;
     }
 
     /// <summary>
@@ -285,6 +391,7 @@ internal static class BatchCommand
             ["status"] = r.Succeeded ? "ok" : "failed",
             ["error"] = r.Error,
             ["warning"] = r.Warning,
+            ["hints"] = HintSet.ToJson(r.Hints ?? []),
             ["seconds"] = Math.Round(r.Seconds, 3),
         })]),
     };

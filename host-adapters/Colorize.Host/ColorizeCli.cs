@@ -68,10 +68,18 @@ internal static class ColorizeCli
             Description = "PNG outputs: fast (zlib level 1), default (level 3: within a few percent of level 6's size, in half its time or less) or max (level 9), or a zlib level 0-9.",
             HelpName = "fast|default|max|0-9",
         };
+        var hint = new Option<string[]>("--hint")
+        {
+            Description = "A colour hint: the area around x,y (pixels of each input) is coloured #rrggbb; radius in pixels (default 4). Repeatable.",
+            HelpName = "x,y,#rrggbb[,radius]",
+            // One value per --hint, so that an input after it is not taken for a second hint.
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var hintsFile = new Option<string?>("--hints") { Description = "Colour hints from a JSON file (the web UI's export; README, \"Colour hints\").", HelpName = "file.json" };
         var json = new Option<bool>("--json") { Description = "Print machine-readable results (JSON) on stdout." };
         var root = new RootCommand("Colorize black-and-white photos with GAN-trained models, on the CPU.")
         {
-            inputs, output, pack, renderSize, strength, threads, keepLuminance, overwrite, allowTruncated, pngCompression, json,
+            inputs, output, pack, renderSize, strength, threads, keepLuminance, overwrite, allowTruncated, pngCompression, hint, hintsFile, json,
         };
 
         var packsList = new Command("list", "List installed packs.") { json };
@@ -119,6 +127,8 @@ internal static class ColorizeCli
             Overwrite = p.GetValue(overwrite),
             AllowTruncated = p.GetValue(allowTruncated),
             PngCompression = p.GetValue(pngCompression),
+            Hints = p.GetValue(hint) ?? [],
+            HintsFile = p.GetValue(hintsFile),
             Json = p.GetValue(json),
         })));
         packsList.SetAction(p => Guard(() => Commands.PacksList(context, p.GetValue(json))));

@@ -89,6 +89,10 @@ internal static class HostColorizer
         return result;
     }
 
+    /// <summary>What the hosts say when hints are given to a pack whose model cannot use them (contract 1.2).</summary>
+    public static string NoHintsMessage(string packReference) =>
+        $"the model pack {packReference} does not take colour hints (its manifest has no input.hints); choose a pack that does, or colorize without hints";
+
     public static string NoEngineMessage(PackStore store) =>
         $"no colorization engine plugin is loaded (looked in plugins/ beside the app and in {Path.Combine(store.Home, "plugins")}); run `colorize plugins list` to see why";
 
