@@ -208,6 +208,11 @@ internal sealed class JobQueue : IAsyncDisposable
             }
 
             var colorizer = Colorizer(job.PackReference);
+            if (job.Options.Hints is { Count: > 0 } && !colorizer.Colorizer.SupportsHints)
+            {
+                throw new ApiException(StatusCodes.Status422UnprocessableEntity, HostColorizer.NoHintsMessage(job.PackReference));
+            }
+
             job.Report(new ColorizeProgress(0, "colorizing"));
             var result = HostColorizer.Colorize(colorizer.Colorizer, source, job.Options, new SyncProgress(job.Report), job.Cancellation);
             job.Report(new ColorizeProgress(1, "encoding"));
@@ -236,6 +241,10 @@ internal sealed class JobQueue : IAsyncDisposable
         catch (ModelPackException e)
         {
             Fail(job, StatusCodes.Status500InternalServerError, e.Message);
+        }
+        catch (HintsNotSupportedException)
+        {
+            Fail(job, StatusCodes.Status422UnprocessableEntity, HostColorizer.NoHintsMessage(job.PackReference));
         }
         catch (OutOfMemoryException)
         {

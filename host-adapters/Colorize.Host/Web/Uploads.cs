@@ -105,7 +105,9 @@ internal static class Uploads
                 }
                 else
                 {
-                    byte[] value = await ReadBoundedAsync(section.Body, MaxFieldChars * 4, cancellationToken).ConfigureAwait(false)
+                    // The hints field carries a whole hints file (up to 1024 hints); every other field is a short value.
+                    long limit = name == "hints" ? HintSet.MaxFileBytes : MaxFieldChars * 4;
+                    byte[] value = await ReadBoundedAsync(section.Body, limit, cancellationToken).ConfigureAwait(false)
                         ?? throw new ApiException(StatusCodes.Status400BadRequest, $"the form field '{Clip(name)}' is too long");
                     fields[name] = Encoding.UTF8.GetString(value).Trim();
                 }
@@ -262,6 +264,38 @@ internal static class Uploads
         return bool.TryParse(text, out bool value)
             ? value
             : throw new ApiException(StatusCodes.Status400BadRequest, $"allowTruncated '{Clip(text)}' is neither true nor false");
+    }
+
+    /// <summary>
+    /// The <c>hints</c> field: colour hints in the JSON format of the command line's <c>--hints</c> file (what the page
+    /// exports), checked against the image's size (its <c>width</c>/<c>height</c>, when given, scale them to a resized
+    /// copy). None when the field is absent or empty. Malformed: 400; not fitting the image: 422.
+    /// </summary>
+    public static IReadOnlyList<ColorHint> ReadHints(IReadOnlyDictionary<string, string> fields, int width, int height)
+    {
+        if (!fields.TryGetValue("hints", out var text) || text.Length == 0)
+        {
+            return [];
+        }
+
+        HintSet hints;
+        try
+        {
+            hints = HintSet.ParseJson(Encoding.UTF8.GetBytes(text));
+        }
+        catch (HintException e)
+        {
+            throw new ApiException(StatusCodes.Status400BadRequest, "hints: " + e.Message);
+        }
+
+        try
+        {
+            return hints.For(width, height);
+        }
+        catch (HintException e)
+        {
+            throw new ApiException(StatusCodes.Status422UnprocessableEntity, "hints: " + e.Message);
+        }
     }
 
     public static string Clip(string text) => text.Length <= 60 ? text : text[..60] + "…";

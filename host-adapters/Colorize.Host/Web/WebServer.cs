@@ -259,6 +259,7 @@ internal sealed class WebServer : IAsyncDisposable
             ["version"] = typeof(WebServer).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion,
             ["maxUploadBytes"] = _settings.MaxUploadBytes,
             ["maxPixels"] = _settings.MaxPixels,
+            ["maxHints"] = Abstractions.ColorizeOptions.MaxHints,
             ["formats"] = new JsonArray([.. ImageFormatRegistry.Default.Decoders.Select(d => (JsonNode)JsonValue.Create(d.Format.Name))]),
             ["engines"] = new JsonArray([.. _factory.Engines.Select(e => (JsonNode)JsonValue.Create($"{e.Id} {e.Version}"))]),
             ["pending"] = jobs,
@@ -297,6 +298,7 @@ internal sealed class WebServer : IAsyncDisposable
                 ["description"] = p.Manifest.Description,
                 ["architecture"] = p.Manifest.Architecture.Name,
                 ["defaultRenderSize"] = p.Manifest.Input.DefaultRenderSize,
+                ["hints"] = p.Manifest.Input.Hints,
                 ["source"] = p.Source.ToString().ToLowerInvariant(),
                 ["default"] = p.Reference == defaultReference && p.Directory == resolved?.Directory,
             })]),
@@ -332,6 +334,18 @@ internal sealed class WebServer : IAsyncDisposable
             catch (ModelPackException e)
             {
                 throw new ApiException(StatusCodes.Status400BadRequest, e.Message);
+            }
+
+            var hints = Uploads.ReadHints(form.Fields, upload.Width, upload.Height);
+            if (hints.Count > 0)
+            {
+                // The manifest says whether the model takes hints (contract 1.2); the worker checks the colorizer again.
+                if (!pack.Manifest.Input.Hints)
+                {
+                    throw new ApiException(StatusCodes.Status422UnprocessableEntity, HostColorizer.NoHintsMessage(pack.Reference));
+                }
+
+                options = options with { Hints = hints };
             }
 
             return _jobs.Submit(upload, pack.Reference, options, allowTruncated, ticket);
@@ -449,6 +463,7 @@ internal sealed class WebServer : IAsyncDisposable
             ["error"] = s.Error,
             ["errorStatus"] = s.ErrorStatus,
             ["warning"] = s.Warning,
+            ["hints"] = job.Options.Hints?.Count ?? 0,
             ["url"] = url,
             ["resultUrl"] = s.State == JobState.Done ? url + "/result" : null,
             ["downloadUrl"] = s.State == JobState.Done ? url + "/result?download=1" : null,
