@@ -16,29 +16,45 @@ public sealed class CpuColorizer : IColorizer
     private readonly int _heavyOps;
     private bool _disposed;
 
-    private CpuColorizer(PackManifest manifest, Module<Tensor, Tensor> network, int stride, int heavyOps)
+    private CpuColorizer(PackManifest manifest, Module<Tensor, Tensor> network, int stride, int heavyOps, bool takesHints)
     {
         Manifest = manifest;
         _network = network;
         _stride = stride;
         _heavyOps = heavyOps;
+        SupportsHints = takesHints;
     }
 
     /// <inheritdoc/>
     public PackManifest Manifest { get; }
+
+    /// <summary>True when the pack's network takes colour hints (its manifest's <c>input.hints</c>).</summary>
+    public bool SupportsHints { get; }
 
     /// <summary>Builds the network a pack describes and loads its verified weights.</summary>
     public static CpuColorizer Create(IModelPackContent pack)
     {
         var manifest = pack.Manifest;
         var built = ArchitectureRegistry.Build(manifest.Architecture, ArchitectureRole.Generator);
+        if (built.TakesHints != manifest.Input.Hints)
+        {
+            throw new ModelPackException(HintMismatch(manifest.Input.Hints));
+        }
+
+        // Strict: a pack that says it takes hints must carry the hint branch's weights (fine-tuning starts without
+        // them, in the trainer, not here).
         var weights = WeightsLoader.Read(pack, built.Module);
         built.Module.LoadStateDict(weights);
         built.Module.Eval();
         InferenceOptimizer.FoldBatchNorm(built.Module);
         int heavyOps = built.Module.NamedModules().Count(m => m.Module is Conv2d or ConvTranspose2d);
-        return new CpuColorizer(manifest, built.Module, built.Stride, heavyOps);
+        return new CpuColorizer(manifest, built.Module, built.Stride, heavyOps, built.TakesHints);
     }
+
+    /// <summary>Why a manifest whose <c>input.hints</c> is <paramref name="inputHints"/> does not fit its architecture.</summary>
+    internal static string HintMismatch(bool inputHints) => inputHints
+        ? "input.hints is true but the architecture takes no hints (resnet-unet with hyperparameter hints: true does)"
+        : "the architecture takes hints (hyperparameter hints: true) but input.hints is not true";
 
     /// <inheritdoc/>
     public void Colorize(PixelBuffer source, PixelBuffer destination, ColorizeOptions? options = null, IProgress<ColorizeProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -46,6 +62,12 @@ public sealed class CpuColorizer : IColorizer
         ObjectDisposedException.ThrowIf(_disposed, this);
         options ??= new ColorizeOptions();
         options.Validate();
+        if (options.Hints is { Count: > 0 } && !SupportsHints)
+        {
+            throw new HintsNotSupportedException($"{Manifest.Id}@{Manifest.Version}");
+        }
+
+        HintPlanes.Validate(options.Hints, source.Width, source.Height);
         int renderSize = Math.Clamp(options.RenderSize ?? Manifest.Input.DefaultRenderSize, Manifest.Input.MinRenderSize, Manifest.Input.MaxRenderSize);
         if (options.Threads is { } threads)
         {
@@ -56,7 +78,7 @@ public sealed class CpuColorizer : IColorizer
         // The pack's calibration and the user's strength both scale the predicted ab.
         float chroma = options.Strength * (float)(Manifest.Input.ChromaGain ?? 1);
         ColorizationPipeline.Run(_network, _stride, renderSize, source, destination, chroma, _heavyOps, progress, cancellationToken,
-            options.KeepOriginalLuminance);
+            options.KeepOriginalLuminance, SupportsHints, options.Hints);
     }
 
     /// <inheritdoc/>

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json;
 using Colorize.Abstractions;
 using Colorize.Abstractions.Packs;
 using Colorize.Engine.Architectures;
@@ -40,6 +41,14 @@ public sealed class CpuColorizerEngine : IColorizerEngine
         if (arch.Role != ArchitectureRole.Generator)
         {
             return PackCompatibility.No($"'{manifest.Architecture.Name}' is a discriminator, not a colorization model");
+        }
+
+        // input.hints must say what the network takes: hosts offer hints from the manifest, the pipeline feeds the planes
+        // from the architecture. Only the hyperparameter's presence as true is read here; Build checks its type.
+        bool architectureHints = manifest.Architecture.Hyperparameters is { } hp && hp.TryGetValue("hints", out var h) && h.ValueKind == JsonValueKind.True;
+        if (architectureHints != manifest.Input.Hints)
+        {
+            return PackCompatibility.No(CpuColorizer.HintMismatch(manifest.Input.Hints));
         }
 
         if (!SemVerRange.TryParse(manifest.Engine.Range, out var range))

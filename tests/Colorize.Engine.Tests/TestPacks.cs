@@ -60,4 +60,47 @@ internal static class TestPacks
         };
         return new InMemoryPack(manifest, new Dictionary<string, byte[]> { ["weights.safetensors"] = weights });
     }
+
+    /// <summary>
+    /// A small resnet-unet (ResNet18 encoder, width 0.125, no attention or spectral norm) with random weights; with
+    /// <paramref name="hints"/> it takes colour hints. <paramref name="mutate"/> may edit the state dict before it is
+    /// written (hint keys are left out of a pack without hints, so one state dict gives both packs).
+    /// </summary>
+    public static InMemoryPack TinyResNetUnet(bool hints, Action<Dictionary<string, Tensor>>? mutate = null, ulong seed = 1, bool? inputHints = null, bool dropHintWeights = false)
+    {
+        var hyper = new Dictionary<string, JsonElement>
+        {
+            ["encoderDepth"] = JsonSerializer.SerializeToElement(18),
+            ["width"] = JsonSerializer.SerializeToElement(0.125),
+            ["selfAttention"] = JsonSerializer.SerializeToElement(false),
+            ["spectralNorm"] = JsonSerializer.SerializeToElement(false),
+        };
+        var hintSpec = new ArchitectureSpec { Name = "resnet-unet", Version = 1, Hyperparameters = new Dictionary<string, JsonElement>(hyper) { ["hints"] = JsonSerializer.SerializeToElement(true) } };
+        var net = ArchitectureRegistry.Build(hintSpec, ArchitectureRole.Generator, new Generator(seed)).Module;
+        var state = net.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value);
+        mutate?.Invoke(state);
+        if (!hints || dropHintWeights)
+        {
+            foreach (var key in state.Keys.Where(k => ResNetUnet.HintKeyPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToList())
+            {
+                state.Remove(key);
+            }
+        }
+
+        var spec = hints ? hintSpec : new ArchitectureSpec { Name = "resnet-unet", Version = 1, Hyperparameters = hyper };
+        var weights = StateDictIO.ToBytes(state, SafeTensorsDType.F32);
+        var manifest = new PackManifest
+        {
+            Schema = 1,
+            Id = hints ? "tiny-hints" : "tiny-auto",
+            Version = "0.0.1",
+            Name = "Tiny resnet-unet test pack",
+            Architecture = spec,
+            Input = new InputSpec { DefaultRenderSize = 64, MinRenderSize = 32, MaxRenderSize = 512, Hints = inputHints ?? hints },
+            Engine = new EngineRequirement { Range = ">=0.0.0" },
+            Weights = new WeightsSpec { Sha256 = Convert.ToHexStringLower(SHA256.HashData(weights)), DType = "F32" },
+            License = "CC0-1.0",
+        };
+        return new InMemoryPack(manifest, new Dictionary<string, byte[]> { ["weights.safetensors"] = weights });
+    }
 }

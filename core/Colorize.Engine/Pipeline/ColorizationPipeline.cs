@@ -53,17 +53,27 @@ public static class ColorizationPipeline
     /// True to bring out-of-gamut colours into the gamut by reducing their chroma at constant L, so the output's
     /// lightness is the source's (<see cref="ColorizeOptions.KeepOriginalLuminance"/>); false to clip per channel.
     /// </param>
+    /// <param name="takesHints">The network's input is L and the three hint planes (<see cref="HintPlanes"/>).</param>
+    /// <param name="hints">Colour hints in source pixels (only with <paramref name="takesHints"/>); none gives the
+    /// network zero hint planes.</param>
     public static void Run(
         Module<Tensor, Tensor> network, int stride, int renderSize,
         PixelBuffer source, PixelBuffer destination, float strength, int heavyOps,
-        IProgress<ColorizeProgress>? progress, CancellationToken cancellationToken, bool keepOriginalLuminance = true)
+        IProgress<ColorizeProgress>? progress, CancellationToken cancellationToken, bool keepOriginalLuminance = true,
+        bool takesHints = false, IReadOnlyList<ColorHint>? hints = null)
     {
         if (source.Width != destination.Width || source.Height != destination.Height)
         {
             throw new ArgumentException($"Source is {source.Width}×{source.Height} but destination is {destination.Width}×{destination.Height}.");
         }
 
+        if (!takesHints && hints is { Count: > 0 })
+        {
+            throw new ArgumentException("The network takes no colour hints.", nameof(hints));
+        }
+
         int width = source.Width, height = source.Height;
+        HintPlanes.Validate(hints, width, height);
         int threads = TensorOptions.NumThreads;
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new ColorizeProgress(0, "converting"));
@@ -88,6 +98,13 @@ public static class ColorizationPipeline
             if (geo.PaddedWidth != geo.Width || geo.PaddedHeight != geo.Height)
             {
                 input = Functional.Pad(input, (0, geo.PaddedWidth - geo.Width, 0, geo.PaddedHeight - geo.Height), PaddingMode.Replicate);
+            }
+
+            if (takesHints)
+            {
+                // Zero planes when there are no hints: what the network saw for its hint-free training samples.
+                var planes = Tensor.Wrap(HintPlanes.Rasterise(hints, width, height, geo), 1, 3, geo.PaddedHeight, geo.PaddedWidth);
+                input = Tensor.Cat([input, planes], 1);
             }
 
             progress?.Report(new ColorizeProgress(0.05, "network"));
