@@ -63,7 +63,13 @@ public sealed class ColorizeEffect : PropertyBasedBitmapEffect
 
         /// <summary>Whether the source's luminance is re-applied after gamut clamping.</summary>
         public const string KeepOriginalLuminance = "Keep original luminance";
+
+        /// <summary>The layer whose painted pixels are colour hints, or <see cref="NoHintLayer"/>.</summary>
+        public const string HintLayer = "Hint layer";
     }
+
+    /// <summary>The hint layer choice that reads no hints (the default).</summary>
+    public const string NoHintLayer = "none";
 
     /// <inheritdoc/>
     protected override PropertyCollection OnCreatePropertyCollection()
@@ -78,7 +84,27 @@ public sealed class ColorizeEffect : PropertyBasedBitmapEffect
             new Int32Property(PropertyNames.RenderSize, 0, 0, MaxRenderSize),
             new DoubleProperty(PropertyNames.Strength, 1.0, 0.0, 2.0),
             new BooleanProperty(PropertyNames.KeepOriginalLuminance, true),
+            new StaticListChoiceProperty(PropertyNames.HintLayer, [NoHintLayer, .. HintLayerChoices().Keys], 0),
         ]);
+    }
+
+    /// <summary>
+    /// The document's other layers by their label in the dialog, "name (layer n)" with n counted from the bottom as in
+    /// the Layers window: names alone may repeat, and the label must lead back to one layer when the token comes.
+    /// </summary>
+    private Dictionary<string, int> HintLayerChoices()
+    {
+        var layers = Environment.Document.Layers;
+        var choices = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < layers.Count; i++)
+        {
+            if (i != Environment.SourceLayerIndex)
+            {
+                choices[$"{layers[i].Name} (layer {i + 1})"] = i;
+            }
+        }
+
+        return choices;
     }
 
     /// <inheritdoc/>
@@ -107,6 +133,18 @@ public sealed class ColorizeEffect : PropertyBasedBitmapEffect
             CancellationToken.ThrowIfCancellationRequested();
             var layer = CopySourceLayer();
             CancellationToken.ThrowIfCancellationRequested();
+            string hintLayer = (string)newToken.GetProperty<StaticListChoiceProperty>(PropertyNames.HintLayer)!.Value;
+            if (HintLayerChoices().TryGetValue(hintLayer, out int hintIndex))
+            {
+                var hints = HintLayer.Read(Environment.Document.Layers[hintIndex], Environment.Document.Size, CancellationToken);
+                if (hints.Count > 0 && !colorizer.SupportsHints)
+                {
+                    throw new InvalidOperationException(
+                        $"The model pack {pack} does not take colour hints, so the hint layer '{hintLayer}' cannot be used; set Hint layer to '{NoHintLayer}' or choose a pack that takes hints.");
+                }
+
+                options = options with { Hints = hints };
+            }
 
             // In place: the engine reads the source's luminance before it writes (IColorizer allows the same memory),
             // so the layer needs one copy, not two. Bgra32 with straight alpha is Paint.NET's layer format exactly.

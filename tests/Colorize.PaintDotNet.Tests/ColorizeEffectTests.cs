@@ -47,7 +47,7 @@ public sealed class ColorizeEffectTests(EffectInstallation install)
         using var renderer = new PdnLikeRenderer(install.CreateEffect(), Layer(8, 8));
         var props = renderer.Properties;
 
-        Assert.Equal([Pack, RenderSize, Strength, KeepLuminance], props.PropertyNames);
+        Assert.Equal([Pack, RenderSize, Strength, KeepLuminance, "Hint layer"], props.PropertyNames);
         var pack = Assert.IsType<StaticListChoiceProperty>(props[Pack]);
         Assert.Equal([EffectInstallation.PackReference], pack.ValueChoices);
         Assert.Equal(EffectInstallation.PackReference, pack.Value);
@@ -56,6 +56,10 @@ public sealed class ColorizeEffectTests(EffectInstallation install)
         var strength = Assert.IsType<DoubleProperty>(props[Strength]);
         Assert.Equal((1.0, 0.0, 2.0), (strength.Value, strength.MinValue, strength.MaxValue));
         Assert.True(Assert.IsType<BooleanProperty>(props[KeepLuminance]).Value);
+        // A one-layer document has no other layer to read hints from.
+        var hints = Assert.IsType<StaticListChoiceProperty>(props["Hint layer"]);
+        Assert.Equal(["none"], hints.ValueChoices);
+        Assert.Equal("none", hints.Value);
     }
 
     [Fact]

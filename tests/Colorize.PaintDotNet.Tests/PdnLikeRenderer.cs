@@ -47,9 +47,15 @@ public sealed class PdnLikeRenderer : IDisposable
     public static readonly ColorBgra32 Garbage = new(0x5A, 0xA5, 0x3C, 0xC3);
 
     public PdnLikeRenderer(PropertyBasedBitmapEffect effect, Bgra32Bitmap layer)
+        : this(effect, [new Bgra32Layer("Background", layer)], 0)
     {
-        Layer = layer;
-        Host = new BitmapEffectHost(effect, layer);
+    }
+
+    /// <summary>A document of several layers (bottom first); the effect renders the one at <paramref name="sourceLayerIndex"/>.</summary>
+    public PdnLikeRenderer(PropertyBasedBitmapEffect effect, IReadOnlyList<Bgra32Layer> layers, int sourceLayerIndex)
+    {
+        Layer = layers[sourceLayerIndex].Bitmap;
+        Host = new BitmapEffectHost(effect, layers, sourceLayerIndex);
         Properties = effect.CreatePropertyCollection();
     }
 

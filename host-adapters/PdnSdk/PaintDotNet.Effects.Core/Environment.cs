@@ -6,10 +6,52 @@ namespace PaintDotNet.Effects;
 /// <summary>What Paint.NET tells an effect about where it runs (the document, the layer, the selection…).</summary>
 public interface IEffectEnvironment : IDisposable
 {
+    /// <summary>The document the effect runs on: its size and its layers.</summary>
+    IEffectDocumentInfo Document { get; }
+
+    /// <summary>The index in <see cref="IEffectDocumentInfo.Layers"/> of the layer the effect renders (0 is the bottom layer).</summary>
+    int SourceLayerIndex { get; }
 }
 
 /// <summary>The environment of a <see cref="BitmapEffect"/>.</summary>
 public interface IBitmapEffectEnvironment : IEffectEnvironment
+{
+    /// <summary>The document, whose layers can be read as bitmaps.</summary>
+    new IBitmapEffectDocumentInfo Document { get; }
+}
+
+/// <summary>The document an effect runs on.</summary>
+public interface IEffectDocumentInfo : IDisposable
+{
+    /// <summary>The layers, bottom first.</summary>
+    IReadOnlyList<IEffectLayerInfo> Layers { get; }
+
+    /// <summary>The document's size in pixels (every layer has it).</summary>
+    SizeInt32 Size { get; }
+}
+
+/// <summary>The document of a <see cref="BitmapEffect"/>.</summary>
+public interface IBitmapEffectDocumentInfo : IEffectDocumentInfo
+{
+    /// <summary>The layers, bottom first.</summary>
+    new IReadOnlyList<IBitmapEffectLayerInfo> Layers { get; }
+}
+
+/// <summary>One layer of the document.</summary>
+public interface IEffectLayerInfo
+{
+    /// <summary>The layer's name, as in the Layers window.</summary>
+    string Name { get; }
+
+    /// <summary>Whether the layer is shown.</summary>
+    bool Visible { get; }
+
+    /// <summary>The layer's pixels in the requested format; visibility and opacity are not applied.</summary>
+    IEffectInputBitmap GetBitmap(in PixelFormat pixelFormat);
+}
+
+/// <summary>A layer of a <see cref="BitmapEffect"/>'s document.</summary>
+public interface IBitmapEffectLayerInfo : IEffectLayerInfo
 {
 }
 

@@ -68,6 +68,12 @@ public sealed class Bgra32Bitmap
     }
 }
 
+/// <summary>A layer of a stub document: its name, pixels and visibility. Stub-only (not part of Paint.NET's API).</summary>
+/// <param name="Name">The name shown in the Layers window.</param>
+/// <param name="Bitmap">The pixels.</param>
+/// <param name="Visible">Whether the layer is shown.</param>
+public sealed record Bgra32Layer(string Name, Bgra32Bitmap Bitmap, bool Visible = true);
+
 /// <summary>
 /// Drives a <see cref="BitmapEffect"/> the way Paint.NET's renderer does: it gives the effect its environment (the
 /// source layer), sets tokens with a fresh cancellation signal each, renders areas into tile buffers, and cancels.
@@ -83,13 +89,29 @@ public sealed class BitmapEffectHost : IDisposable
 
     /// <summary>Initializes <paramref name="effect"/> on <paramref name="source"/>, as Paint.NET does before showing the dialog.</summary>
     public BitmapEffectHost(BitmapEffect effect, Bgra32Bitmap source, IServiceProvider? services = null)
+        : this(effect, [new Bgra32Layer("Background", source)], 0, services)
+    {
+    }
+
+    /// <summary>
+    /// Initializes <paramref name="effect"/> on a document of several layers (bottom first, all of one size), rendering
+    /// the layer at <paramref name="sourceLayerIndex"/>; the others can be read through the environment's document.
+    /// </summary>
+    public BitmapEffectHost(BitmapEffect effect, IReadOnlyList<Bgra32Layer> layers, int sourceLayerIndex, IServiceProvider? services = null)
     {
         ArgumentNullException.ThrowIfNull(effect);
-        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(layers);
+        ArgumentOutOfRangeException.ThrowIfNegative(sourceLayerIndex);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(sourceLayerIndex, layers.Count);
+        if (layers.Any(l => l.Bitmap.Size != layers[0].Bitmap.Size))
+        {
+            throw new ArgumentException("Every layer of a document has the document's size.", nameof(layers));
+        }
+
         _effect = effect;
-        _source = source;
+        _source = layers[sourceLayerIndex].Bitmap;
         effect.HostSetCancellation(_cancellation.Token);
-        effect.HostInitialize(new Environment(source), services ?? new NoServices());
+        effect.HostInitialize(new Environment(layers, sourceLayerIndex), services ?? new NoServices());
     }
 
     /// <summary>The effect's menu name.</summary>
@@ -177,16 +199,50 @@ public sealed class BitmapEffectHost : IDisposable
         public object? GetService(Type serviceType) => null;
     }
 
-    private sealed class Environment(Bgra32Bitmap source) : IBitmapEffectEnvironment, ISourceBitmapProvider
+    private sealed class Environment(IReadOnlyList<Bgra32Layer> layers, int sourceLayerIndex) : IBitmapEffectEnvironment, ISourceBitmapProvider
     {
-        public IEffectInputBitmap GetSourceBitmap(in PixelFormat pixelFormat) =>
-            pixelFormat == PixelFormats.Bgra32
-                ? new SourceBitmap(source)
-                : throw new NotSupportedException($"The stub provides the source as Bgra32 only, not {pixelFormat}.");
+        private readonly Document _document = new(layers);
+
+        public IBitmapEffectDocumentInfo Document => _document;
+
+        IEffectDocumentInfo IEffectEnvironment.Document => _document;
+
+        public int SourceLayerIndex => sourceLayerIndex;
+
+        public IEffectInputBitmap GetSourceBitmap(in PixelFormat pixelFormat) => Bitmap(layers[sourceLayerIndex].Bitmap, pixelFormat);
 
         public void Dispose()
         {
         }
+
+        internal static SourceBitmap Bitmap(Bgra32Bitmap bitmap, in PixelFormat pixelFormat) =>
+            pixelFormat == PixelFormats.Bgra32
+                ? new SourceBitmap(bitmap)
+                : throw new NotSupportedException($"The stub provides layers as Bgra32 only, not {pixelFormat}.");
+    }
+
+    private sealed class Document(IReadOnlyList<Bgra32Layer> layers) : IBitmapEffectDocumentInfo
+    {
+        private readonly IReadOnlyList<IBitmapEffectLayerInfo> _layers = [.. layers.Select(l => new LayerInfo(l))];
+
+        public IReadOnlyList<IBitmapEffectLayerInfo> Layers => _layers;
+
+        IReadOnlyList<IEffectLayerInfo> IEffectDocumentInfo.Layers => _layers;
+
+        public SizeInt32 Size => layers[0].Bitmap.Size;
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class LayerInfo(Bgra32Layer layer) : IBitmapEffectLayerInfo
+    {
+        public string Name => layer.Name;
+
+        public bool Visible => layer.Visible;
+
+        public IEffectInputBitmap GetBitmap(in PixelFormat pixelFormat) => Environment.Bitmap(layer.Bitmap, pixelFormat);
     }
 
     /// <summary>A handle on the source layer; disposing the handle does not dispose the layer (as in Paint.NET).</summary>
