@@ -48,6 +48,7 @@ internal sealed class BatchLoader : IDisposable
                     var random = BatchRandom(config.Seed, epoch, b);
                     var batch = PhotoDataset.MakeBatch(entries, size, config.CropScaleMin, random);
                     NoiseAugmentation.Apply(batch, config.Noise, random);
+                    batch = HintSimulation.Apply(batch, config.Hints, random);
                     _ready.Add(batch, token);
                 }
             }

@@ -36,7 +36,9 @@ internal sealed record EvalResult(
     EvalScores Grey,
     double ColorfulnessTruth,
     IReadOnlyList<string> Skipped,
-    IReadOnlyList<EvalPhoto> Photos);
+    IReadOnlyList<EvalPhoto> Photos,
+    int Hints = 0,
+    string? HintPlacement = null);
 
 /// <summary>What <c>colorize-train eval</c> is asked to do.</summary>
 /// <param name="Pack">An installed id[@version], a .cpack file or a pack folder.</param>
@@ -45,7 +47,8 @@ internal sealed record EvalResult(
 /// <param name="Run">A run directory whose split to score.</param>
 /// <param name="Split">test, validation, train or all (with <paramref name="Run"/>).</param>
 /// <param name="Strength">The colour strength a user would pass to <c>colorize --strength</c> (1: the pack's own colours).</param>
-internal sealed record EvalRequest(string Pack, string? Data, int? RenderSize = null, string? Run = null, string? Split = null, float Strength = 1f);
+/// <param name="Hints">Simulated colour hints per photo, taken from the truth (<see cref="HintSimulation.ForPhoto"/>); 0: automatic.</param>
+internal sealed record EvalRequest(string Pack, string? Data, int? RenderSize = null, string? Run = null, string? Split = null, float Strength = 1f, int Hints = 0);
 
 /// <summary>
 /// <c>colorize-train eval</c>: colorizes the L of colour photos through the engine's own pipeline (what a user of
@@ -80,6 +83,11 @@ internal static class Evaluation
         // The colorizer clamps the same way; the report names the size actually used.
         int renderSize = Math.Clamp(requested, manifest.Input.MinRenderSize, manifest.Input.MaxRenderSize);
         using var colorizer = engine.Load(opened.Pack);
+        if (request.Hints > 0 && !colorizer.SupportsHints)
+        {
+            throw new TrainerException($"--hints: pack {manifest.Id}@{manifest.Version} does not take colour hints.");
+        }
+
         var options = new ColorizeOptions { RenderSize = renderSize, Strength = request.Strength };
         var scored = new List<EvalPhoto>();
         var skipped = new List<string>();
@@ -111,7 +119,7 @@ internal static class Evaluation
             }
 
             var output = new Image(image.Width, image.Height, PixelFormat.Rgb24);
-            colorizer.Colorize(image.Buffer, output.Buffer, options);
+            colorizer.Colorize(image.Buffer, output.Buffer, request.Hints > 0 ? options with { Hints = TruthHints(relative, image, request.Hints, renderSize) } : options);
             var (model, grey, cfTruth) = Score(image, output);
             scored.Add(new EvalPhoto(relative, image.Width, image.Height, model, grey, cfTruth));
         }
@@ -122,7 +130,17 @@ internal static class Evaluation
         }
 
         return new EvalResult($"{manifest.Id}@{manifest.Version}", opened.Description, renderSize, request.Strength, Path.GetFullPath(data), request.Run is null ? null : Path.GetFullPath(request.Run), request.Run is null ? null : request.Split ?? "test",
-            scored.Count, Mean(scored.Select(p => p.Model)), Mean(scored.Select(p => p.Grey)), scored.Average(p => p.ColorfulnessTruth), skipped, scored);
+            scored.Count, Mean(scored.Select(p => p.Model)), Mean(scored.Select(p => p.Grey)), scored.Average(p => p.ColorfulnessTruth), skipped, scored,
+            request.Hints, request.Hints > 0 ? HintSimulation.EvalPlacement : null);
+    }
+
+    /// <summary>The photo's simulated hints: its truth in Lab, patches sized for the render size (short side).</summary>
+    private static List<ColorHint> TruthHints(string relative, Image image, int count, int renderSize)
+    {
+        int n = image.Width * image.Height;
+        float[] l = new float[n], a = new float[n], b = new float[n];
+        LabConverter.ToLab(image.Buffer, l, a, b, 1);
+        return HintSimulation.ForPhoto(relative, count, l, a, b, image.Width, image.Height, renderSize / (double)Math.Min(image.Width, image.Height));
     }
 
     /// <summary>
@@ -287,7 +305,7 @@ internal static class Evaluation
     public static string FormatTable(EvalResult r)
     {
         var s = new StringBuilder();
-        s.Append(CultureInfo.InvariantCulture, $"pack {r.Pack} ({r.PackSource}) at render size {r.RenderSize}{(r.Strength == 1f ? "" : $", strength {r.Strength:G3}")}\n");
+        s.Append(CultureInfo.InvariantCulture, $"pack {r.Pack} ({r.PackSource}) at render size {r.RenderSize}{(r.Strength == 1f ? "" : $", strength {r.Strength:G3}")}{(r.Hints > 0 ? $", {r.Hints} simulated hints ({r.HintPlacement})" : "")}\n");
         s.Append(CultureInfo.InvariantCulture, $"{r.Images} photos from {r.Data}{(r.Run is null ? "" : $" ({r.Split} split of {r.Run})")}{(r.Skipped.Count > 0 ? $", {r.Skipped.Count} skipped (unreadable or grayscale)" : "")}\n\n");
         s.Append(CultureInfo.InvariantCulture, $"{"metric",-22}{"model",10}{"all-grey",10}\n");
         Line("PSNR (dB)", r.Model.Psnr, r.Grey.Psnr, "F2");

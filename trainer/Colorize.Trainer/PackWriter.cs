@@ -131,7 +131,7 @@ internal static class PackWriter
             Name = options.Name ?? id,
             Description = $"Trained by colorize-train with recipe {config.Recipe} ({config.Generator.Name}), {epochsTrained} epochs at {config.Size} px (weights of epoch {state.EpochsCompleted}{(pointer == Checkpoints.Best ? ", the best by validation PSNR" : pointer == Checkpoints.Last ? ", the last" : "")}).",
             Architecture = config.Generator,
-            Input = new InputSpec { DefaultRenderSize = options.RenderSize ?? Math.Max(config.Size, 64), MinRenderSize = 64, ChromaGain = options.ChromaGain },
+            Input = new InputSpec { DefaultRenderSize = options.RenderSize ?? Math.Max(config.Size, 64), MinRenderSize = 64, ChromaGain = options.ChromaGain, Hints = HintSimulation.ArchitectureTakesHints(config.Generator) },
             Engine = new EngineRequirement { Range = EngineRange },
             Training = new TrainingInfo { Recipe = config.Recipe, Data = sources, Seed = config.Seed, Epochs = epochsTrained },
             Metrics = state.Metrics,

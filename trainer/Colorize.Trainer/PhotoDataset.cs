@@ -23,7 +23,15 @@ internal sealed record DataSplit(
     bool ValidationFallsBackToTrain);
 
 /// <summary>A batch: L normalised to [-1, 1] (N×1×S×S) and ab / 110 (N×2×S×S).</summary>
-internal sealed record Batch(Tensor L, Tensor AB);
+internal sealed record Batch(Tensor L, Tensor AB)
+{
+    /// <summary>Simulated colour hints (N×3×S×S: a/110, b/110, mask; <see cref="HintSimulation"/>), or null for none.</summary>
+    public Tensor? Hints { get; init; }
+
+    /// <summary>What the generator reads: L, followed by the hint planes (zero when none) if it takes hints.</summary>
+    public Tensor InputFor(bool takesHints) =>
+        !takesHints ? L : Tensor.Cat([L, Hints ?? Tensor.Zeros(L.Shape[0], 3, L.Shape[2], L.Shape[3])], 1);
+}
 
 /// <summary>
 /// A recursive folder of photos: scanned, filtered (unreadable and grayscale photos are left out), split

@@ -16,7 +16,7 @@ internal static class Program
           colorize-train <recipe> --data <dir> --out <run-dir> [--size <px>] [--epochs <n>] [--batch <n>] [--seed <n>]
                                   [--lr <rate>] [--real-label <0.9..1>] [--checkpoint-every <steps>]
                                   [--threads <n>] [--config <file.json>] [--resume] [--cpu-budget <minutes>]
-                                  [--keep-every <epochs>]
+                                  [--keep-every <epochs>] [--init-from <pack-folder|file.cpack|run-dir>]
                                   [--l1-weight <w>] [--gan-loss bce|hinge|wasserstein] [--cycles <n>]
                                   [--pretrain-epochs <n>] [--critic-epochs <n>]
           colorize-train pack <run-dir> --id <id> --version <semver> (-o <file.cpack> | --folder <dir>) [--dtype f32|f16]
@@ -24,6 +24,9 @@ internal static class Program
                               [--model-card <MODEL_CARD.md>] [--chroma-gain <0.25..4>]
           colorize-train eval --pack <id[@version]|file.cpack|pack-folder> --data <dir> [--render-size <px>] [--strength <0..2>]
                               [--run <run-dir> [--split test|validation|train|all]] [--json] [--threads <n>]
+                              [--hints <n>]   (n colour hints per photo taken from the truth, as Zhang et al. 2017
+                                               measure: squares of 1-9 px at the render size, placed by a centred
+                                               Gaussian, a fixed sequence per photo; default 0, automatic)
           colorize-train report <run-dir>
           colorize-train recipes
         """;
@@ -45,10 +48,10 @@ internal static class Program
                 "recipes" => ListRecipes(stdout),
                 "bench" => Bench.Run(new Arguments(args.AsSpan(1), ["size", "batch", "threads", "rounds", "warmup"], []), stdout),
                 "pack" => Pack(new Arguments(args.AsSpan(1), ["id", "version", "o", "folder", "dtype", "license", "checkpoint", "render-size", "name", "model-card", "chroma-gain"], []), stdout),
-                "eval" => Eval(new Arguments(args.AsSpan(1), ["pack", "data", "render-size", "run", "split", "threads", "strength"], ["json"]), stdout, stderr),
+                "eval" => Eval(new Arguments(args.AsSpan(1), ["pack", "data", "render-size", "run", "split", "threads", "strength", "hints"], ["json"]), stdout, stderr),
                 "report" => WriteReport(new Arguments(args.AsSpan(1), [], []), stdout),
                 _ => Train(args[0], new Arguments(args.AsSpan(1), ["data", "out", "size", "epochs", "batch", "seed", "lr", "real-label", "config", "checkpoint-every", "threads",
-                    "l1-weight", "gan-loss", "cycles", "pretrain-epochs", "critic-epochs", "cpu-budget", "keep-every"], ["resume"]), stdout),
+                    "l1-weight", "gan-loss", "cycles", "pretrain-epochs", "critic-epochs", "cpu-budget", "keep-every", "init-from"], ["resume"]), stdout),
             };
         }
         catch (Exception e) when (e is TrainerException or ModelPackException or IOException or UnauthorizedAccessException or System.Text.Json.JsonException)
@@ -97,6 +100,10 @@ internal static class Program
             Gan = a.Get("gan-loss") is { } loss ? config.Gan with { Loss = loss } : config.Gan,
             Cycles = a.Int("cycles") ?? config.Cycles,
             CriticPretrainEpochs = a.Int("critic-epochs") ?? config.CriticPretrainEpochs,
+            // A run directory has checkpoints/; anything else is a pack (folder or .cpack).
+            Init = a.Get("init-from") is { } from
+                ? Directory.Exists(Path.Combine(from, "checkpoints")) ? new InitConfig { Run = Path.GetFullPath(from) } : new InitConfig { Pack = Path.GetFullPath(from) }
+                : config.Init,
             Pretrain = a.Int("pretrain-epochs") is { } pe
                 ? (config.Pretrain ?? new PretrainConfig()) with { EpochsPerSize = pe }
                 : config.Pretrain,
@@ -148,7 +155,13 @@ internal static class Program
             throw new TrainerException($"--strength must be from 0 to 2, got {strength}.");
         }
 
-        var result = Evaluation.Run(new EvalRequest(a.Required("pack"), a.Get("data"), a.Int("render-size"), a.Get("run"), a.Get("split"), (float)strength), stderr);
+        int hints = a.Int("hints") ?? 0;
+        if (hints is < 0 or > Colorize.Abstractions.ColorizeOptions.MaxHints)
+        {
+            throw new TrainerException($"--hints must be from 0 to {Colorize.Abstractions.ColorizeOptions.MaxHints}, got {hints}.");
+        }
+
+        var result = Evaluation.Run(new EvalRequest(a.Required("pack"), a.Get("data"), a.Int("render-size"), a.Get("run"), a.Get("split"), (float)strength, hints), stderr);
         stdout.Write(a.Flag("json") ? System.Text.Json.JsonSerializer.Serialize(result, TrainConfig.Json) + "\n" : Evaluation.FormatTable(result));
         return 0;
     }

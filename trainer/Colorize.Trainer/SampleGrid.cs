@@ -72,7 +72,7 @@ internal static class SampleGrid
             using (Tensor.NoGrad())
             {
                 batch = PhotoDataset.MakeBatch(entries, size, 1, null);
-                pred = generator.Call(batch.L).ToArray();
+                pred = generator.Call(batch.InputFor(HintSimulation.TakesHints(generator))).ToArray();
             }
         }
         finally

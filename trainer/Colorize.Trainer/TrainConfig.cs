@@ -108,6 +108,10 @@ internal sealed record TrainConfig
     /// otherwise spends most of its time in what every epoch ends with (validation, sample grid, report, checkpoint).
     /// </summary>
     public int EpochRepeats { get; init; } = 1;
+    /// <summary>Simulated colour hints for a generator that takes them (null: none; the hint planes stay zero).</summary>
+    public HintConfig? Hints { get; init; }
+    /// <summary>Start the generator from a pack's or a run's weights (fine-tuning; null: fresh weights).</summary>
+    public InitConfig? Init { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -154,6 +158,8 @@ internal sealed record TrainConfig
         FeatureLoss?.Validate();
         Noise?.Validate();
         LrDecayOnPlateau?.Validate();
+        Hints?.Validate(Generator);
+        Init?.Validate();
         return this;
     }
 

@@ -36,6 +36,7 @@ internal sealed class TrainingRun
     private readonly string _runDirectory;
     private readonly TextWriter _log;
     private readonly Module<Tensor, Tensor> _g;
+    private readonly bool _takesHints;
     private readonly Module<Tensor, Tensor>? _d;
     private readonly Generator _modelRandom;
     private readonly Generator _criticRandom;
@@ -73,10 +74,18 @@ internal sealed class TrainingRun
         }
 
         _g = built.Module;
+        _takesHints = built.TakesHints;
         if (config.PretrainedEncoder is not null)
         {
             // A resumed run overwrites these with its checkpoint; a new one starts from them.
             PretrainedWeights.LoadInto(_g);
+        }
+
+        if (config.Init is { } init && !File.Exists(Path.Combine(runDirectory, "checkpoints", Checkpoints.Last)))
+        {
+            // Fine-tuning: a pack's or run's generator weights (a hint branch they lack stays zero). A run with a
+            // checkpoint starts from that instead, so a resume needs the init source no more.
+            log.WriteLine(InitialWeights.LoadInto(_g, init));
         }
 
         _featureLoss = config.FeatureLoss is { } featureConfig ? new FeatureLoss(featureConfig) : null;
@@ -133,6 +142,12 @@ internal sealed class TrainingRun
         }
 
         config.Validate();
+        if (!resume && config.Init is { } init)
+        {
+            // config.json records where the weights came from whatever the current folder is later.
+            config = config with { Init = init with { Pack = init.Pack is null ? null : Path.GetFullPath(init.Pack), Run = init.Run is null ? null : Path.GetFullPath(init.Run) } };
+        }
+
         AtomicFile.WriteAllBytes(configPath, JsonSerializer.SerializeToUtf8Bytes(config, TrainConfig.Json));
         return new TrainingRun(config, runDirectory, log);
     }
@@ -310,7 +325,7 @@ internal sealed class TrainingRun
             case PhaseKind.Pretrain:
             {
                 _optG.ZeroGrad();
-                var fake = _g.Call(batch.L);
+                var fake = _g.Call(batch.InputFor(_takesHints));
                 var l1 = Losses.L1(fake, batch.AB);
                 var loss = l1.Mul(_config.L1Weight);
                 if (_featureLoss is not null)
@@ -330,7 +345,7 @@ internal sealed class TrainingRun
                 _g.Eval();
                 using (Tensor.NoGrad())
                 {
-                    fake = _g.Call(batch.L);
+                    fake = _g.Call(batch.InputFor(_takesHints));
                 }
 
                 _g.Train();
@@ -356,7 +371,7 @@ internal sealed class TrainingRun
     /// </summary>
     private StepLosses FixedGanStep(Batch batch)
     {
-        var fake = _g.Call(batch.L);
+        var fake = _g.Call(batch.InputFor(_takesHints));
         double lossD = CriticStep(batch, fake.Detach());
         double sumG = 0, sumAdv = 0, l1 = 0;
         int steps = _config.Gan.GeneratorStepsPerCriticStep;
@@ -364,7 +379,7 @@ internal sealed class TrainingRun
         {
             if (i > 0)
             {
-                fake = _g.Call(batch.L);
+                fake = _g.Call(batch.InputFor(_takesHints));
             }
 
             var (g, adv, l) = GeneratorStep(batch, fake);
@@ -388,7 +403,7 @@ internal sealed class TrainingRun
             Tensor fake;
             using (Tensor.NoGrad())
             {
-                fake = _g.Call(batch.L);
+                fake = _g.Call(batch.InputFor(_takesHints));
             }
 
             double lossD = CriticStep(batch, fake);
@@ -400,7 +415,7 @@ internal sealed class TrainingRun
             return new StepLosses(0, 0, 0, lossD, 1, L1Value(fake, batch.AB));
         }
 
-        var (g, adv, l1) = GeneratorStep(batch, _g.Call(batch.L));
+        var (g, adv, l1) = GeneratorStep(batch, _g.Call(batch.InputFor(_takesHints)));
         _criticMode = true;
         return new StepLosses(g, adv, 1, 0, 0, l1);
     }
@@ -547,7 +562,7 @@ internal sealed class TrainingRun
             foreach (var chunk in entries.Chunk(Math.Max(1, _config.Batch)))
             {
                 var batch = PhotoDataset.MakeBatch(chunk, size, 1, null);
-                var pred = _g.Call(batch.L).ToArray();
+                var pred = _g.Call(batch.InputFor(_takesHints)).ToArray();
                 var l = batch.L.ToArray();
                 var ab = batch.AB.ToArray();
                 for (int i = 0; i < chunk.Length; i++)
