@@ -167,6 +167,20 @@ public sealed partial class ManifestSchemaTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Hints_IsWrittenOnlyWhenTrue(bool hints)
+    {
+        // A pack without hints must stay installable by hosts of contract 1.0/1.1, whose manifest check refuses
+        // unknown fields: the writer leaves input.hints out unless it is true.
+        var manifest = PackManifestJson.Parse(Encoding.UTF8.GetBytes(PackBuilder.Echo().Manifest.ToJsonString()));
+        manifest = manifest with { Input = manifest.Input with { Hints = hints } };
+        var written = JsonNode.Parse(PackManifestJson.Serialize(manifest))!;
+        Assert.Equal(hints, written["input"]!.AsObject().ContainsKey("hints"));
+        Assert.Equal(hints, PackManifestJson.Parse(PackManifestJson.Serialize(manifest)).Input.Hints);
+    }
+
     /// <summary>Valid starting points: the full manifest the tests use, and a minimal one.</summary>
     private static IEnumerable<JsonNode> Seeds()
     {

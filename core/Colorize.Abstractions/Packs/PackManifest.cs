@@ -91,8 +91,10 @@ public sealed record InputSpec
 
     /// <summary>
     /// True when the network takes colour hints (contract 1.2): besides L it reads an ab hint plane and a mask plane at the
-    /// render size. Absent or false: the pack colorizes automatically only.
+    /// render size. Absent or false: the pack colorizes automatically only. Written only when true, so that packs
+    /// without hints stay readable by hosts built against contract 1.0/1.1, whose manifest check refuses unknown fields.
     /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool Hints { get; init; }
 }
 
