@@ -22,7 +22,7 @@ public sealed class BrowserTests : IDisposable
 
     public void Dispose() => _host.Dispose();
 
-    private static string RepositoryRoot => typeof(BrowserTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+    internal static string RepositoryRoot => typeof(BrowserTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == "RepositoryRoot").Value!;
 
     [Fact]
@@ -72,7 +72,8 @@ public sealed class BrowserTests : IDisposable
         }
     }
 
-    private static CliRun RunNode(string workingDirectory, params string[] args)
+    /// <summary>Runs a node script of tests/browser (also <see cref="BrowserHintTests"/>), killed after 90 s.</summary>
+    internal static CliRun RunNode(string workingDirectory, params string[] args)
     {
         var start = new ProcessStartInfo("node")
         {

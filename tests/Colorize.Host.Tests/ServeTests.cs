@@ -284,9 +284,10 @@ public sealed class ServeTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.StartsWith("default-src 'self'", page.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
         Assert.Contains("<script src=\"/app.js\"", html, StringComparison.Ordinal);
+        Assert.Contains("<script src=\"/hints.js\"", html, StringComparison.Ordinal);
         Assert.DoesNotContain("http://", html, StringComparison.Ordinal);
         Assert.DoesNotContain("https://", html, StringComparison.Ordinal);
-        foreach (string asset in new[] { "app.js", "app.css", "favicon.svg" })
+        foreach (string asset in new[] { "app.js", "hints.js", "app.css", "favicon.svg" })
         {
             using var response = await server.Client.GetAsync(asset);
             Assert.True(response.StatusCode == HttpStatusCode.OK, asset);

@@ -34,6 +34,7 @@ internal sealed class WebServer : IAsyncDisposable
     {
         ["/"] = ("index.html", "text/html; charset=utf-8"),
         ["/app.js"] = ("app.js", "text/javascript; charset=utf-8"),
+        ["/hints.js"] = ("hints.js", "text/javascript; charset=utf-8"),
         ["/app.css"] = ("app.css", "text/css; charset=utf-8"),
         ["/favicon.svg"] = ("favicon.svg", "image/svg+xml"),
     };

@@ -70,6 +70,8 @@ async function loadInfo() {
   if (before && shown.has(before)) ui.pack.value = before;
   showPackDefault();
   updateButton();
+  // A photo viewed before the list arrived learns now whether its pack takes colour hints.
+  Hints.refresh();
 }
 
 function showPackDefault() {
@@ -141,12 +143,16 @@ function upload(entry) {
   // XMLHttpRequest rather than fetch: it reports upload progress. A busy server (its queue or upload budget is full)
   // answers 503 with Retry-After; the photo is sent again after that long, so a large batch drains in turn.
   return new Promise((resolve) => {
+    // Kept with the photo: colorizing it again with colour hints (hints.js) uses the same options.
+    entry.options = {
+      renderSize: ui.renderSize.value.trim(),
+      strength: ui.strength.value,
+      keepLuminance: ui.keepLuminance.checked ? 'true' : 'false',
+      allowTruncated: ui.allowTruncated.checked ? 'true' : 'false',
+    };
     const form = new FormData();
     form.append('pack', ui.pack.value);
-    form.append('renderSize', ui.renderSize.value.trim());
-    form.append('strength', ui.strength.value);
-    form.append('keepLuminance', ui.keepLuminance.checked ? 'true' : 'false');
-    form.append('allowTruncated', ui.allowTruncated.checked ? 'true' : 'false');
+    for (const [name, value] of Object.entries(entry.options)) form.append(name, value);
     form.append('file', entry.file, entry.file.name);
     const send = () => {
       const request = new XMLHttpRequest();
@@ -278,13 +284,16 @@ function view(entry) {
   current = entry;
   for (const e of entries) e.li.classList.toggle('current', e === entry);
   const job = entry.job;
+  // The photo's latest colorization with colour hints, when it has one (hints.js), else its own result.
+  const shown = entry.shown || job;
   ui.viewer.hidden = false;
   ui.viewName.textContent = `${entry.file.name} → ${job.downloadName} (${job.pack})`;
   ui.before.src = job.sourceUrl;
-  ui.after.src = job.resultUrl;
-  ui.download.href = job.downloadUrl;
-  ui.download.download = job.downloadName;
+  ui.after.src = shown.resultUrl;
+  ui.download.href = shown.downloadUrl;
+  ui.download.download = shown.downloadName;
   setDivider(50);
+  Hints.show(entry);
 }
 
 function setDivider(percent) {
@@ -301,6 +310,8 @@ function dividerFromPointer(event) {
 
 let dragging = false;
 ui.compare.addEventListener('pointerdown', (e) => {
+  // While pinning colour hints a press on the photo is a pin's; the divider then moves by its own handle.
+  if (Hints.claims(e)) return;
   dragging = true;
   ui.compare.setPointerCapture(e.pointerId);
   dividerFromPointer(e);
