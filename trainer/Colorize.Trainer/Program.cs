@@ -27,6 +27,8 @@ internal static class Program
                               [--hints <n>]   (n colour hints per photo taken from the truth, as Zhang et al. 2017
                                                measure: squares of 1-9 px at the render size, placed by a centred
                                                Gaussian, a fixed sequence per photo; default 0, automatic)
+          colorize-train export <pack-folder|file.cpack|run-dir> --onnx <out.onnx>
+                              (the generator as ONNX, opset 17: L* 0-100 in, a*b* out, dynamic size; run dirs: best checkpoint)
           colorize-train report <run-dir>
           colorize-train recipes
         """;
@@ -49,6 +51,7 @@ internal static class Program
                 "bench" => Bench.Run(new Arguments(args.AsSpan(1), ["size", "batch", "threads", "rounds", "warmup"], []), stdout),
                 "pack" => Pack(new Arguments(args.AsSpan(1), ["id", "version", "o", "folder", "dtype", "license", "checkpoint", "render-size", "name", "model-card", "chroma-gain"], []), stdout),
                 "eval" => Eval(new Arguments(args.AsSpan(1), ["pack", "data", "render-size", "run", "split", "threads", "strength", "hints"], ["json"]), stdout, stderr),
+                "export" => Export(new Arguments(args.AsSpan(1), ["onnx"], []), stdout),
                 "report" => WriteReport(new Arguments(args.AsSpan(1), [], []), stdout),
                 _ => Train(args[0], new Arguments(args.AsSpan(1), ["data", "out", "size", "epochs", "batch", "seed", "lr", "real-label", "config", "checkpoint-every", "threads",
                     "l1-weight", "gan-loss", "cycles", "pretrain-epochs", "critic-epochs", "cpu-budget", "keep-every", "init-from"], ["resume"]), stdout),
@@ -163,6 +166,18 @@ internal static class Program
 
         var result = Evaluation.Run(new EvalRequest(a.Required("pack"), a.Get("data"), a.Int("render-size"), a.Get("run"), a.Get("split"), (float)strength, hints), stderr);
         stdout.Write(a.Flag("json") ? System.Text.Json.JsonSerializer.Serialize(result, TrainConfig.Json) + "\n" : Evaluation.FormatTable(result));
+        return 0;
+    }
+
+    private static int Export(Arguments a, TextWriter stdout)
+    {
+        if (a.Positional.Count != 1)
+        {
+            throw new TrainerException($"export needs exactly one pack folder, .cpack or run directory.\n{Usage}");
+        }
+
+        var result = Colorize.Trainer.Export.OnnxExport.Write(Colorize.Trainer.Export.OnnxExport.Open(a.Positional[0]), a.Required("onnx"));
+        stdout.WriteLine(FormattableString.Invariant($"wrote {result.Path}: {result.Source}, {result.Nodes} nodes, {result.Bytes / 1e6:F1} MB; input L* 0-100{(result.TakesHints ? " and hints" : "")}, sides multiples of {result.Stride}"));
         return 0;
     }
 

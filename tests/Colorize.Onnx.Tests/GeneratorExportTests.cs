@@ -1,0 +1,129 @@
+using Colorize.Trainer.Export;
+using Xunit.Abstractions;
+
+namespace Colorize.Onnx.Tests;
+
+/// <summary>
+/// Every generator architecture exported to ONNX and run in ONNX Runtime on real photos' L planes at two sizes (the
+/// dynamic height and width), against the engine's own forward pass of the same weights (eval mode, BatchNorm
+/// folded, as CpuColorizer runs it).
+/// </summary>
+public sealed class GeneratorExportTests(ITestOutputHelper output)
+{
+    // Compared on the network's tanh output (ab/110, the engine's output): float32 sums in another order in each
+    // runtime, over up to ~40 layers, give differences of a few 1e-6 there.
+    private const float Tolerance = 1e-4f;
+
+    public static TheoryData<string, string, string, int> Networks => new()
+    {
+        // name, architecture, hyperparameters, stride
+        { "pix2pix batch norm", "pix2pix-unet", """{"numDowns": 5, "ngf": 8, "norm": "batch", "dropout": true}""", 32 },
+        { "pix2pix instance norm", "pix2pix-unet", """{"numDowns": 6, "ngf": 8, "norm": "instance", "dropout": false}""", 64 },
+        { "unet-classic", "unet-classic", """{"width": 8, "depth": 3}""", 8 },
+        { "resnet-unet SA+SN", "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "selfAttention": true, "spectralNorm": true}""", 32 },
+        { "resnet-unet plain", "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "selfAttention": false, "spectralNorm": false}""", 32 },
+        { "resnet-unet ImageNet input", "resnet-unet", """{"encoderDepth": 18, "layer4Blocks": 3, "imageNetInput": true, "width": 0.5}""", 32 },
+        { "resnet-unet hints", "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "hints": true}""", 32 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void RandomNetwork_InOnnxRuntime_MatchesTheEngineAtTwoSizes(string name, string architecture, string hyperparameters, int stride)
+    {
+        var source = ExportKit.RandomNetwork(architecture, hyperparameters, seed: 17);
+        Assert.Equal(stride, source.Built.Stride);
+        byte[] model = OnnxExport.ToBytes(source);
+        using var session = ExportKit.Session(model);
+
+        // Two photos in a batch at one size, one at another of the other orientation, through one session.
+        (int Count, int Width, int Height)[] runs = [(2, 3 * stride, 2 * stride), (1, 2 * stride, 4 * stride)];
+        var ortByRun = new List<float[]>();
+        var inputs = runs.Select(r => ExportKit.Batch(r.Count, r.Width, r.Height)).ToList();
+        for (int i = 0; i < runs.Length; i++)
+        {
+            var (count, width, height) = runs[i];
+            ortByRun.Add(ExportKit.RunOrt(session, inputs[i].L, source.Built.TakesHints ? inputs[i].Hints : null, count, width, height));
+        }
+
+        if (source.Built.TakesHints)
+        {
+            // The hint input must reach the output: the same photos without hints give other colours.
+            var (count, width, height) = runs[0];
+            var noHints = ExportKit.RunOrt(session, inputs[0].L, new float[inputs[0].Hints.Length], count, width, height);
+            Assert.True(MaxDiff(noHints, ortByRun[0], 1f) > 1e-3f, "the hint input does not change the output");
+        }
+
+        // Folding BatchNorm changes the module, so the engine runs after the export and the ORT runs.
+        ExportKit.FoldForEngine(source.Built);
+        for (int i = 0; i < runs.Length; i++)
+        {
+            var (count, width, height) = runs[i];
+            var engine = ExportKit.EngineForward(source.Built, ExportKit.EngineInput(inputs[i].L, source.Built.TakesHints ? inputs[i].Hints : null, count, width, height));
+            Compare($"{name} {count}×{width}×{height}", engine, ortByRun[i], 110f);
+        }
+    }
+
+    [Fact]
+    public void ShippedPack_ExportedByTheCommand_MatchesTheEngineAtTwoSizes()
+    {
+        string pack = Path.Combine(ExportKit.RepositoryRoot(), "packaging", "packs", "colorize-base");
+        string folder = Directory.CreateTempSubdirectory("colorize-onnx-export").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "colorize-base.onnx");
+            var (code, stdout, stderr) = RunCommand("export", pack, "--onnx", path);
+            Assert.True(code == 0, stderr);
+            Assert.StartsWith("wrote ", stdout, StringComparison.Ordinal);
+            Assert.Equal([path], Directory.GetFiles(folder));
+
+            var source = OnnxExport.Open(pack);
+            float abScale = 110f * (float)source.ChromaGain;
+            using var session = ExportKit.Session(path);
+            (int Width, int Height)[] sizes = [(96, 64), (64, 96)];
+            var inputs = sizes.Select(s => ExportKit.Batch(1, s.Width, s.Height, offset: 2)).ToList();
+            var ort = sizes.Select((s, i) => ExportKit.RunOrt(session, inputs[i].L, null, 1, s.Width, s.Height)).ToList();
+            ExportKit.FoldForEngine(source.Built);
+            for (int i = 0; i < sizes.Length; i++)
+            {
+                var engine = ExportKit.EngineForward(source.Built, ExportKit.EngineInput(inputs[i].L, null, 1, sizes[i].Width, sizes[i].Height));
+                Compare($"colorize-base {sizes[i].Width}×{sizes[i].Height}", engine, ort[i], abScale);
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>The engine's tanh output against ONNX Runtime's ab divided by its scale; the output must also vary (not all saturated or flat).</summary>
+    private void Compare(string what, float[] engine, float[] ortAb, float abScale)
+    {
+        Assert.Equal(engine.Length, ortAb.Length);
+        float diff = MaxDiff(engine, ortAb, abScale);
+        double mean = engine.Average(), sd = Math.Sqrt(engine.Average(v => (v - mean) * (v - mean)));
+        double saturated = engine.Count(v => Math.Abs(v) > 0.999f) / (double)engine.Length;
+        output.WriteLine(FormattableString.Invariant($"{what}: max |diff| {diff:E2} (tanh units), output sd {sd:F4}, saturated {saturated:P1}"));
+        Assert.True(sd > 1e-3, FormattableString.Invariant($"{what}: the output is flat (sd {sd:E2}); the comparison would prove nothing"));
+        Assert.True(saturated < 0.5, FormattableString.Invariant($"{what}: {saturated:P0} of the output is saturated"));
+        Assert.True(diff <= Tolerance, FormattableString.Invariant($"{what}: max |diff| {diff:E3} > {Tolerance:E1}"));
+    }
+
+    private static float MaxDiff(float[] engine, float[] ortAb, float abScale)
+    {
+        float max = 0f;
+        for (int i = 0; i < engine.Length; i++)
+        {
+            max = Math.Max(max, Math.Abs(engine[i] - (ortAb[i] / abScale)));
+        }
+
+        return max;
+    }
+
+    internal static (int Code, string Stdout, string Stderr) RunCommand(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        int code = Colorize.Trainer.Program.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+}
