@@ -76,9 +76,10 @@ public sealed class CpuColorizer : IColorizer
         }
 
         // The pack's calibration and the user's strength both scale the predicted ab.
-        float chroma = options.Strength * (float)(Manifest.Input.ChromaGain ?? 1);
+        double gain = Manifest.Input.ChromaGain ?? 1;
+        float chroma = options.Strength * (float)gain;
         ColorizationPipeline.Run(_network, _stride, renderSize, source, destination, chroma, _heavyOps, progress, cancellationToken,
-            options.KeepOriginalLuminance, SupportsHints, options.Hints);
+            options.KeepOriginalLuminance, SupportsHints, options.Hints, gain);
     }
 
     /// <inheritdoc/>

@@ -131,6 +131,30 @@ public sealed class HintPlanesTests
         Assert.Contains("200×100", e.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1.15)]
+    [InlineData(0.5)]
+    public void ChromaGain_DividesTheHintsAb_AndLeavesTheMask(double gain)
+    {
+        // The pack's gain multiplies the network's ab afterwards; a hint enters divided by it so it comes out as picked.
+        var geo = RenderGeometry.For(200, 100, 64, 32);
+        ColorHint[] hints = [Hint(100, 50, 10), Hint(20, 20, 3, 10, 90, 200)];
+        var plain = HintPlanes.Rasterise(hints, 200, 100, geo);
+        var scaled = HintPlanes.Rasterise(hints, 200, 100, geo, gain);
+        int plane = geo.PaddedWidth * geo.PaddedHeight;
+        Assert.Contains(plain, v => v != 0f && v != 1f);
+        for (int i = 0; i < plane; i++)
+        {
+            Assert.Equal(plain[(HintPlanes.Mask * plane) + i], scaled[(HintPlanes.Mask * plane) + i]);
+            foreach (int c in new[] { HintPlanes.A, HintPlanes.B })
+            {
+                Assert.Equal(plain[(c * plane) + i] / gain, scaled[(c * plane) + i], 1e-6);
+            }
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => HintPlanes.Rasterise(hints, 200, 100, geo, 0));
+    }
+
     [Fact]
     public void NoHints_GiveZeroPlanes()
     {

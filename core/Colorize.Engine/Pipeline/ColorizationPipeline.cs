@@ -56,11 +56,13 @@ public static class ColorizationPipeline
     /// <param name="takesHints">The network's input is L and the three hint planes (<see cref="HintPlanes"/>).</param>
     /// <param name="hints">Colour hints in source pixels (only with <paramref name="takesHints"/>); none gives the
     /// network zero hint planes.</param>
+    /// <param name="chromaGain">The pack's chroma gain (part of <paramref name="strength"/>): hints enter divided by it,
+    /// so that a hinted colour comes out of the gain as itself (<see cref="HintPlanes.Rasterise"/>).</param>
     public static void Run(
         Module<Tensor, Tensor> network, int stride, int renderSize,
         PixelBuffer source, PixelBuffer destination, float strength, int heavyOps,
         IProgress<ColorizeProgress>? progress, CancellationToken cancellationToken, bool keepOriginalLuminance = true,
-        bool takesHints = false, IReadOnlyList<ColorHint>? hints = null)
+        bool takesHints = false, IReadOnlyList<ColorHint>? hints = null, double chromaGain = 1)
     {
         if (source.Width != destination.Width || source.Height != destination.Height)
         {
@@ -103,7 +105,7 @@ public static class ColorizationPipeline
             if (takesHints)
             {
                 // Zero planes when there are no hints: what the network saw for its hint-free training samples.
-                var planes = Tensor.Wrap(HintPlanes.Rasterise(hints, width, height, geo), 1, 3, geo.PaddedHeight, geo.PaddedWidth);
+                var planes = Tensor.Wrap(HintPlanes.Rasterise(hints, width, height, geo, chromaGain), 1, 3, geo.PaddedHeight, geo.PaddedWidth);
                 input = Tensor.Cat([input, planes], 1);
             }
 

@@ -50,8 +50,20 @@ public static class HintPlanes
     /// The three planes for <paramref name="hints"/> on a <paramref name="width"/> × <paramref name="height"/> source
     /// run at <paramref name="geometry"/>: a/110, b/110 and mask, one after the other, padded size, row-major.
     /// </summary>
-    public static float[] Rasterise(IReadOnlyList<ColorHint>? hints, int width, int height, RenderGeometry geometry)
+    /// <param name="hints">The hints, in source pixels.</param>
+    /// <param name="width">The source's width.</param>
+    /// <param name="height">The source's height.</param>
+    /// <param name="geometry">The render geometry.</param>
+    /// <param name="chromaGain">The pack's <c>input.chromaGain</c>: the hint's a and b are divided by it. The gain maps
+    /// the network's (shrunk-towards-grey) colours to real ones after the network; a hint is a real colour, so it
+    /// enters in the network's own terms and comes out of the gain as the colour the user picked.</param>
+    public static float[] Rasterise(IReadOnlyList<ColorHint>? hints, int width, int height, RenderGeometry geometry, double chromaGain = 1)
     {
+        if (!(chromaGain > 0 && double.IsFinite(chromaGain)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(chromaGain), chromaGain, "The chroma gain must be a positive number.");
+        }
+
         Validate(hints, width, height);
         int pw = geometry.PaddedWidth, plane = pw * geometry.PaddedHeight;
         var planes = new float[3 * plane];
@@ -65,7 +77,7 @@ public static class HintPlanes
         foreach (var hint in hints)
         {
             var (_, labA, labB) = CieLab.FromSrgb(hint.Red / 255.0, hint.Green / 255.0, hint.Blue / 255.0);
-            float a = (float)(labA / ColorizationPipeline.AbScale), b = (float)(labB / ColorizationPipeline.AbScale);
+            float a = (float)(labA / chromaGain / ColorizationPipeline.AbScale), b = (float)(labB / chromaGain / ColorizationPipeline.AbScale);
             double cx = hint.X * sx, cy = hint.Y * sy, r2 = hint.Radius * hint.Radius;
 
             // The disc's bounding box in render pixels (centres within radius·scale of the centre), clipped to the image.
