@@ -167,10 +167,40 @@ public sealed class OnnxReaderTests
     {
         var model = SmallModel();
         var t = model.Graph.Initializer[1];
+        t.DataType = (int)TensorProto.Types.DataType.Int32;
+        t.FloatData.Clear();
+        t.Int32Data.Add([1, 2]);
+        Assert.Contains("Int32", ParseFails(model).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_Int64Initializer_FromRawOrInt64Data()
+    {
+        var model = SmallModel();
+        var t = model.Graph.Initializer[1];
         t.DataType = (int)TensorProto.Types.DataType.Int64;
         t.FloatData.Clear();
-        t.Int64Data.Add([1, 2]);
-        Assert.Contains("Int64", ParseFails(model).Message, StringComparison.Ordinal);
+        t.Int64Data.Add([-1, long.MaxValue]);
+        var raw = new TensorProto { Name = "R", DataType = (int)TensorProto.Types.DataType.Int64, RawData = ByteString.CopyFrom([.. BitConverter.GetBytes(7L), .. BitConverter.GetBytes(-3L)]) };
+        raw.Dims.Add(2);
+        model.Graph.Initializer.Add(raw);
+
+        var graph = OnnxModel.Parse(model.ToByteArray()).Graph;
+        Assert.Equal([-1L, long.MaxValue], graph.Int64Initializers["B"].Values);
+        Assert.Equal([7L, -3L], graph.Int64Initializers["R"].Values);
+        Assert.Equal([2], graph.Int64Initializers["R"].Shape);
+        Assert.False(graph.Initializers.ContainsKey("B"));
+    }
+
+    [Fact]
+    public void Parse_Int64InitializerOfTheWrongLength_Throws()
+    {
+        var model = SmallModel();
+        var t = model.Graph.Initializer[1];
+        t.DataType = (int)TensorProto.Types.DataType.Int64;
+        t.FloatData.Clear();
+        t.RawData = ByteString.CopyFrom(new byte[12]);
+        Assert.Contains("'B'", ParseFails(model).Message, StringComparison.Ordinal);
     }
 
     [Theory]

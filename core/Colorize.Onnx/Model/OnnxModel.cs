@@ -72,10 +72,10 @@ public sealed class OnnxModel
 /// </summary>
 public sealed class OnnxGraph
 {
-    internal OnnxGraph(string name, IReadOnlyList<OnnxNode> nodes, IReadOnlyDictionary<string, Tensor> initializers, IReadOnlyList<OnnxValueInfo> inputs, IReadOnlyList<OnnxValueInfo> outputs, IReadOnlyList<OnnxValueInfo> valueInfo)
+    internal OnnxGraph(string name, IReadOnlyList<OnnxNode> nodes, IReadOnlyDictionary<string, Tensor> initializers, IReadOnlyDictionary<string, OnnxInt64Tensor> int64Initializers, IReadOnlyList<OnnxValueInfo> inputs, IReadOnlyList<OnnxValueInfo> outputs, IReadOnlyList<OnnxValueInfo> valueInfo)
     {
-        (Name, Nodes, Initializers, Inputs, Outputs, ValueInfo) = (name, nodes, initializers, inputs, outputs, valueInfo);
-        RuntimeInputs = [.. inputs.Where(i => !initializers.ContainsKey(i.Name))];
+        (Name, Nodes, Initializers, Int64Initializers, Inputs, Outputs, ValueInfo) = (name, nodes, initializers, int64Initializers, inputs, outputs, valueInfo);
+        RuntimeInputs = [.. inputs.Where(i => !initializers.ContainsKey(i.Name) && !int64Initializers.ContainsKey(i.Name))];
     }
 
     /// <summary>The graph's name; empty when not given.</summary>
@@ -86,6 +86,9 @@ public sealed class OnnxGraph
 
     /// <summary>The constant tensors (weights) by name, in the file's order.</summary>
     public IReadOnlyDictionary<string, Tensor> Initializers { get; }
+
+    /// <summary>The int64 constants by name (shapes, pads, axes: what operators such as Reshape and Pad take as inputs).</summary>
+    public IReadOnlyDictionary<string, OnnxInt64Tensor> Int64Initializers { get; }
 
     /// <summary>
     /// The declared inputs. Files before IR version 4 had to list every initializer here too; see
@@ -102,3 +105,8 @@ public sealed class OnnxGraph
     /// <summary>Types and shapes the file gives for intermediate values (optional in ONNX; may be empty).</summary>
     public IReadOnlyList<OnnxValueInfo> ValueInfo { get; }
 }
+
+/// <summary>An int64 initializer: its values in row-major order and its shape.</summary>
+/// <param name="Values">The values.</param>
+/// <param name="Shape">The dimensions (empty for a scalar).</param>
+public sealed record OnnxInt64Tensor(IReadOnlyList<long> Values, IReadOnlyList<int> Shape);

@@ -75,6 +75,7 @@ internal static class OnnxReader
     private static OnnxGraph ConvertGraph(GraphProto graph)
     {
         var initializers = new OrderedDictionary<string, Tensor>(StringComparer.Ordinal);
+        var int64Initializers = new OrderedDictionary<string, OnnxInt64Tensor>(StringComparer.Ordinal);
         foreach (var init in graph.Initializer)
         {
             if (string.IsNullOrEmpty(init.Name))
@@ -82,7 +83,11 @@ internal static class OnnxReader
                 throw new OnnxFormatException($"Graph '{graph.Name}' has an initializer without a name.");
             }
 
-            if (!initializers.TryAdd(init.Name, ToTensor(init, $"initializer '{init.Name}'")))
+            // int64 constants are the shapes, pads and axes that operators such as Reshape and Pad take as inputs.
+            bool added = init.DataType == (int)OnnxElementType.Int64
+                ? !initializers.ContainsKey(init.Name) && int64Initializers.TryAdd(init.Name, ToInt64Tensor(init, $"initializer '{init.Name}'"))
+                : !int64Initializers.ContainsKey(init.Name) && initializers.TryAdd(init.Name, ToTensor(init, $"initializer '{init.Name}'"));
+            if (!added)
             {
                 throw new OnnxFormatException($"Graph '{graph.Name}' has two initializers named '{init.Name}'.");
             }
@@ -99,7 +104,7 @@ internal static class OnnxReader
             nodes.Add(ConvertNode(node));
         }
 
-        return new OnnxGraph(graph.Name, nodes, initializers,
+        return new OnnxGraph(graph.Name, nodes, initializers, int64Initializers,
             [.. graph.Input.Select(ConvertValueInfo)], [.. graph.Output.Select(ConvertValueInfo)], [.. graph.ValueInfo.Select(ConvertValueInfo)]);
     }
 
@@ -173,39 +178,10 @@ internal static class OnnxReader
         if (type != OnnxElementType.Float)
         {
             string name = Enum.IsDefined(type) ? type.ToString() : $"data type {t.DataType}";
-            throw new OnnxFormatException($"The {what} is {name}; this reader supports float32 tensors only.");
+            throw new OnnxFormatException($"The {what} is {name}; this reader supports float32 tensors (and int64 initializers) only.");
         }
 
-        if (t.DataLocation == TensorProto.Types.DataLocation.External || t.ExternalData.Count > 0)
-        {
-            throw new OnnxFormatException($"The {what} keeps its data in an external file, which this reader does not support.");
-        }
-
-        if (t.Segment is not null)
-        {
-            throw new OnnxFormatException($"The {what} is a segment of a larger tensor, which this reader does not support.");
-        }
-
-        var shape = new int[t.Dims.Count];
-        long count = 1;
-        for (int i = 0; i < shape.Length; i++)
-        {
-            long d = t.Dims[i];
-            if (d < 0 || d > Array.MaxLength)
-            {
-                throw new OnnxFormatException($"The {what} has dimension {d} at axis {i}; dimensions must be between 0 and {Array.MaxLength}.");
-            }
-
-            shape[i] = (int)d;
-
-            // Both factors are at most Array.MaxLength (< 2^31) here, so the product fits in a long.
-            count *= d;
-            if (count > Array.MaxLength)
-            {
-                throw new OnnxFormatException($"The {what} has dimensions [{string.Join(", ", t.Dims)}], more than {Array.MaxLength} elements.");
-            }
-        }
-
+        var (shape, count) = CheckedShape(t, what);
         bool hasRaw = t.HasRawData;
         if (hasRaw && t.FloatData.Count > 0)
         {
@@ -245,5 +221,77 @@ internal static class OnnxReader
         }
 
         return Tensor.Wrap(data, shape);
+    }
+
+    /// <summary>An int64 tensor from raw_data (little-endian) or int64_data, after checking the data against the dimensions.</summary>
+    internal static OnnxInt64Tensor ToInt64Tensor(TensorProto t, string what)
+    {
+        var (shape, count) = CheckedShape(t, what);
+        bool hasRaw = t.HasRawData;
+        if (hasRaw && t.Int64Data.Count > 0)
+        {
+            throw new OnnxFormatException($"The {what} has both raw_data and int64_data.");
+        }
+
+        var data = new long[count];
+        if (hasRaw)
+        {
+            var raw = t.RawData.Span;
+            if (raw.Length != count * sizeof(long))
+            {
+                throw new OnnxFormatException($"The {what} has {raw.Length} bytes of raw data; its dimensions [{string.Join(", ", t.Dims)}] need {count * sizeof(long)}.");
+            }
+
+            for (int i = 0; i < data.Length; i++)
+            {
+                data[i] = BinaryPrimitives.ReadInt64LittleEndian(raw.Slice(i * sizeof(long)));
+            }
+        }
+        else if (t.Int64Data.Count != count)
+        {
+            throw new OnnxFormatException($"The {what} has {t.Int64Data.Count} values in int64_data; its dimensions [{string.Join(", ", t.Dims)}] need {count}.");
+        }
+        else
+        {
+            t.Int64Data.CopyTo(data, 0);
+        }
+
+        return new OnnxInt64Tensor(data, shape);
+    }
+
+    /// <summary>The tensor's shape and element count, refusing external data, segments and hostile dimensions before any allocation.</summary>
+    private static (int[] Shape, long Count) CheckedShape(TensorProto t, string what)
+    {
+        if (t.DataLocation == TensorProto.Types.DataLocation.External || t.ExternalData.Count > 0)
+        {
+            throw new OnnxFormatException($"The {what} keeps its data in an external file, which this reader does not support.");
+        }
+
+        if (t.Segment is not null)
+        {
+            throw new OnnxFormatException($"The {what} is a segment of a larger tensor, which this reader does not support.");
+        }
+
+        var shape = new int[t.Dims.Count];
+        long count = 1;
+        for (int i = 0; i < shape.Length; i++)
+        {
+            long d = t.Dims[i];
+            if (d < 0 || d > Array.MaxLength)
+            {
+                throw new OnnxFormatException($"The {what} has dimension {d} at axis {i}; dimensions must be between 0 and {Array.MaxLength}.");
+            }
+
+            shape[i] = (int)d;
+
+            // Both factors are at most Array.MaxLength (< 2^31) here, so the product fits in a long.
+            count *= d;
+            if (count > Array.MaxLength)
+            {
+                throw new OnnxFormatException($"The {what} has dimensions [{string.Join(", ", t.Dims)}], more than {Array.MaxLength} elements.");
+            }
+        }
+
+        return (shape, count);
     }
 }
