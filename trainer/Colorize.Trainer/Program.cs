@@ -22,6 +22,8 @@ internal static class Program
           colorize-train pack <run-dir> --id <id> --version <semver> (-o <file.cpack> | --folder <dir>) [--dtype f32|f16]
                               [--license <spdx>] [--checkpoint best|last|epoch-<n>] [--render-size <px>] [--name <text>]
                               [--model-card <MODEL_CARD.md>] [--chroma-gain <0.25..4>]
+          colorize-train pack --onnx <model.onnx> --id <id> --version <semver> (-o <file.cpack> | --folder <dir>)
+                              (a graph written by colorize-train export back into a pack)
           colorize-train eval --pack <id[@version]|file.cpack|pack-folder> --data <dir> [--render-size <px>] [--strength <0..2>]
                               [--run <run-dir> [--split test|validation|train|all]] [--json] [--threads <n>]
                               [--hints <n>]   (n colour hints per photo taken from the truth, as Zhang et al. 2017
@@ -49,7 +51,7 @@ internal static class Program
             {
                 "recipes" => ListRecipes(stdout),
                 "bench" => Bench.Run(new Arguments(args.AsSpan(1), ["size", "batch", "threads", "rounds", "warmup"], []), stdout),
-                "pack" => Pack(new Arguments(args.AsSpan(1), ["id", "version", "o", "folder", "dtype", "license", "checkpoint", "render-size", "name", "model-card", "chroma-gain"], []), stdout),
+                "pack" => Pack(new Arguments(args.AsSpan(1), ["id", "version", "o", "folder", "dtype", "license", "checkpoint", "render-size", "name", "model-card", "chroma-gain", "onnx"], []), stdout),
                 "eval" => Eval(new Arguments(args.AsSpan(1), ["pack", "data", "render-size", "run", "split", "threads", "strength", "hints"], ["json"]), stdout, stderr),
                 "export" => Export(new Arguments(args.AsSpan(1), ["onnx"], []), stdout),
                 "report" => WriteReport(new Arguments(args.AsSpan(1), [], []), stdout),
@@ -194,6 +196,16 @@ internal static class Program
 
     private static int Pack(Arguments a, TextWriter stdout)
     {
+        if (a.Get("onnx") is { } onnx && a.Positional.Count == 0)
+        {
+            string? dir = a.Get("folder");
+            var source = Colorize.Trainer.Export.OnnxImport.Read(onnx);
+            var imported = Colorize.Trainer.Export.OnnxImport.WritePack(source, onnx, a.Required("id"), a.Required("version"), dir ?? a.Required("o"), dir is not null,
+                a.Get("license") ?? "NOASSERTION", a.Get("name"), a.Int("render-size"));
+            stdout.WriteLine($"wrote {dir ?? a.Get("o")}: {imported.Id}@{imported.Version}, {imported.Architecture.Name} from {onnx} (the graph checked against the exporter's)");
+            return 0;
+        }
+
         if (a.Positional.Count != 1)
         {
             throw new TrainerException($"pack needs exactly one run directory.\n{Usage}");

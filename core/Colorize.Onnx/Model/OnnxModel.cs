@@ -21,6 +21,12 @@ public sealed class OnnxModel
             (irVersion, producerName, producerVersion, domain, modelVersion, opsetImports, graph);
     }
 
+    /// <summary>The model's description; empty when not given.</summary>
+    public string DocString { get; init; } = "";
+
+    /// <summary>The model's <c>metadata_props</c> (key → value; a repeated key keeps its last value).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The ONNX IR version the file declares (3 for ONNX 1.1/1.2-era files such as CNTK's exports).</summary>
     public long IrVersion { get; }
 

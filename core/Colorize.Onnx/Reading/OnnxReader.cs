@@ -69,7 +69,17 @@ internal static class OnnxReader
             }
         }
 
-        return new OnnxModel(model.IrVersion, model.ProducerName, model.ProducerVersion, model.Domain, model.ModelVersion, opsets, ConvertGraph(model.Graph));
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var entry in model.MetadataProps)
+        {
+            metadata[entry.Key] = entry.Value;
+        }
+
+        return new OnnxModel(model.IrVersion, model.ProducerName, model.ProducerVersion, model.Domain, model.ModelVersion, opsets, ConvertGraph(model.Graph))
+        {
+            DocString = model.DocString,
+            Metadata = metadata,
+        };
     }
 
     private static OnnxGraph ConvertGraph(GraphProto graph)
