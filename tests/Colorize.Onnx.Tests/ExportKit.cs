@@ -59,8 +59,8 @@ internal static class ExportKit
         return (l, hints);
     }
 
-    /// <summary>The engine's input: L·(1/50) − 1 as the pipeline computes it, then the hint planes a/110, b/110, mask as HintPlanes does.</summary>
-    public static Tensor EngineInput(float[] l, float[]? hints, int count, int width, int height)
+    /// <summary>The engine's input: L·(1/50) − 1 as the pipeline computes it, then the hint planes a/gain/110, b/gain/110, mask as HintPlanes does.</summary>
+    public static Tensor EngineInput(float[] l, float[]? hints, int count, int width, int height, double chromaGain = 1)
     {
         var ln = Tensor.FromArray(l, count, 1, height, width).Mul(1f / 50f).Add(-1f);
         if (hints is null)
@@ -75,7 +75,7 @@ internal static class ExportKit
             for (int i = 0; i < 2 * plane; i++)
             {
                 int k = (n * 3 * plane) + i;
-                h[k] = (float)(h[k] / 110.0);
+                h[k] = (float)(h[k] / chromaGain / 110.0);
             }
         }
 

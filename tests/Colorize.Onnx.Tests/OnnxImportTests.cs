@@ -44,7 +44,7 @@ public sealed class OnnxImportTests(ITestOutputHelper output) : IDisposable
         using var session = ExportKit.Session(onnx);
         float[] ort = ExportKit.RunOrt(session, l, imported.Built.TakesHints ? hints : null, 1, width, height);
         ExportKit.FoldForEngine(imported.Built);
-        float[] engine = ExportKit.EngineForward(imported.Built, ExportKit.EngineInput(l, imported.Built.TakesHints ? hints : null, 1, width, height));
+        float[] engine = ExportKit.EngineForward(imported.Built, ExportKit.EngineInput(l, imported.Built.TakesHints ? hints : null, 1, width, height, imported.ChromaGain));
         float max = engine.Select((e, i) => Math.Abs(e - (ort[i] / (110f * 1.25f)))).Max();
         output.WriteLine(FormattableString.Invariant($"{architecture}: max |diff| {max:E2}"));
         Assert.True(max <= 1e-4f, FormattableString.Invariant($"max |diff| {max:E3}"));

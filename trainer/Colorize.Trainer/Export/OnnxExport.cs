@@ -137,7 +137,7 @@ internal static class OnnxExport
 
     /// <summary>
     /// The graph: L·(1/50) − 1 (the engine's own Mul and Add, so the first layer sees the same bits), the network, then
-    /// tanh·(110·chroma gain). A hint network's hint planes are divided by (110, 110, 1) to the engine's a/110, b/110, mask.
+    /// tanh·(110·chroma gain). A hint network's hint planes are divided by (110·gain, 110·gain, 1), as the engine's HintPlanes.
     /// </summary>
     public static (OnnxGraphBuilder Builder, OnnxModelMetadata Metadata) Build(ExportSource source)
     {
@@ -154,7 +154,10 @@ internal static class OnnxExport
         if (source.Built.TakesHints)
         {
             b.AddInput(InputHints, OnnxElementType.Float, Dims(ResNetUnet.HintChannels), "hint a*, hint b* (Lab units, 0 where no hint), mask (1 where hinted, else 0)");
-            hints = b.AddNode("Div", [InputHints, b.AddInitializer("hint_scale", [110f, 110f, 1f], [1, 3, 1, 1])], "hints_norm");
+            // As HintPlanes: a and b divided by the chroma gain and 110 (the gain scales the network's colours after
+            // it, so a hint enters shrunk by it and comes out as picked), the mask as it is.
+            float hintScale = (float)(Colorize.Engine.Pipeline.ColorizationPipeline.AbScale * source.ChromaGain);
+            hints = b.AddNode("Div", [InputHints, b.AddInitializer("hint_scale", [hintScale, hintScale, 1f], [1, 3, 1, 1])], "hints_norm");
         }
 
         string tanh = spec.Name switch
@@ -180,7 +183,7 @@ internal static class OnnxExport
             DocString = string.Create(CultureInfo.InvariantCulture, $"""
                 Colorize generator '{spec.Name}' v{spec.Version} ({source.Source}), exported by colorize-train.
                 Input '{InputL}': float32 N x 1 x H x W, CIE L* (D65) from 0 to 100; H and W must be multiples of {stride} (pad with replicated edges).
-                """) + (hints is null ? "" : $"\nInput '{InputHints}': float32 N x 3 x H x W: hint a*, hint b* in Lab units (0 where there is no hint) and a mask (1 where hinted, else 0).")
+                """) + (hints is null ? "" : $"\nInput '{InputHints}': float32 N x 3 x H x W: hint a*, hint b* in Lab units, the colour wanted (0 where there is no hint; divided inside by 110 x the chroma gain), and a mask (1 where hinted, else 0).")
                 + string.Create(CultureInfo.InvariantCulture, $"""
 
                 Output '{OutputAb}': float32 N x 2 x H x W, CIE a* and b* = {abScale:R} x tanh(network(L/50 - 1)) (110 x the pack's chroma gain {gain}), the colours at strength 1; with the input L they give the Lab colour photo.
