@@ -13,6 +13,7 @@ public abstract class Module
     private readonly List<(string Name, Module Module)> _children = [];
     private readonly Dictionary<string, Tensor> _attributes = [];
     private readonly List<Action<Module>> _preHooks = [];
+    private readonly List<Action<Module>> _postHooks = [];
 
     /// <summary>True in training mode (dropout active, batch statistics used), false after <see cref="Eval"/>.</summary>
     public bool Training { get; private set; } = true;
@@ -105,7 +106,26 @@ public abstract class Module
     internal void SetAttribute(string name, Tensor value) => _attributes[name] = value;
 
     /// <summary>Adds a function run before every <see cref="Module{TIn, TOut}.Call"/>, like <c>register_forward_pre_hook</c>.</summary>
-    internal void AddForwardPreHook(Action<Module> hook) => _preHooks.Add(hook);
+    /// <param name="hook">The function.</param>
+    /// <param name="first">Run it before the hooks already added (PyTorch's <c>prepend</c>): a profile's clock then
+    /// includes spectral norm's weight computation, which is part of the layer's cost.</param>
+    internal void AddForwardPreHook(Action<Module> hook, bool first = false)
+    {
+        if (first)
+        {
+            _preHooks.Insert(0, hook);
+        }
+        else
+        {
+            _preHooks.Add(hook);
+        }
+    }
+
+    /// <summary>
+    /// Adds a function run after every <see cref="Module{TIn, TOut}.Call"/> returns, like <c>register_forward_hook</c>
+    /// without the tensors: with the pre-hooks it brackets a module's forward (the benchmarks' per-layer profile).
+    /// </summary>
+    internal void AddForwardHook(Action<Module> hook) => _postHooks.Add(hook);
 
     /// <summary>Whether forward pre-hooks (such as spectral norm) change this module's tensors before each forward.</summary>
     public bool HasPreHooks => _preHooks.Count > 0;
@@ -114,6 +134,21 @@ public abstract class Module
     protected void RunPreHooks()
     {
         foreach (var hook in _preHooks)
+        {
+            hook(this);
+        }
+    }
+
+    /// <summary>Runs the forward hooks (after the forward).</summary>
+    protected void RunPostHooks()
+    {
+        // Checked first: every layer's call passes here, and no module has hooks outside a profile.
+        if (_postHooks.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var hook in _postHooks)
         {
             hook(this);
         }
@@ -293,11 +328,13 @@ public abstract class Module<TIn, TOut> : Module
     /// <summary>The computation of this module. Call it through <see cref="Call"/> so pre-hooks (spectral norm) run.</summary>
     public abstract TOut Forward(TIn input);
 
-    /// <summary>Runs the forward pre-hooks, then <see cref="Forward"/> (PyTorch's <c>module(x)</c>).</summary>
+    /// <summary>Runs the forward pre-hooks, then <see cref="Forward"/>, then the forward hooks (PyTorch's <c>module(x)</c>).</summary>
     public TOut Call(TIn input)
     {
         RunPreHooks();
-        return Forward(input);
+        var output = Forward(input);
+        RunPostHooks();
+        return output;
     }
 }
 

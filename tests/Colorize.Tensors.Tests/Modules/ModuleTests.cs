@@ -135,4 +135,24 @@ public sealed class ModuleTests
             }
         }
     }
+
+    [Fact]
+    public void ForwardHooks_BracketEachCall_PrependedPreHookRunsBeforeSpectralNorm()
+    {
+        var conv = SpectralNorm.Apply(new Conv2d(1, 2, 1));
+        var seq = new Sequential(conv, new ReLU());
+        var events = new List<string>();
+        var weightAtPreHook = new List<Tensor>();
+        seq.AddForwardPreHook(_ => events.Add("seq>"));
+        seq.AddForwardHook(_ => events.Add("<seq"));
+        conv.AddForwardPreHook(m => weightAtPreHook.Add(((Conv2d)m).Weight), first: true);
+        conv.AddForwardPreHook(_ => events.Add("conv>"), first: true);
+        conv.AddForwardHook(_ => events.Add("<conv"));
+
+        seq.Call(Tensor.Ones(1, 1, 2, 2));
+
+        Assert.Equal(["seq>", "conv>", "<conv", "<seq"], events);
+        // Prepended hooks ran before spectral norm set this call's weight: they saw the previous one.
+        Assert.NotSame(conv.Weight, weightAtPreHook.Single());
+    }
 }
