@@ -6,7 +6,8 @@ namespace Colorize.Benchmarks;
 /// <summary>
 /// Entry point. BenchmarkDotNet: <c>dotnet run -c Release --project tests/Colorize.Benchmarks -- --filter '*Gemm*'</c>;
 /// the side-by-side tables for docs/benchmarks.md: <c>... -- kernel-table 1 2</c> and <c>... -- png-table ...</c>
-/// (through <c>pil/bench_png.py</c>).
+/// (through <c>pil/bench_png.py</c>); the engine against ONNX Runtime (issue 17 §3): <c>... -- onnx-table</c> and its
+/// per-layer profile <c>... -- onnx-profile</c> (through <c>ort/bench_onnxruntime.sh</c>).
 /// </summary>
 public static class Program
 {
@@ -21,6 +22,18 @@ public static class Program
         if (args.Length > 0 && args[0] == "png-table")
         {
             Imaging.PngTable.Run(args[1..]);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "onnx-table")
+        {
+            Onnx.OnnxTable.Run(args[1..]);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "onnx-profile")
+        {
+            Onnx.LayerProfile.Run(args[1..]);
             return;
         }
 
