@@ -185,6 +185,37 @@ public sealed class HintTrainingTests
         Assert.Contains("hint-branch tensors start at zero", line, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(20.0)]
+    public void HintBranch_GetsItsOwnLearningRate_WhenAMultiplierIsSet(double multiplier)
+    {
+        var config = TinyHintConfig(hints: true) with { Hints = Zhang with { BranchLrMultiplier = multiplier } };
+        var generator = ArchitectureRegistry.Build(config.Generator, ArchitectureRole.Generator, new Generator(1));
+        var named = generator.Module.NamedParameters().ToList();
+        var groups = GeneratorParamGroups.Build(generator.Module, 1e-3, 0.9, 0.999, config, frozenEncoder: false);
+
+        // Every parameter in exactly one group; the hint branch (and only it) at the multiplied rate when split.
+        Assert.Equal(named.Count, groups.Sum(g => g.Parameters.Count));
+        var rateOf = new Dictionary<Tensor, double>(ReferenceEqualityComparer.Instance);
+        foreach (var g in groups)
+        {
+            foreach (var p in g.Parameters)
+            {
+                rateOf.Add(p, g.LearningRate);
+            }
+        }
+
+        Assert.Contains(named, n => HintSimulation.IsHintBranchParameter(n.Name));
+        foreach (var (name, parameter) in named)
+        {
+            double expected = HintSimulation.IsHintBranchParameter(name) ? 1e-3 * multiplier : 1e-3;
+            Assert.Equal(expected, rateOf[parameter], 12);
+        }
+
+        Assert.Equal(1e-3, groups[0].LearningRate, 12);
+    }
+
     private static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

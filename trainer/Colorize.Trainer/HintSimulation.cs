@@ -38,6 +38,10 @@ internal sealed record HintConfig
     /// <summary>Share of hints placed by the centred Gaussian (the rest uniformly).</summary>
     public double GaussianProbability { get; init; } = 0.5;
 
+    /// <summary>The hint branch's learning rate as a multiple of the run's (1: no group of its own). The branch starts
+    /// at zero; fine-tuning at a low rate leaves it too small for hints to show (4 epochs at 5e-5 barely moved colours).</summary>
+    public double BranchLrMultiplier { get; init; } = 1;
+
     public void Validate(ArchitectureSpec generator)
     {
         TrainConfig.Require(NoHintProbability is >= 0 and <= 1, $"hints.noHintProbability must be from 0 to 1, got {NoHintProbability}.");
@@ -45,6 +49,7 @@ internal sealed record HintConfig
         TrainConfig.Require(MaxHints is >= 1 and <= 1024, $"hints.maxHints must be from 1 to 1024, got {MaxHints}.");
         TrainConfig.Require(PatchMin >= 1 && PatchMax >= PatchMin && PatchMax <= 64, $"hints.patchMin and patchMax must satisfy 1 <= patchMin <= patchMax <= 64, got {PatchMin} and {PatchMax}.");
         TrainConfig.Require(GaussianProbability is >= 0 and <= 1, $"hints.gaussianProbability must be from 0 to 1, got {GaussianProbability}.");
+        TrainConfig.Require(BranchLrMultiplier is > 0 and <= 1000, $"hints.branchLrMultiplier must be in (0, 1000], got {BranchLrMultiplier}.");
         TrainConfig.Require(HintSimulation.ArchitectureTakesHints(generator), "hints needs a generator that takes them (resnet-unet with hyperparameter \"hints\": true).");
     }
 }
@@ -58,6 +63,10 @@ internal static class HintSimulation
     /// <summary>Whether a manifest architecture takes hints (resnet-unet with <c>hints: true</c>).</summary>
     public static bool ArchitectureTakesHints(ArchitectureSpec spec) =>
         spec.Hyperparameters is { } hp && hp.TryGetValue("hints", out var v) && v.ValueKind == System.Text.Json.JsonValueKind.True;
+
+    /// <summary>Whether a generator parameter belongs to the hint branch (resnet-unet's <c>hint_input</c>, <c>hint_head</c>).</summary>
+    public static bool IsHintBranchParameter(string name) =>
+        name.StartsWith("hint_input.", StringComparison.Ordinal) || name.StartsWith("hint_head.", StringComparison.Ordinal);
 
     /// <summary>Whether the generator network takes hint planes after L.</summary>
     public static bool TakesHints(Module generator) => generator is ResNetUnet { TakesHints: true };

@@ -526,27 +526,7 @@ internal sealed class TrainingRun
         var (lr, beta1, beta2) = phase.Kind == PhaseKind.Pretrain && c.Pretrain is { } p && _d is not null
             ? (p.LearningRate ?? c.LearningRate, p.Beta1 ?? c.Beta1, p.Beta2 ?? c.Beta2)
             : (c.LearningRate, c.Beta1, c.Beta2);
-        Adam g;
-        if (c.PretrainedEncoder is { } encoder)
-        {
-            // Two groups: the rest of the generator, and the pretrained encoder (none while frozen) at a lower rate.
-            var named = _g.NamedParameters().ToList();
-            var groups = new List<ParamGroup>
-            {
-                new(named.Where(n => !PretrainedWeights.IsEncoderParameter(n.Name)).Select(n => n.Parameter), lr) { Beta1 = beta1, Beta2 = beta2 },
-            };
-            if (!phase.FrozenEncoder)
-            {
-                groups.Add(new(named.Where(n => PretrainedWeights.IsEncoderParameter(n.Name)).Select(n => n.Parameter), lr * encoder.LrMultiplier) { Beta1 = beta1, Beta2 = beta2 });
-            }
-
-            g = new Adam(groups);
-        }
-        else
-        {
-            g = new Adam(_g.Parameters(), lr, beta1, beta2);
-        }
-
+        var g = new Adam(GeneratorParamGroups.Build(_g, lr, beta1, beta2, c, phase.FrozenEncoder));
         var d = _d is null ? null : new Adam(_d.Parameters(), c.LearningRate * c.Gan.CriticLrMultiplier, c.Beta1, c.Beta2);
         return (g, d);
     }
