@@ -24,6 +24,8 @@ public sealed class GeneratorExportTests(ITestOutputHelper output)
         { "resnet-unet plain", "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "selfAttention": false, "spectralNorm": false}""", 32 },
         { "resnet-unet ImageNet input", "resnet-unet", """{"encoderDepth": 18, "layer4Blocks": 3, "imageNetInput": true, "width": 0.5}""", 32 },
         { "resnet-unet hints", "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "hints": true}""", 32 },
+        // The default pack's layout: the hint planes are scaled like the photo before hint_input (ResNetUnet.HintInputScale).
+        { "resnet-unet ImageNet input + hints", "resnet-unet", """{"encoderDepth": 18, "layer4Blocks": 3, "imageNetInput": true, "width": 0.25, "hints": true}""", 32 },
     };
 
     [Theory]

@@ -383,7 +383,8 @@ class ResNetUnet(nn.Module):
             raise ValueError("ResNetUnet needs a height and width divisible by 32")
         l, hint = (inp[:, 0:1], inp[:, 1:4]) if self.hints else (inp, None)
         f = self.encoder.features(imagenet_from_grey(l) if self.imagenet_input else l,
-                                  conv1_addend=self.hint_input(hint) if self.hints else None)
+                                  conv1_addend=self.hint_input(hint * 127.5 if self.imagenet_input else hint)
+                                  if self.hints else None)
         x = self.middle(f[4])
         for i, block in enumerate(self.decoder):
             x = block(x, f[3 - i])

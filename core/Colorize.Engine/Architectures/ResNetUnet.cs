@@ -100,6 +100,15 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
     /// <summary>Channels of the hint planes that follow L when the network takes hints: a/110, b/110, mask.</summary>
     public const int HintChannels = 3;
 
+    /// <summary>
+    /// With the ImageNet input, the hint planes are multiplied by this before <c>hint_input</c>. conv1 sees the photo on
+    /// the 0–255 scale (BGR minus the means), so its output has a standard deviation in the hundreds; hint planes in
+    /// [−1, 1] through a zero-initialised conv trained at any sane rate stayed negligible beside it (a fine-tune at 2e-3
+    /// grew the branch's weights to 0.07 in an epoch; hints moved no colour). Scaled like the photo, the planes reach
+    /// conv1's scale with weights of conv1's size.
+    /// </summary>
+    public const float HintInputScale = 127.5f;
+
     /// <summary>Whether the network takes colour hints (its input has L and <see cref="HintChannels"/> hint planes).</summary>
     public bool TakesHints => _hintInput is not null;
 
@@ -126,7 +135,7 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
             hintPlanes = input.Narrow(1, 1, HintChannels);
         }
 
-        var features = _encoder.Features(_imageNetInput ? ImageNetInput.FromGrey(l) : l, conv1Addend: _hintInput?.Call(hintPlanes));
+        var features = _encoder.Features(_imageNetInput ? ImageNetInput.FromGrey(l) : l, conv1Addend: _hintInput?.Call(_imageNetInput ? hintPlanes.Mul(HintInputScale) : hintPlanes));
         var x = _middle.Call(features[4]);
         for (int i = 0; i < 4; i++)
         {

@@ -77,7 +77,9 @@ internal static class ResNetUnetExport
         string stem = g.Conv("encoder.conv1", encoderInput);
         if (hints is not null)
         {
-            stem = g.Op("Add", stem, g.Conv("hint_input", hints));
+            // As ResNetUnet.Forward: with the ImageNet input the planes are scaled like the photo before hint_input.
+            string hintInput = conv1Inputs == 3 ? g.Op("Mul", hints, g.Builder.AddScalar("hint_input.scale", Colorize.Engine.Architectures.ResNetUnet.HintInputScale)) : hints;
+            stem = g.Op("Add", stem, g.Conv("hint_input", hintInput));
         }
 
         var features = new List<string> { g.Op("Relu", g.BatchNorm("encoder.bn1", stem)) };
