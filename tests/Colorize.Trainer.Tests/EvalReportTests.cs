@@ -116,6 +116,17 @@ public sealed partial class EvalReportTests(TrainedRunFixture run) : IClassFixtu
     }
 
     [Fact]
+    public void Pack_RefusesARunDirectoryAndOnnxTogether_InOneLine()
+    {
+        var error = new StringWriter();
+        string target = Path.Combine(Path.GetTempPath(), $"colorize-pack-both-{Guid.NewGuid():N}.cpack");
+        Assert.Equal(1, Program.Run(["pack", run.RunDirectory, "--onnx", "model.onnx", "--id", "x", "--version", "1.0.0", "-o", target], error, error));
+        Assert.Single(error.ToString().TrimEnd().Split('\n'));
+        Assert.Contains("not both", error.ToString(), StringComparison.Ordinal);
+        Assert.False(File.Exists(target));
+    }
+
+    [Fact]
     public void SampleGrids_AreWrittenEachEpoch_ForTheSamePhotos()
     {
         var first = Image.Load(SampleGrid.PathFor(run.RunDirectory, 1));

@@ -211,6 +211,12 @@ internal static class Program
             throw new TrainerException($"pack needs exactly one run directory.\n{Usage}");
         }
 
+        if (a.Get("onnx") is not null)
+        {
+            // --onnx packs an ONNX file instead of a run; with both, one would be silently ignored.
+            throw new TrainerException("pack takes either a run directory or --onnx <model.onnx>, not both.");
+        }
+
         var dtype = (a.Get("dtype") ?? "f32").ToLowerInvariant() switch
         {
             "f32" => SafeTensorsDType.F32,
