@@ -67,7 +67,9 @@ public static partial class Functional
                 throw new ArgumentException("BatchNorm in eval mode needs running statistics.");
             }
 
-            bool record = GradMode.ShouldRecord(input) || (weight?.RequiresGrad ?? false) || (bias?.RequiresGrad ?? false);
+            // Grad mode first: a module's γ and β always require grad, and under NoGrad (inference) nothing is
+            // recorded, so the fused pass applies; testing the parameters alone sent inference down the slow path.
+            bool record = GradMode.IsEnabled && (input.RequiresGrad || (weight?.RequiresGrad ?? false) || (bias?.RequiresGrad ?? false));
             if (!record)
             {
                 // Inference: one fused pass y = x·γ/√(var+ε) + (β − mean·γ/√(var+ε)).
