@@ -1,24 +1,64 @@
 namespace Colorize.Tensors.NN;
 
 /// <summary>
-/// Rewrites a trained model for inference: every BatchNorm2d that directly follows a Conv2d or ConvTranspose2d in a
-/// <see cref="Sequential"/> is folded into that convolution's weight and bias, removing a full pass over the
-/// activations per layer. The model must be in eval mode; the result computes the same function (to rounding)
-/// but its state-dict keys differ, so save the original, not the folded copy.
+/// Rewrites a trained model for inference (<see cref="Optimize"/>): spectral norm's weights computed once instead of
+/// before every forward, then every BatchNorm2d that directly follows a Conv2d or ConvTranspose2d folded into that
+/// convolution's weight and bias, removing a full pass over the activations per layer. The pairs are found in
+/// <see cref="Sequential"/> containers and, for modules that hold them as fields, through
+/// <see cref="IBatchNormFoldable"/>. The model must be in eval mode; the result computes the same function (to
+/// rounding) but its state-dict keys differ, so save the original, not the optimised copy.
 /// </summary>
 public static class InferenceOptimizer
 {
-    /// <summary>Folds BatchNorm layers into the preceding convolutions; returns how many were folded.</summary>
-    public static int FoldBatchNorm(Module model)
+    /// <summary>
+    /// Everything this class does, in the order that lets the most apply: <see cref="MaterializeSpectralNorm"/>
+    /// (a spectral-normalised convolution followed by BatchNorm can then be folded), then <see cref="FoldBatchNorm"/>.
+    /// </summary>
+    /// <param name="model">A model in eval mode.</param>
+    /// <returns>How many spectral norms were materialised and BatchNorm layers folded.</returns>
+    /// <exception cref="InvalidOperationException">A module is in training mode.</exception>
+    public static InferenceOptimization Optimize(Module model)
     {
-        if (model.NamedModules().Any(m => m.Module.Training))
+        int spectralNorms = MaterializeSpectralNorm(model);
+        return new InferenceOptimization(spectralNorms, FoldBatchNorm(model));
+    }
+
+    /// <summary>
+    /// Replaces every spectral norm in the model by the weight an eval-mode forward computes (<see cref="SpectralNorm.Remove"/>):
+    /// in eval mode u, v and <c>weight_orig</c> never change, so the division by σ need not run before every forward.
+    /// The outputs are bit-identical.
+    /// </summary>
+    /// <returns>How many spectral norms were removed.</returns>
+    /// <exception cref="InvalidOperationException">A module is in training mode, where the power iteration updates u and v on every forward.</exception>
+    public static int MaterializeSpectralNorm(Module model)
+    {
+        RequireEval(model, "materialising spectral norm", "training mode runs a power iteration on every forward");
+        int removed = 0;
+        foreach (var (_, module) in model.NamedModules().ToList())
         {
-            throw new InvalidOperationException("Call Eval() before folding BatchNorm: training mode uses batch statistics.");
+            foreach (string name in SpectralNorm.NormalizedParameters(module))
+            {
+                SpectralNorm.Remove(module, name);
+                removed++;
+            }
         }
 
+        return removed;
+    }
+
+    /// <summary>Folds BatchNorm layers into the preceding convolutions; returns how many were folded.</summary>
+    /// <exception cref="InvalidOperationException">A module is in training mode.</exception>
+    public static int FoldBatchNorm(Module model)
+    {
+        RequireEval(model, "folding BatchNorm", "training mode uses batch statistics");
         int folded = 0;
         foreach (var (_, module) in model.NamedModules().ToList())
         {
+            if (module is IBatchNormFoldable foldable)
+            {
+                folded += foldable.FoldBatchNorm();
+            }
+
             if (module is not Sequential seq)
             {
                 continue;
@@ -26,15 +66,15 @@ public static class InferenceOptimizer
 
             for (int i = 0; i + 1 < seq.Count; i++)
             {
-                if (seq[i + 1] is not BatchNorm2d { TrackRunningStats: true } bn || seq[i].HasPreHooks)
+                if (seq[i + 1] is not BatchNorm2d bn)
                 {
                     continue;
                 }
 
                 Module<Tensor, Tensor>? fused = seq[i] switch
                 {
-                    Conv2d conv when conv.OutChannels == bn.NumFeatures => FoldConv(conv, bn),
-                    ConvTranspose2d convT when convT.OutChannels == bn.NumFeatures => FoldConvTranspose(convT, bn),
+                    Conv2d conv => TryFold(conv, bn),
+                    ConvTranspose2d convT => TryFold(convT, bn),
                     _ => null,
                 };
                 if (fused is null)
@@ -43,7 +83,8 @@ public static class InferenceOptimizer
                 }
 
                 seq.Replace(i, fused);
-                seq.Replace(i + 1, new Identity());
+                // In eval mode like the rest of the model, so that optimising again is not refused.
+                seq.Replace(i + 1, Eval(new Identity()));
                 folded++;
             }
         }
@@ -51,30 +92,22 @@ public static class InferenceOptimizer
         return folded;
     }
 
-    private static (float[] Scale, float[] Shift) Affine(BatchNorm2d bn)
+    /// <summary>
+    /// The convolution that computes <c>bn(conv(x))</c> of an eval-mode pair, or null when the pair cannot be folded
+    /// (BatchNorm without running statistics, channel counts that differ, or a convolution whose weight a pre-hook
+    /// such as spectral norm recomputes). For <see cref="IBatchNormFoldable"/> implementations.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Either module is in training mode.</exception>
+    public static Conv2d? TryFold(Conv2d conv, BatchNorm2d bn)
     {
-        int c = bn.NumFeatures;
-        var scale = new float[c];
-        var shift = new float[c];
-        var mean = bn.RunningMean!.Data;
-        var variance = bn.RunningVar!.Data;
-        for (int i = 0; i < c; i++)
+        if (!CanFold(conv, bn, conv.OutChannels))
         {
-            double inv = 1.0 / Math.Sqrt(variance[i] + (double)bn.Eps);
-            double gamma = bn.Weight?.Data[i] ?? 1f;
-            double beta = bn.Bias?.Data[i] ?? 0f;
-            scale[i] = (float)(gamma * inv);
-            shift[i] = (float)(beta - (mean[i] * gamma * inv));
+            return null;
         }
 
-        return (scale, shift);
-    }
-
-    private static Conv2d FoldConv(Conv2d conv, BatchNorm2d bn)
-    {
-        var (scale, shift) = Affine(bn);
+        var (scale, shift) = BatchNormAffine(bn);
         var w = conv.Weight;
-        var fused = new Conv2d(conv.InChannels, conv.OutChannels, (w.Shape[2], w.Shape[3]), conv.Stride, conv.Padding, conv.Dilation, conv.Groups, bias: true);
+        var fused = Eval(new Conv2d(conv.InChannels, conv.OutChannels, (w.Shape[2], w.Shape[3]), conv.Stride, conv.Padding, conv.Dilation, conv.Groups, bias: true));
         int perOut = w.Count / conv.OutChannels;
         var src = w.Data;
         var dst = fused.Weight.Data;
@@ -92,11 +125,18 @@ public static class InferenceOptimizer
         return fused;
     }
 
-    private static ConvTranspose2d FoldConvTranspose(ConvTranspose2d conv, BatchNorm2d bn)
+    /// <summary>The transposed convolution that computes <c>bn(conv(x))</c>, or null when the pair cannot be folded.</summary>
+    /// <exception cref="InvalidOperationException">Either module is in training mode.</exception>
+    public static ConvTranspose2d? TryFold(ConvTranspose2d conv, BatchNorm2d bn)
     {
-        var (scale, shift) = Affine(bn);
+        if (!CanFold(conv, bn, conv.OutChannels))
+        {
+            return null;
+        }
+
+        var (scale, shift) = BatchNormAffine(bn);
         var w = conv.Weight;
-        var fused = new ConvTranspose2d(conv.InChannels, conv.OutChannels, w.Shape[2], conv.Stride, conv.Padding, conv.OutputPadding, conv.Groups, bias: true, conv.Dilation);
+        var fused = Eval(new ConvTranspose2d(conv.InChannels, conv.OutChannels, w.Shape[2], conv.Stride, conv.Padding, conv.OutputPadding, conv.Groups, bias: true, conv.Dilation));
         int outPerGroup = w.Shape[1], kernel = w.Shape[2] * w.Shape[3];
         int inPerGroup = conv.InChannels / conv.Groups;
         var src = w.Data;
@@ -123,4 +163,79 @@ public static class InferenceOptimizer
 
         return fused;
     }
+
+    /// <summary>
+    /// An eval-mode BatchNorm as y = x·scale + shift per channel, computed in double and rounded once: what the folded
+    /// convolutions carry, and what a value added to a folded convolution's output before the BatchNorm must be scaled by.
+    /// </summary>
+    /// <exception cref="ArgumentException">The layer keeps no running statistics.</exception>
+    public static (float[] Scale, float[] Shift) BatchNormAffine(BatchNorm2d bn)
+    {
+        if (bn.RunningMean is not { } runningMean || bn.RunningVar is not { } runningVar)
+        {
+            throw new ArgumentException("A BatchNorm2d without running statistics normalises by its input's statistics: it is not an affine map.", nameof(bn));
+        }
+
+        int c = bn.NumFeatures;
+        var scale = new float[c];
+        var shift = new float[c];
+        var mean = runningMean.Data;
+        var variance = runningVar.Data;
+        for (int i = 0; i < c; i++)
+        {
+            double inv = 1.0 / Math.Sqrt(variance[i] + (double)bn.Eps);
+            double gamma = bn.Weight?.Data[i] ?? 1f;
+            double beta = bn.Bias?.Data[i] ?? 0f;
+            scale[i] = (float)(gamma * inv);
+            shift[i] = (float)(beta - (mean[i] * gamma * inv));
+        }
+
+        return (scale, shift);
+    }
+
+    private static bool CanFold(Module conv, BatchNorm2d bn, int convOutChannels)
+    {
+        if (conv.Training || bn.Training)
+        {
+            throw new InvalidOperationException("Call Eval() before folding BatchNorm: training mode uses batch statistics.");
+        }
+
+        return bn.TrackRunningStats && bn.RunningMean is not null && convOutChannels == bn.NumFeatures && !conv.HasPreHooks;
+    }
+
+    /// <summary>A module made to replace part of an eval-mode model, in eval mode itself.</summary>
+    private static T Eval<T>(T module)
+        where T : Module
+    {
+        module.Eval();
+        return module;
+    }
+
+    private static void RequireEval(Module model, string what, string why)
+    {
+        if (model.NamedModules().Any(m => m.Module.Training))
+        {
+            throw new InvalidOperationException($"Call Eval() before {what}: {why}.");
+        }
+    }
+}
+
+/// <summary>What <see cref="InferenceOptimizer.Optimize"/> changed.</summary>
+/// <param name="SpectralNorms">Spectral norms replaced by their eval-mode weight.</param>
+/// <param name="BatchNorms">BatchNorm layers folded into convolutions.</param>
+public readonly record struct InferenceOptimization(int SpectralNorms, int BatchNorms);
+
+/// <summary>
+/// A module that applies BatchNorm to a convolution's output through its own fields rather than a
+/// <see cref="Sequential"/> (a ResNet's residual block or stem), so <see cref="InferenceOptimizer.FoldBatchNorm"/>
+/// cannot see the pairs: it asks the module to fold them itself, usually with <see cref="InferenceOptimizer.TryFold(Conv2d, BatchNorm2d)"/>.
+/// </summary>
+public interface IBatchNormFoldable
+{
+    /// <summary>
+    /// Replaces each of this module's own convolution → BatchNorm pairs (not its children's: the optimiser visits
+    /// those) by the folded convolution, so the forward computes the same function; called in eval mode only.
+    /// </summary>
+    /// <returns>How many BatchNorm layers were folded; 0 when called again.</returns>
+    int FoldBatchNorm();
 }

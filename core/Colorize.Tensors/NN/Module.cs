@@ -102,8 +102,22 @@ public abstract class Module
         return p;
     }
 
+    /// <summary>Removes a buffer (spectral norm's <c>u</c> and <c>v</c> when the parametrisation is removed).</summary>
+    internal void RemoveBuffer(string name)
+    {
+        if (!_buffers.Remove(name))
+        {
+            throw new ArgumentException($"Module {GetType().Name} has no buffer '{name}'.");
+        }
+
+        _bufferOrder.Remove(name);
+    }
+
     /// <summary>Sets a computed, unsaved tensor attribute (PyTorch's plain attribute set by a forward pre-hook).</summary>
     internal void SetAttribute(string name, Tensor value) => _attributes[name] = value;
+
+    /// <summary>Removes a computed attribute; false when there was none.</summary>
+    internal bool RemoveAttribute(string name) => _attributes.Remove(name);
 
     /// <summary>Adds a function run before every <see cref="Module{TIn, TOut}.Call"/>, like <c>register_forward_pre_hook</c>.</summary>
     /// <param name="hook">The function.</param>
@@ -126,6 +140,12 @@ public abstract class Module
     /// without the tensors: with the pre-hooks it brackets a module's forward (the benchmarks' per-layer profile).
     /// </summary>
     internal void AddForwardHook(Action<Module> hook) => _postHooks.Add(hook);
+
+    /// <summary>The forward pre-hooks in the order they run (a parametrisation finds its own by the delegate's target).</summary>
+    internal IReadOnlyList<Action<Module>> ForwardPreHooks => _preHooks;
+
+    /// <summary>Removes a forward pre-hook added by <see cref="AddForwardPreHook"/>; false when it was not there.</summary>
+    internal bool RemoveForwardPreHook(Action<Module> hook) => _preHooks.Remove(hook);
 
     /// <summary>Whether forward pre-hooks (such as spectral norm) change this module's tensors before each forward.</summary>
     public bool HasPreHooks => _preHooks.Count > 0;

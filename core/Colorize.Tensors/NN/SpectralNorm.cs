@@ -28,9 +28,44 @@ public static class SpectralNorm
         RegisterOrig(module, name, weight);
         RegisterBuffers(module, name, u, v);
         module.SetAttribute(name, weight.Detach());
-        module.AddForwardPreHook(m => m.SetAttribute(name, ComputeWeight(m, name, nPowerIterations, eps, d)));
+        module.AddForwardPreHook(new Hook(name, nPowerIterations, eps, d).Run);
         return module;
     }
+
+    /// <summary>
+    /// Removes spectral norm from <paramref name="module"/>'s parameter <paramref name="name"/>, as
+    /// <c>torch.nn.utils.remove_spectral_norm</c>: the weight <c>weight_orig / σ</c> is computed once from the current
+    /// u and v (no power iteration, so exactly what an eval-mode forward uses) and becomes the plain parameter
+    /// <paramref name="name"/> again, registered last; <c>weight_orig</c>, <c>weight_u</c>, <c>weight_v</c> and the hook go.
+    /// </summary>
+    /// <param name="module">A module that <see cref="Apply{T}"/> was called on.</param>
+    /// <param name="name">The parameter's name.</param>
+    /// <returns>The module.</returns>
+    /// <exception cref="ArgumentException">The module has no spectral norm on <paramref name="name"/>.</exception>
+    public static T Remove<T>(T module, string name = "weight")
+        where T : Module
+    {
+        var run = module.ForwardPreHooks.FirstOrDefault(h => h.Target is Hook hook && hook.Name == name)
+            ?? throw new ArgumentException($"Module {module.GetType().Name} has no spectral norm on '{name}'.", nameof(name));
+        var hook = (Hook)run.Target!;
+        Tensor weight;
+        using (Tensor.NoGrad())
+        {
+            weight = ComputeWeight(module, name, iterations: 0, hook.Eps, hook.Dim).Detach();
+        }
+
+        module.RemoveForwardPreHook(run);
+        module.RemoveAttribute(name);
+        module.RemoveParameter(name + "_orig");
+        module.RemoveBuffer(name + "_u");
+        module.RemoveBuffer(name + "_v");
+        module.RegisterParameterInternal(name, weight);
+        return module;
+    }
+
+    /// <summary>The names of <paramref name="module"/>'s own parameters under spectral norm, in the order it was applied.</summary>
+    public static IReadOnlyList<string> NormalizedParameters(Module module) =>
+        [.. module.ForwardPreHooks.Select(h => h.Target).OfType<Hook>().Select(h => h.Name)];
 
     private static void RegisterOrig(Module module, string name, Tensor weight) => module.RegisterParameterInternal(name + "_orig", weight);
 
@@ -89,6 +124,18 @@ public static class SpectralNorm
         }
 
         return weight.Reshape(weight.Shape[0], -1);
+    }
+
+    /// <summary>The forward pre-hook of one parametrised tensor; <see cref="Remove{T}"/> finds it by type and name.</summary>
+    private sealed class Hook(string name, int iterations, float eps, int dim)
+    {
+        public string Name { get; } = name;
+
+        public float Eps { get; } = eps;
+
+        public int Dim { get; } = dim;
+
+        public void Run(Module module) => module.SetAttribute(Name, ComputeWeight(module, Name, iterations, Eps, Dim));
     }
 
     /// <summary>x / max(‖x‖, eps), as <c>torch.nn.functional.normalize</c>.</summary>
