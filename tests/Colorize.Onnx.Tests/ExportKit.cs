@@ -128,11 +128,11 @@ internal static class ExportKit
         return new ExportSource(spec, built, 1, $"random {architecture} (seed {seed})");
     }
 
-    /// <summary>Prepares the network as CpuColorizer does: eval mode, BatchNorm folded (this changes the module: export first).</summary>
+    /// <summary>Prepares the network as CpuColorizer does: eval mode, spectral norm materialised, BatchNorm folded (this changes the module: export first).</summary>
     public static void FoldForEngine(BuiltArchitecture built)
     {
         built.Module.Eval();
-        InferenceOptimizer.FoldBatchNorm(built.Module);
+        InferenceOptimizer.Optimize(built.Module);
     }
 
     /// <summary>The engine's forward pass of a network prepared by <see cref="FoldForEngine"/>.</summary>

@@ -93,6 +93,7 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
         {
             // Registered last, so the automatic network's keys keep their order and its weights their random draws.
             _hintInput = RegisterModule("hint_input", ZeroConv(new Conv2d(HintChannels, 64, 7, stride: 2, padding: 3, generator: generator)));
+            _encoder.StemAddend = _hintInput;
             _hintHead = RegisterModule("hint_head", ZeroConv(new Conv2d(HintChannels, resChannels, 3, padding: 1, generator: generator)));
         }
     }
@@ -165,11 +166,13 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
 /// A torchvision-layout ResNet18/34 body returning the features at 1/2, 1/4, 1/8, 1/16 and 1/32 (no pooling, no FC).
 /// Public so that the trainer can run a frozen ImageNet copy of it as a feature-loss network.
 /// </summary>
-public sealed class ResNetEncoder : Module<Tensor, Tensor>
+public sealed class ResNetEncoder : Module<Tensor, Tensor>, IBatchNormFoldable
 {
-    private readonly Conv2d _conv1;
-    private readonly BatchNorm2d _bn1;
     private readonly Sequential[] _layers;
+    private Conv2d _conv1;
+
+    // BatchNorm2d, or Identity once folded into conv1 for inference.
+    private Module<Tensor, Tensor> _bn1;
 
     /// <summary>Creates the encoder with Kaiming-initialised convolutions.</summary>
     /// <param name="depth">18 or 34 (blocks per stage [2, 2, 2, 2] or [3, 4, 6, 3]).</param>
@@ -216,10 +219,18 @@ public sealed class ResNetEncoder : Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>
+    /// The convolution whose output the owner passes as <c>conv1Addend</c> (a hint network's <c>hint_input</c>), or
+    /// null. The addend goes through bn1, so folding bn1 into conv1 for inference scales this convolution's weights
+    /// and bias by bn1's scale as well (bn1's shift is already in conv1's bias): the sum then equals bn1's output.
+    /// </summary>
+    internal Conv2d? StemAddend { get; set; }
+
     /// <summary>The features after conv1 (1/2), layer1 (1/4), layer2 (1/8), layer3 (1/16) and layer4 (1/32).</summary>
     /// <param name="input">N×C×H×W.</param>
     /// <param name="stages">How many of the five to compute (a feature loss may not need the deepest).</param>
     /// <param name="conv1Addend">Added to conv1's output before bn1 (N×64×H/2×W/2; a hint network's hint branch), or null.</param>
+    /// <exception cref="InvalidOperationException">An addend is given after bn1 was folded into conv1 with no <see cref="StemAddend"/> folded with it.</exception>
     public Tensor[] Features(Tensor input, int stages = 5, Tensor? conv1Addend = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(stages, 1);
@@ -228,6 +239,12 @@ public sealed class ResNetEncoder : Module<Tensor, Tensor>
         var stem = _conv1.Call(input);
         if (conv1Addend is not null)
         {
+            if (_bn1 is not BatchNorm2d && StemAddend is null)
+            {
+                // Nothing scaled it by bn1's scale, so the sum would not be what bn1 gave.
+                throw new InvalidOperationException("bn1 is folded into conv1: an addend before bn1 must come from the StemAddend convolution, which the fold scales too.");
+            }
+
             stem = stem + conv1Addend;
         }
 
@@ -244,14 +261,57 @@ public sealed class ResNetEncoder : Module<Tensor, Tensor>
 
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input) => Features(input)[4];
+
+    /// <summary>Folds bn1 into conv1 (and its scale into <see cref="StemAddend"/>); the blocks fold their own.</summary>
+    int IBatchNormFoldable.FoldBatchNorm()
+    {
+        if (_bn1 is not BatchNorm2d bn || StemAddend is { HasPreHooks: true } || InferenceOptimizer.TryFold(_conv1, bn) is not { } fused)
+        {
+            return 0;
+        }
+
+        if (StemAddend is { } addend)
+        {
+            // bn1(conv1(x) + a(h)) = s·conv1(x) + t + s·a(h): the addend's convolution takes s, not t.
+            var scale = InferenceOptimizer.BatchNormAffine(bn).Scale;
+            var weight = addend.Weight.Data;
+            int perOut = weight.Length / addend.OutChannels;
+            for (int o = 0; o < addend.OutChannels; o++)
+            {
+                for (int j = o * perOut; j < (o + 1) * perOut; j++)
+                {
+                    weight[j] *= scale[o];
+                }
+
+                if (addend.Bias is { } bias)
+                {
+                    bias.Data[o] *= scale[o];
+                }
+            }
+        }
+
+        _conv1 = RegisterModule("conv1", fused);
+        _bn1 = RegisterModule("bn1", FoldedAway());
+        return 1;
+    }
+
+    /// <summary>What replaces a folded BatchNorm: the identity, in eval mode like the model around it.</summary>
+    internal static Identity FoldedAway()
+    {
+        var identity = new Identity();
+        identity.Eval();
+        return identity;
+    }
 }
 
 /// <summary>torchvision's BasicBlock: conv3×3-BN-ReLU-conv3×3-BN plus the (downsampled) input, ReLU.</summary>
-internal sealed class BasicBlock : Module<Tensor, Tensor>
+internal sealed class BasicBlock : Module<Tensor, Tensor>, IBatchNormFoldable
 {
-    private readonly Conv2d _conv1, _conv2;
-    private readonly BatchNorm2d _bn1, _bn2;
     private readonly Sequential? _downsample;
+    private Conv2d _conv1, _conv2;
+
+    // BatchNorm2d, or Identity once folded into the convolution before it for inference.
+    private Module<Tensor, Tensor> _bn1, _bn2;
 
     public BasicBlock(int inC, int outC, int stride, Generator? generator)
     {
@@ -269,6 +329,21 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>
     {
         var y = _bn2.Call(_conv2.Call(_bn1.Call(_conv1.Call(input)).Relu()));
         return (y + (_downsample?.Call(input) ?? input)).Relu();
+    }
+
+    /// <summary>Folds bn1 into conv1 and bn2 into conv2 (the downsample is a Sequential: the optimiser folds it).</summary>
+    int IBatchNormFoldable.FoldBatchNorm() => Fold("conv1", ref _conv1, "bn1", ref _bn1) + Fold("conv2", ref _conv2, "bn2", ref _bn2);
+
+    private int Fold(string convName, ref Conv2d conv, string bnName, ref Module<Tensor, Tensor> norm)
+    {
+        if (norm is not BatchNorm2d bn || InferenceOptimizer.TryFold(conv, bn) is not { } fused)
+        {
+            return 0;
+        }
+
+        conv = RegisterModule(convName, fused);
+        norm = RegisterModule(bnName, ResNetEncoder.FoldedAway());
+        return 1;
     }
 }
 

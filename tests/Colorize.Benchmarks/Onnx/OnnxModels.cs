@@ -113,8 +113,8 @@ public sealed record OnnxFiles(string PackFolder, string GeneratorOnnx, string E
 
 /// <summary>
 /// The engine's two networks as the product runs them, loaded once: the generator built from the pack's manifest with
-/// its weights, eval mode and BatchNorm folded (what <c>CpuColorizer.Create</c> does), and the ResNet18 encoder with
-/// the imported weights, prepared the same way.
+/// its weights, eval mode, spectral norm materialised and BatchNorm folded (<c>InferenceOptimizer.Optimize</c>, what
+/// <c>CpuColorizer.Create</c> does), and the ResNet18 encoder with the imported weights, prepared the same way.
 /// </summary>
 public sealed class EngineNetworks
 {
@@ -137,12 +137,12 @@ public sealed class EngineNetworks
         var built = ArchitectureRegistry.Build(pack.Manifest.Architecture, ArchitectureRole.Generator);
         built.Module.LoadStateDict(WeightsLoader.Read(pack, built.Module));
         built.Module.Eval();
-        InferenceOptimizer.FoldBatchNorm(built.Module);
+        InferenceOptimizer.Optimize(built.Module);
 
         var encoder = new ResNetEncoder(18, 3, generator: null, layer4Blocks: 3);
         encoder.LoadStateDict(ImageNetResNet18.LoadStateDict(files.EncoderOnnx), strict: true);
         encoder.Eval();
-        InferenceOptimizer.FoldBatchNorm(encoder);
+        InferenceOptimizer.Optimize(encoder);
         return new EngineNetworks(built.Module, encoder);
     }
 
