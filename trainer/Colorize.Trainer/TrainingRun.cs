@@ -8,27 +8,12 @@ using Colorize.Tensors.Optim;
 
 namespace Colorize.Trainer;
 
-/// <summary>One line of metrics.jsonl.</summary>
-/// <remarks>
-/// <c>CpuSeconds</c> is the processor time the run has used so far, over all its sessions (the budget that
-/// <c>--cpu-budget</c> limits and that recipe comparisons hold equal). <c>LossG</c> and <c>LossGAdv</c> are means over the epoch's generator steps (null when the generator did not step,
-/// as in a critic phase), <c>LossD</c> over its critic steps, <c>LossL1</c> over the generator outputs of the epoch.
-/// </remarks>
-internal sealed record EpochRecord(int Epoch, long Step, double? LossG, double LossL1, double? LossGAdv, double? LossD,
-    double Psnr, double PsnrGrey, double AbMae, double ColorfulnessPred, double ColorfulnessTruth, double DeltaColorfulness,
-    int ValidationImages, double Seconds, double TrainSeconds, double ImagesPerSecond,
-    double? Auc = null, double? AucGrey = null, double? LearningRate = null, string? Phase = null, int? Size = null,
-    double? CpuSeconds = null);
-
-/// <summary>The losses summed over one batch's optimizer steps.</summary>
-internal readonly record struct StepLosses(double SumG, double SumAdv, int GSteps, double SumD, int DSteps, double L1);
-
 /// <summary>
 /// Trains a recipe: builds the networks from the config, runs the phases of its <see cref="TrainingSchedule"/>
 /// (L1 pretraining, critic refits, adversarial phases) epoch by epoch, validates, appends metrics and checkpoints
 /// after every epoch, and resumes exactly from the last checkpoint in any phase.
 /// </summary>
-internal sealed class TrainingRun
+internal sealed partial class TrainingRun
 {
     private static readonly JsonSerializerOptions s_jsonLine = new(TrainConfig.Json) { WriteIndented = false };
     private readonly TrainConfig _config;
@@ -559,83 +544,6 @@ internal sealed class TrainingRun
         return acc.Result();
     }
 
-    private CheckpointState State(int epochsCompleted, long step, double bestPsnr, int bestEpoch, Dictionary<string, double>? metrics, EpochProgress? within, double cpuSeconds) => new()
-    {
-        CpuSeconds = cpuSeconds,
-        EpochsCompleted = epochsCompleted,
-        Step = step,
-        OptimizerGScalars = _optG.StateDict().Scalars,
-        OptimizerDScalars = _optD?.StateDict().Scalars,
-        ModelRandom = _modelRandom.GetState(),
-        CriticRandom = _criticRandom.GetState(),
-        DataRandom = _dataRandom.GetState(),
-        BestPsnr = bestPsnr,
-        BestEpoch = bestEpoch,
-        Metrics = metrics,
-        WithinEpoch = within,
-        LrPlateau = _plateau?.State,
-        Phase = _phase.Index,
-        CriticMode = _criticMode,
-    };
-
-    private static Dictionary<string, double> MetricsDictionary(ValidationMetrics m, int epoch) => new(StringComparer.Ordinal)
-    {
-        ["psnr"] = m.Psnr,
-        ["psnrGrey"] = m.PsnrGrey,
-        ["abMae"] = m.AbMae,
-        ["colorfulness"] = m.ColorfulnessPred,
-        ["colorfulnessTruth"] = m.ColorfulnessTruth,
-        ["deltaColorfulness"] = m.DeltaColorfulness,
-        ["auc"] = m.Auc,
-        ["aucGrey"] = m.AucGrey,
-        ["epoch"] = epoch,
-    };
-
-    private Dictionary<string, Tensor> CollectTensors()
-    {
-        var all = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        Add("g.", _g.StateDict());
-        Add("optg.", _optG.StateDict().Tensors);
-        if (_d is not null)
-        {
-            Add("d.", _d.StateDict());
-            Add("optd.", _optD!.StateDict().Tensors);
-        }
-
-        return all;
-
-        void Add(string prefix, IReadOnlyDictionary<string, Tensor> tensors)
-        {
-            foreach (var (k, v) in tensors)
-            {
-                all[prefix + k] = v;
-            }
-        }
-    }
-
-    private void Restore(CheckpointState state, Dictionary<string, Tensor> tensors)
-    {
-        _g.LoadStateDict(Prefixed(tensors, "g."));
-        _optG.LoadStateDict(new OptimizerState(Prefixed(tensors, "optg."), state.OptimizerGScalars));
-        if (_d is not null)
-        {
-            _d.LoadStateDict(Prefixed(tensors, "d."));
-            _optD!.LoadStateDict(new OptimizerState(Prefixed(tensors, "optd."), state.OptimizerDScalars
-                ?? throw new TrainerException("The checkpoint has no discriminator optimizer state.")));
-        }
-
-        _modelRandom.SetState(state.ModelRandom);
-        _criticRandom.SetState(state.CriticRandom);
-        _dataRandom.SetState(state.DataRandom);
-        _plateau?.Restore(state.LrPlateau);
-        _criticMode = state.CriticMode;
-    }
-
-    /// <summary>The tensors whose names start with <paramref name="prefix"/>, with it removed.</summary>
-    public static Dictionary<string, Tensor> Prefixed(IReadOnlyDictionary<string, Tensor> tensors, string prefix) =>
-        tensors.Where(kv => kv.Key.StartsWith(prefix, StringComparison.Ordinal))
-            .ToDictionary(kv => kv.Key[prefix.Length..], kv => kv.Value, StringComparer.Ordinal);
-
     private static int[] Permutation(int n, Generator random)
     {
         var order = Enumerable.Range(0, n).ToArray();
@@ -647,17 +555,4 @@ internal sealed class TrainingRun
 
         return order;
     }
-}
-
-/// <summary>The processor time this process has used since <see cref="Start"/>, on all its threads.</summary>
-internal readonly struct CpuClock
-{
-    private readonly TimeSpan _start;
-
-    private CpuClock(TimeSpan start) => _start = start;
-
-    public static CpuClock Start() => new(Process.GetCurrentProcess().TotalProcessorTime);
-
-    /// <summary>Seconds of processor time since the start (user + kernel, every thread, including the data loader's).</summary>
-    public double Seconds => (Process.GetCurrentProcess().TotalProcessorTime - _start).TotalSeconds;
 }
