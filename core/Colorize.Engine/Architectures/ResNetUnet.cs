@@ -396,9 +396,8 @@ internal sealed class PixelShuffleIcnr : Module<Tensor, Tensor>
     public override Tensor Forward(Tensor input)
     {
         // As fastai's PixelShuffle_ICNR: ReLU, shuffle, then blur against checkerboard artefacts (replicate one
-        // row/column on the top/left, 2×2 mean with stride 1).
-        var x = Functional.PixelShuffle(_conv.Call(input).Relu(), 2);
-        return Functional.AvgPool2d(Functional.Pad(x, (1, 0, 1, 0), PaddingMode.Replicate), 2, stride: 1);
+        // row/column on the top/left, 2×2 mean with stride 1), in one pass when nothing is recorded.
+        return Functional.PixelShuffleBlur(_conv.Call(input), 2, relu: true);
     }
 }
 

@@ -1,3 +1,4 @@
+using Colorize.Tensors.Autograd;
 using Colorize.Tensors.Ops;
 
 namespace Colorize.Tensors.NN;
@@ -168,6 +169,54 @@ public static partial class Functional
 
         int oc = c / (r * r);
         return input.Reshape(n, oc, r, r, h, w).Permute(0, 1, 4, 2, 5, 3).Reshape(n, oc, h * r, w * r);
+    }
+
+    /// <summary>
+    /// fastai's PixelShuffle_ICNR after its convolution, with blur (DeOldify's decoder, against checkerboard
+    /// artefacts): optional ReLU, <see cref="PixelShuffle"/>(r), one replicated row and column on the top and left
+    /// (<see cref="Pad"/> (1, 0, 1, 0), replicate) and a 2×2 <see cref="AvgPool2d"/> with stride 1. [N, C·r², H, W]
+    /// in, [N, C, H·r, W·r] out.
+    /// </summary>
+    /// <remarks>
+    /// When autograd records, these are the separate ops. Otherwise one pass over the input does the same float
+    /// operations in the same order, so the bits are the same, without the three tensors of the output's size the
+    /// separate ops write and read again (the pad's loop also ran on one thread).
+    /// </remarks>
+    /// <param name="input">Input [N, C·r², H, W], H and W at least 1.</param>
+    /// <param name="upscaleFactor">r.</param>
+    /// <param name="relu">Apply ReLU to the input first.</param>
+    public static Tensor PixelShuffleBlur(Tensor input, int upscaleFactor, bool relu = true)
+    {
+        Check4D(input, "PixelShuffleBlur");
+        if (GradMode.ShouldRecord(input))
+        {
+            var shuffled = PixelShuffle(relu ? input.Relu() : input, upscaleFactor);
+            return AvgPool2d(Pad(shuffled, (1, 0, 1, 0), PaddingMode.Replicate), 2, stride: 1);
+        }
+
+        int n = input.Shape[0], c = input.Shape[1], h = input.Shape[2], w = input.Shape[3], r = upscaleFactor;
+        if (r < 1 || c % (r * r) != 0)
+        {
+            throw new ArgumentException($"PixelShuffleBlur: {c} channels are not divisible by {r}².");
+        }
+
+        if (h == 0 || w == 0)
+        {
+            throw new ArgumentException("PixelShuffleBlur needs a non-empty input (the blur replicates its edge).");
+        }
+
+        int oc = c / (r * r), inPlanes = r * r * h * w, outPlane = h * r * w * r;
+        var y = Tensor.Empty(n, oc, h * r, w * r);
+        var (xd, yd) = (input.Storage, y.Storage);
+        Parallelism.For(n * oc, Math.Max(1, Elementwise.Grain / outPlane), (p0, p1) =>
+        {
+            float[] above = new float[w * r], current = new float[w * r];
+            for (int p = p0; p < p1; p++)
+            {
+                ShuffleBlurKernels.Plane(xd.AsSpan(p * inPlanes, inPlanes), h, w, r, relu, yd.AsSpan(p * outPlane, outPlane), above, current);
+            }
+        });
+        return y;
     }
 
     /// <summary>
