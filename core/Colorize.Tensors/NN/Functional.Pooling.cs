@@ -24,6 +24,12 @@ public static partial class Functional
         int n = input.Shape[0], c = input.Shape[1], h = input.Shape[2], w = input.Shape[3];
         int ho = PoolOutputSize(h, kernelSize, s, padding, dilation, ceilMode);
         int wo = PoolOutputSize(w, kernelSize, s, padding, dilation, ceilMode);
+        if (kernelSize == 3 && s == 2 && padding == 1 && dilation == 1 && !ceilMode && !GradMode.ShouldRecord(input))
+        {
+            // The ResNet stem's pool at inference: no indices to keep, and a separable path with the scan's bits.
+            return MaxPool3x3Stride2(input, n * c, h, w, ho, wo);
+        }
+
         var y = Tensor.Empty(n, c, ho, wo);
         var indices = new int[n * c * ho * wo];
         var xd = input.Storage;
@@ -53,6 +59,22 @@ public static partial class Functional
                 [LinearOp.Apply(g, "MaxPoolScatter", gg => twoByTwo ? ScatterTwoByTwo(gg, indices, inShape) : ScatterPlanes(gg, indices, inShape), h => GatherPlanes(h, indices, outShape))]);
         }
 
+        return y;
+    }
+
+    private static Tensor MaxPool3x3Stride2(Tensor input, int planes, int h, int w, int ho, int wo)
+    {
+        var y = Tensor.Empty(input.Shape[0], input.Shape[1], ho, wo);
+        var (xd, yd) = (input.Storage, y.Storage);
+        Parallelism.For(planes, Math.Max(1, Ops.Elementwise.Grain / Math.Max(1, h * w)), (p0, p1) =>
+        {
+            var rowMaxima = new float[h * wo];
+            var columns = new float[2 * wo];
+            for (int plane = p0; plane < p1; plane++)
+            {
+                PoolingKernels.MaxPool3x3Stride2(xd.AsSpan(plane * h * w, h * w), h, w, yd.AsSpan(plane * ho * wo, ho * wo), rowMaxima, columns);
+            }
+        });
         return y;
     }
 
