@@ -3,7 +3,10 @@
 
 usage: photo-sources.py PHOTOS_DIR rows      prints  <path>\t<SOURCES.tsv row>   for every photo
        photo-sources.py PHOTOS_DIR licence   prints  <path>\t<licence>           for every photo
-<path> is the photo's path relative to PHOTOS_DIR, '<package>/<file>' (the form of the curated lists). The file
+       photo-sources.py PHOTOS_DIR check     lists rows without a file and files without a row
+<path> is the photo's path relative to PHOTOS_DIR, '<package>/<file>' (the form of the curated lists); the cut-outs
+of CUTOUTS.tsv are there too, as 'cutouts/<package>/<file>' (the form of cutouts-1.0.txt), with their CUTOUTS.tsv row
+(the same three columns) and licence. The file
 names are not always the original's: plasma wallpapers are <Name>-images.<ext>, gcompris' photos carved out of
 Qt .rcc archives are <archive>_<NNN>.png (NNN counting the archive's WebP images, taken or not), kphotoalbum's
 turned photos are .png, and a name already taken gets its folder names in front. The SOURCES.tsv rows are in the
@@ -22,12 +25,31 @@ import re
 import sys
 
 
-def read_sources(photos):
-    return [line.rstrip("\n").split("\t") for line in open(os.path.join(photos, "SOURCES.tsv")) if line.strip()]
+def read_sources(photos, listing="SOURCES.tsv"):
+    path = os.path.join(photos, listing)
+    if listing == "CUTOUTS.tsv" and not os.path.isfile(path):
+        return []  # gathered before training-photos.sh kept cut-outs
+    return [line.rstrip("\n").split("\t") for line in open(path) if line.strip()]
+
+
+def taken_name(folder, names, original):
+    """training-photos.sh's name_for(): the original's name, with its folder names in front while the name is taken
+    in NAMES (updated), and the extension the file has in FOLDER (its own, lower case, or .png for converted ones)."""
+    ext = os.path.splitext(original)[1].lower()
+    parts = original.strip("/").split("/")
+    name = os.path.splitext(parts.pop())[0]
+    while name in names and parts:
+        name = parts.pop() + "-" + name
+    names.add(name)
+    for e in (ext, ".png"):
+        if os.path.isfile(os.path.join(folder, name + e)):
+            return name + e
+    return name + ext  # missing: reported by check()
 
 
 def rows(photos):
-    """{'<package>/<file>': [package, original, licence file]} for every row of SOURCES.tsv."""
+    """{'<package>/<file>': [package, original, licence file]} for every row of SOURCES.tsv, and
+    {'cutouts/<package>/<file>': ...} for every row of CUTOUTS.tsv (the cut-outs, files under cutouts/)."""
     out = {}
     names = collections.defaultdict(set)
     rcc_rows = collections.defaultdict(list)
@@ -41,20 +63,13 @@ def rows(photos):
         if m:  # plasma: <Name>-images.<ext>
             out["%s/%s-%s%s" % (pkg, m.group(1), m.group(2), ext.lower())] = row
             continue
-        # training-photos.sh's name_for(): the name, with folder names in front while it is taken
-        parts = original.strip("/").split("/")
-        stem = os.path.splitext(parts.pop())[0]
-        candidates = [ext.lower(), ".png"]
-        name = stem
-        while name in names[pkg] and parts:
-            name = parts.pop() + "-" + name
-        names[pkg].add(name)
-        for e in candidates:
-            if os.path.isfile(os.path.join(photos, pkg, name + e)):
-                out["%s/%s%s" % (pkg, name, e)] = row
-                break
-        else:
-            out["%s/%s%s" % (pkg, name, ext.lower())] = row  # missing: reported by check()
+        out["%s/%s" % (pkg, taken_name(os.path.join(photos, pkg), names[pkg], original))] = row
+    # the cut-outs were taken by a run of training-photos.sh's TAKE of their own, so their names are apart
+    cutout_names = collections.defaultdict(set)
+    for row in read_sources(photos, "CUTOUTS.tsv"):
+        pkg, original = row[0], row[1]
+        folder = os.path.join(photos, "cutouts", pkg)
+        out["cutouts/%s/%s" % (pkg, taken_name(folder, cutout_names[pkg], original))] = row
     for (pkg, rcc), rs in rcc_rows.items():
         prefix = os.path.basename(rcc)[:-4] + "_"
         files = sorted((f for f in os.listdir(os.path.join(photos, pkg)) if f.startswith(prefix)
@@ -67,11 +82,12 @@ def rows(photos):
 
 
 def check(photos, mapping):
-    """Paths of the mapping that are not files, and photo files that no row names."""
+    """Paths of the mapping that are not files, and photo (or cut-out) files that no row names."""
     on_disk = set()
-    for pkg in {r[0] for r in mapping.values()}:
-        for f in os.listdir(os.path.join(photos, pkg)):
-            on_disk.add("%s/%s" % (pkg, f))
+    for folder in {os.path.dirname(p) for p in mapping}:  # <package> or cutouts/<package>
+        if os.path.isdir(os.path.join(photos, folder)):
+            for f in os.listdir(os.path.join(photos, folder)):
+                on_disk.add("%s/%s" % (folder, f))
     return sorted(set(mapping) - on_disk), sorted(on_disk - set(mapping))
 
 

@@ -4,8 +4,8 @@ using Colorize.Tensors;
 namespace Colorize.Trainer;
 
 /// <summary>
-/// Prepares the batches of one epoch on a background thread (read the cached Lab planes, crop, rescale, flip, add
-/// noise) a few batches ahead of the training step that consumes them, so that data preparation overlaps the
+/// Prepares the batches of one epoch on a background thread (read the cached Lab planes, crop, rescale, flip, paste
+/// cut-outs, add noise) a few batches ahead of the training step that consumes them, so that data preparation overlaps the
 /// step's compute instead of leaving the cores idle between steps.
 /// </summary>
 /// <remarks>
@@ -29,7 +29,8 @@ internal sealed class BatchLoader : IDisposable
     /// <param name="config">The run's configuration (crop scale, noise, seed).</param>
     /// <param name="epoch">The zero-based epoch (part of every batch's random seed).</param>
     /// <param name="prefetch">How many prepared batches may wait; two keep the consumer fed without holding much memory.</param>
-    public BatchLoader(IReadOnlyList<PhotoEntry> photos, int[] order, int firstBatch, int batchSize, int size, TrainConfig config, int epoch, int prefetch = 2)
+    /// <param name="cutouts">The run's cut-outs when it pastes them (config <c>cutouts</c>), else null.</param>
+    public BatchLoader(IReadOnlyList<PhotoEntry> photos, int[] order, int firstBatch, int batchSize, int size, TrainConfig config, int epoch, int prefetch = 2, CutoutPaster? cutouts = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(prefetch, 1);
@@ -47,6 +48,8 @@ internal sealed class BatchLoader : IDisposable
                     var entries = order.Skip(b * batchSize).Take(batchSize).Select(i => photos[i % photos.Count]).ToList();
                     var random = BatchRandom(config.Seed, epoch, b);
                     var batch = PhotoDataset.MakeBatch(entries, size, config.CropScaleMin, random);
+                    // Pasted onto the clean crop, so noise then degrades photo and pastes alike.
+                    cutouts?.Apply(batch, CutoutPaster.BatchRandom(config.Seed, epoch, b));
                     NoiseAugmentation.Apply(batch, config.Noise, random);
                     batch = HintSimulation.Apply(batch, config.Hints, random);
                     _ready.Add(batch, token);

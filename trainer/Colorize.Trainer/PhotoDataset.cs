@@ -127,11 +127,26 @@ internal static class PhotoDataset
         return listed;
     }
 
-    /// <summary>Every JPEG/PNG/BMP/TIFF under <paramref name="dataDirectory"/> (recursive), as '/'-separated relative paths in ordinal order.</summary>
+    /// <summary>
+    /// The folder of a data folder that holds cut-outs (objects on a transparent background, pasted by the
+    /// <c>cutouts</c> option), where training-photos.sh puts them: never read as photos, so a cut-out is never a
+    /// training, validation or test photo whether or not a run pastes them.
+    /// </summary>
+    public const string CutoutFolder = "cutouts";
+
+    /// <summary>Whether a '/'-separated path relative to the data folder lies in <see cref="CutoutFolder"/>.</summary>
+    public static bool IsInCutoutFolder(string relativePath) =>
+        relativePath.StartsWith(CutoutFolder + "/", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Every JPEG/PNG/BMP/TIFF under <paramref name="dataDirectory"/> (recursive) except those in its
+    /// <see cref="CutoutFolder"/>, as '/'-separated relative paths in ordinal order.
+    /// </summary>
     public static List<string> ListImageFiles(string dataDirectory) =>
         [.. Directory.EnumerateFiles(dataDirectory, "*", SearchOption.AllDirectories)
             .Where(f => s_extensions.Contains(Path.GetExtension(f)))
             .Select(f => Path.GetRelativePath(dataDirectory, f).Replace('\\', '/'))
+            .Where(f => !IsInCutoutFolder(f))
             .Order(StringComparer.Ordinal)];
 
     /// <summary>A number in [0, 1) from the seed and the relative path: the same photo always lands in the same split.</summary>

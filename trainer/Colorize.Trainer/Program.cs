@@ -51,6 +51,7 @@ internal static class Program
             {
                 "recipes" => ListRecipes(stdout),
                 "bench" => Bench.Run(new Arguments(args.AsSpan(1), ["size", "batch", "threads", "rounds", "warmup"], []), stdout),
+                "cutout-sheet" => CutoutSheet.Run(new Arguments(args.AsSpan(1), ["config", "data", "o", "count", "size", "epoch"], []), stdout),
                 "pack" => Pack(new Arguments(args.AsSpan(1), ["id", "version", "o", "folder", "dtype", "license", "checkpoint", "render-size", "name", "model-card", "chroma-gain", "onnx"], []), stdout),
                 "eval" => Eval(new Arguments(args.AsSpan(1), ["pack", "data", "render-size", "run", "split", "threads", "strength", "hints"], ["json"]), stdout, stderr),
                 "export" => Export(new Arguments(args.AsSpan(1), ["onnx"], []), stdout),

@@ -112,6 +112,8 @@ internal sealed record TrainConfig
     public HintConfig? Hints { get; init; }
     /// <summary>Start the generator from a pack's or a run's weights (fine-tuning; null: fresh weights).</summary>
     public InitConfig? Init { get; init; }
+    /// <summary>Paste photographic cut-outs onto training crops (null: none); see <see cref="CutoutConfig"/>.</summary>
+    public CutoutConfig? Cutouts { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -160,6 +162,7 @@ internal sealed record TrainConfig
         LrDecayOnPlateau?.Validate();
         Hints?.Validate(Generator);
         Init?.Validate();
+        Cutouts?.Validate();
         return this;
     }
 

@@ -30,12 +30,14 @@ internal sealed partial class TrainingRun
     private Adam? _optD;
     private LrPlateau? _plateau;
     private readonly FeatureLoss? _featureLoss;
+    private readonly CutoutPaster? _cutouts;
     private TrainingPhase _phase;
     private bool _criticMode = true;
 
-    private TrainingRun(TrainConfig config, string runDirectory, TextWriter log)
+    private TrainingRun(TrainConfig config, string runDirectory, TextWriter log, CutoutPaster? cutouts = null)
     {
         _config = config;
+        _cutouts = cutouts;
         _schedule = TrainingSchedule.From(config);
         _runDirectory = runDirectory;
         _log = log;
@@ -133,8 +135,15 @@ internal sealed partial class TrainingRun
             config = config with { Init = init with { Pack = init.Pack is null ? null : Path.GetFullPath(init.Pack), Run = init.Run is null ? null : Path.GetFullPath(init.Run) } };
         }
 
+        // Every cut-out is read now, so a missing or broken one stops the run before it trains, not mid-epoch.
+        var cutouts = config.Cutouts is { } c ? CutoutPaster.Load(c, config.Data, config.MaxSize) : null;
+        if (cutouts is not null)
+        {
+            log.WriteLine(cutouts.Describe());
+        }
+
         AtomicFile.WriteAllBytes(configPath, JsonSerializer.SerializeToUtf8Bytes(config, TrainConfig.Json));
-        return new TrainingRun(config, runDirectory, log);
+        return new TrainingRun(config, runDirectory, log, cutouts);
     }
 
     /// <summary>A run without a directory, for timing single steps (<c>colorize-train bench</c>).</summary>
@@ -224,7 +233,7 @@ internal sealed partial class TrainingRun
             int gSteps = within.GSteps, dSteps = within.DSteps, l1Count = within.L1Count;
             int batches = within.BatchesDone, images = 0;
             progress.EpochStarted(new EpochStart(epoch + 1, _schedule.TotalEpochs, phase.Name, order.Length, Math.Min(order.Length, batches * _config.Batch)));
-            using var loader = new BatchLoader(data.Train, order, batches, _config.Batch, phase.Size, _config, epoch);
+            using var loader = new BatchLoader(data.Train, order, batches, _config.Batch, phase.Size, _config, epoch, cutouts: _cutouts);
             foreach (var batch in loader.Batches())
             {
                 int start = batches * _config.Batch;
