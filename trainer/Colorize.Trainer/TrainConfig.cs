@@ -114,6 +114,8 @@ internal sealed record TrainConfig
     public InitConfig? Init { get; init; }
     /// <summary>Paste photographic cut-outs onto training crops (null: none); see <see cref="CutoutConfig"/>.</summary>
     public CutoutConfig? Cutouts { get; init; }
+    /// <summary>Weight the generator's per-pixel ab L1 by colour rarity (null: plain L1); see <see cref="RebalanceConfig"/>.</summary>
+    public RebalanceConfig? Rebalance { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -163,6 +165,7 @@ internal sealed record TrainConfig
         Hints?.Validate(Generator);
         Init?.Validate();
         Cutouts?.Validate();
+        Rebalance?.Validate();
         return this;
     }
 

@@ -31,6 +31,7 @@ internal sealed partial class TrainingRun
     private LrPlateau? _plateau;
     private readonly FeatureLoss? _featureLoss;
     private readonly CutoutPaster? _cutouts;
+    private ColourRebalance? _rebalance;
     private TrainingPhase _phase;
     private bool _criticMode = true;
 
@@ -167,6 +168,7 @@ internal sealed partial class TrainingRun
         int bestEpoch = 0;
         EpochProgress? resumeWithin = null;
         double cpuBefore = 0;
+        bool resumed = false;
         var cpuClock = CpuClock.Start();
         if (Checkpoints.LoadNewestIntact(_runDirectory, _log) is var (state, tensors))
         {
@@ -188,9 +190,16 @@ internal sealed partial class TrainingRun
 
             EnterPhase(phase);
             Restore(state, tensors);
+            resumed = true;
             _log.WriteLine(resumeWithin is null
                 ? $"resuming after epoch {startEpoch} (step {step})"
                 : $"resuming in epoch {startEpoch + 1} after {resumeWithin.BatchesDone} batches (step {step})");
+        }
+
+        if (_config.Rebalance is { } rebalance)
+        {
+            // Once per run, from the training photos only; a resumed run reads the weights it started with.
+            Rebalance = ColourRebalance.ForRun(_runDirectory, rebalance, data.Train, resumed, _log);
         }
 
         var records = new List<EpochRecord>();
@@ -320,8 +329,8 @@ internal sealed partial class TrainingRun
             {
                 _optG.ZeroGrad();
                 var fake = _g.Call(batch.InputFor(_takesHints));
-                var l1 = Losses.L1(fake, batch.AB);
-                var loss = l1.Mul(_config.L1Weight);
+                var (abLoss, l1) = AbTerm(fake, batch.AB);
+                var loss = abLoss.Mul(_config.L1Weight);
                 if (_featureLoss is not null)
                 {
                     loss += _featureLoss.Compute(batch.L, fake, batch.AB).Mul(_featureLoss.Config.Weight);
@@ -329,7 +338,7 @@ internal sealed partial class TrainingRun
 
                 loss.Backward();
                 _optG.Step();
-                return new StepLosses(loss.Item(), 0, 1, 0, 0, l1.Item());
+                return new StepLosses(loss.Item(), 0, 1, 0, 0, l1);
             }
 
             case PhaseKind.Critic:
@@ -454,8 +463,8 @@ internal sealed partial class TrainingRun
         try
         {
             var adv = AdversarialLosses.Generator(_config.Gan.Loss, _d!.Call(Tensor.Cat([batch.L, fake], 1)));
-            var l1 = Losses.L1(fake, batch.AB);
-            var loss = (_config.Gan.AdversarialWeight == 1f ? adv : adv.Mul(_config.Gan.AdversarialWeight)) + l1.Mul(_config.L1Weight);
+            var (abLoss, l1) = AbTerm(fake, batch.AB);
+            var loss = (_config.Gan.AdversarialWeight == 1f ? adv : adv.Mul(_config.Gan.AdversarialWeight)) + abLoss.Mul(_config.L1Weight);
             if (_featureLoss is { Config.InGan: true })
             {
                 loss += _featureLoss.Compute(batch.L, fake, batch.AB).Mul(_featureLoss.Config.Weight);
@@ -463,27 +472,11 @@ internal sealed partial class TrainingRun
 
             loss.Backward();
             _optG.Step();
-            return (loss.Item(), adv.Item(), l1.Item());
+            return (loss.Item(), adv.Item(), l1);
         }
         finally
         {
             SetRequiresGrad(_d!, true);
-        }
-    }
-
-    private static void SetRequiresGrad(Module module, bool value)
-    {
-        foreach (var p in module.Parameters())
-        {
-            p.RequiresGrad = value;
-        }
-    }
-
-    private static double L1Value(Tensor fake, Tensor truth)
-    {
-        using (Tensor.NoGrad())
-        {
-            return Losses.L1(fake, truth).Item();
         }
     }
 
