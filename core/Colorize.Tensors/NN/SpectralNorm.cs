@@ -64,7 +64,7 @@ public static class SpectralNorm
     }
 
     /// <summary>The names of <paramref name="module"/>'s own parameters under spectral norm, in the order it was applied.</summary>
-    public static IReadOnlyList<string> NormalizedParameters(Module module) =>
+    internal static IReadOnlyList<string> NormalizedParameters(Module module) =>
         [.. module.ForwardPreHooks.Select(h => h.Target).OfType<Hook>().Select(h => h.Name)];
 
     private static void RegisterOrig(Module module, string name, Tensor weight) => module.RegisterParameterInternal(name + "_orig", weight);

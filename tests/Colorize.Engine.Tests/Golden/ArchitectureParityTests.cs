@@ -9,8 +9,9 @@ namespace Colorize.Engine.Tests.Golden;
 /// Every registered architecture against its PyTorch twin in tests/golden/architectures.py (fixtures written by
 /// tests/golden/generate_architectures.py): built through <c>ArchitectureRegistry</c> from the same manifest
 /// hyperparameters, it has exactly PyTorch's state-dict keys in PyTorch's order, loads PyTorch's state dict, and gives
-/// PyTorch's outputs in eval mode (also with BatchNorm folded for inference) and in training mode, with the same
-/// input and parameter gradients and the same BatchNorm statistics and spectral-norm vectors after the forward.
+/// PyTorch's outputs in eval mode (also as optimised for inference: spectral norm materialised, BatchNorm folded) and
+/// in training mode, with the same input and parameter gradients and the same BatchNorm statistics and spectral-norm
+/// vectors after the forward.
 /// </summary>
 /// <remarks>
 /// One build per mode: the ResNet encoder alone has 11M (ResNet18) or 21M (ResNet34) parameters to initialise.
@@ -60,15 +61,19 @@ public sealed class ArchitectureParityTests(ITestOutputHelper output)
             Report("eval output", ParityAssert.Close(expected, module.Call(x), $"{name}: eval output"));
         }
 
-        // The inference path: BatchNorm folded into the preceding convolutions gives the same function.
+        // The inference path (what CpuColorizer does): spectral norm's weights computed once and BatchNorm folded into
+        // the preceding convolutions give the same function.
         bool hasBatchNorm = module.NamedModules().Any(m => m.Module is BatchNorm2d);
-        int folded = InferenceOptimizer.FoldBatchNorm(module);
-        Assert.Equal(hasBatchNorm, folded > 0);
-        if (folded > 0)
+        bool hasSpectralNorm = module.NamedModules().Any(m => m.Module.HasPreHooks);
+        var optimized = InferenceOptimizer.Optimize(module);
+        Assert.Equal(hasBatchNorm, optimized.BatchNorms > 0);
+        Assert.Equal(hasSpectralNorm, optimized.SpectralNorms > 0);
+        if (optimized != default)
         {
             using (Tensor.NoGrad())
             {
-                Report($"eval output, {folded} BatchNorm folded", ParityAssert.Close(expected, module.Call(x), $"{name}: eval output with {folded} BatchNorm layers folded"));
+                string what = $"{optimized.BatchNorms} BatchNorm folded, {optimized.SpectralNorms} spectral norms materialised";
+                Report($"eval output, {what}", ParityAssert.Close(expected, module.Call(x), $"{name}: eval output with {what}"));
             }
         }
     }
