@@ -35,7 +35,9 @@ public sealed class CpuColorizer : IColorizer
     public static CpuColorizer Create(IModelPackContent pack)
     {
         var manifest = pack.Manifest;
-        var built = ArchitectureRegistry.Build(manifest.Architecture, ArchitectureRole.Generator);
+        // Every parameter and buffer is loaded below (strictly), so nothing is drawn to initialise them: the random
+        // initialisation of the default pack's 27 M parameters took longer than reading the weights.
+        var built = ArchitectureRegistry.Build(manifest.Architecture, ArchitectureRole.Generator, Generator.ForLoading());
         if (built.TakesHints != manifest.Input.Hints)
         {
             throw new ModelPackException(HintMismatch(manifest.Input.Hints));
