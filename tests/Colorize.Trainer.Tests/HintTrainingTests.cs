@@ -152,6 +152,52 @@ public sealed class HintTrainingTests
     }
 
     [Fact]
+    public void BranchOnly_TrainsTheBranchWeightsAlone_SoWithoutHintsThePackIsUnchanged()
+    {
+        using var photos = new TinyPhotos(5);
+        string autoRun = photos.Run("auto");
+        var auto = TrainingRun.Start(TinyHintConfig(hints: false), autoRun, resume: false, TextWriter.Null);
+        auto.Train(PhotoDataset.Prepare(photos.Data, autoRun, auto.Config, TextWriter.Null));
+        string autoPack = Path.Combine(photos.Root, "packs", "tiny-auto");
+        Assert.Equal(0, Program.Run(["pack", autoRun, "--id", "tiny-auto", "--version", "1.0.0", "--folder", autoPack, "--dtype", "f16"], TextWriter.Null, TextWriter.Null));
+
+        string hintRun = photos.Run("branch");
+        var config = TinyHintConfig(hints: true, epochs: 2) with
+        {
+            Init = new InitConfig { Pack = autoPack },
+            Hints = Zhang with { BranchOnly = true, BranchLrMultiplier = 20 },
+        };
+        var run = TrainingRun.Start(config, hintRun, resume: false, TextWriter.Null);
+        var before = run.GeneratorModule.StateDict().ToDictionary(kv => kv.Key, kv => kv.Value.Data.ToArray());
+        run.Train(PhotoDataset.Prepare(photos.Data, hintRun, run.Config, TextWriter.Null));
+
+        // Only the branch's weights moved: biases, the rest's parameters, BatchNorm statistics and spectral norm's
+        // vectors keep their bits.
+        foreach (var (key, tensor) in run.GeneratorModule.StateDict())
+        {
+            bool trains = key is "hint_input.weight" or "hint_head.weight";
+            Assert.True(trains != before[key].AsSpan().SequenceEqual(tensor.Data), trains ? $"{key} did not train" : $"{key} changed");
+        }
+
+        // Packed, it colours a photo without hints exactly as the pack it started from.
+        string hintPack = Path.Combine(photos.Root, "packs", "tiny-branch");
+        Assert.Equal(0, Program.Run(["pack", hintRun, "--id", "tiny-branch", "--version", "1.1.0", "--folder", hintPack, "--dtype", "f16"], TextWriter.Null, TextWriter.Null));
+        string Eval(string pack, int hints)
+        {
+            var stdout = new StringWriter();
+            Assert.Equal(0, Program.Run(["eval", "--pack", pack, "--data", photos.Data, "--render-size", "64", "--hints", hints.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json"], stdout, TextWriter.Null));
+            return JsonDocument.Parse(stdout.ToString()).RootElement.GetProperty("model").GetRawText();
+        }
+
+        Assert.Equal(Eval(autoPack, 0), Eval(hintPack, 0));
+        Assert.NotEqual(Eval(hintPack, 0), Eval(hintPack, 5));
+
+        // Branch-only training needs a trained network to start from and no critic.
+        var e = Assert.Throws<TrainerException>(() => (config with { Init = null }).Validate());
+        Assert.Contains("hints.branchOnly", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Init_RefusesAPackOfAnotherShape_InOneLine()
     {
         using var photos = new TinyPhotos(4, withGrayscale: false, withBroken: false);

@@ -15,7 +15,8 @@ internal static class GeneratorParamGroups
     /// <summary>Builds the groups (disjoint; a group with no parameters is left out).</summary>
     public static List<ParamGroup> Build(Module generator, double lr, double beta1, double beta2, TrainConfig config, bool frozenEncoder)
     {
-        var named = generator.NamedParameters().ToList();
+        // With hints.branchOnly the rest of the network is frozen: its parameters are in no group.
+        var named = generator.NamedParameters().Where(n => config.Hints?.Trains(n.Name) ?? true).ToList();
         bool SplitsEncoder(string name) => config.PretrainedEncoder is not null && PretrainedWeights.IsEncoderParameter(name);
         double hintMultiplier = config.Hints?.BranchLrMultiplier ?? 1;
         bool SplitsHints(string name) => hintMultiplier != 1 && HintSimulation.IsHintBranchParameter(name);

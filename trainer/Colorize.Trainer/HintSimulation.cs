@@ -42,6 +42,18 @@ internal sealed record HintConfig
     /// at zero; fine-tuning at a low rate leaves it too small for hints to show (4 epochs at 5e-5 barely moved colours).</summary>
     public double BranchLrMultiplier { get; init; } = 1;
 
+    /// <summary>
+    /// Train the hint branch's weights only. Fine-tuning the whole network drifts the automatic colours (a 30-epoch
+    /// run from colorize-base 1.0.1 painted face close-ups more colourful than the truth by epoch 5); with the rest
+    /// frozen and in eval mode (BatchNorm statistics and spectral norm's vectors unchanged) and the branch's biases
+    /// kept at zero, a network given no hints computes exactly what the pack it started from does.
+    /// </summary>
+    public bool BranchOnly { get; init; }
+
+    /// <summary>Whether <paramref name="name"/> trains: every parameter, or with <see cref="BranchOnly"/> the branch's weights.</summary>
+    public bool Trains(string name) =>
+        !BranchOnly || (HintSimulation.IsHintBranchParameter(name) && name.EndsWith(".weight", StringComparison.Ordinal));
+
     public void Validate(ArchitectureSpec generator)
     {
         TrainConfig.Require(NoHintProbability is >= 0 and <= 1, $"hints.noHintProbability must be from 0 to 1, got {NoHintProbability}.");

@@ -163,6 +163,8 @@ internal sealed record TrainConfig
         Noise?.Validate();
         LrDecayOnPlateau?.Validate();
         Hints?.Validate(Generator);
+        Require(Hints is not { BranchOnly: true } || (Init is not null && Discriminator is null),
+            "hints.branchOnly trains the hint branch of a trained network: it needs \"init\" (a pack or run to start from) and no discriminator.");
         Init?.Validate();
         Cutouts?.Validate();
         Rebalance?.Validate();

@@ -321,7 +321,7 @@ internal sealed partial class TrainingRun
     /// <summary>One batch of <paramref name="phase"/>: the optimizer steps its kind and the GAN settings call for.</summary>
     internal StepLosses Step(TrainingPhase phase, Batch batch)
     {
-        _g.Train();
+        TrainGenerator();
         _d?.Train();
         switch (phase.Kind)
         {
@@ -351,7 +351,7 @@ internal sealed partial class TrainingRun
                     fake = _g.Call(batch.InputFor(_takesHints));
                 }
 
-                _g.Train();
+                TrainGenerator();
                 double lossD = CriticStep(batch, fake);
                 return new StepLosses(0, 0, 0, lossD, 1, L1Value(fake, batch.AB));
             }
@@ -500,8 +500,32 @@ internal sealed partial class TrainingRun
             }
         }
 
+        if (_config.Hints is { BranchOnly: true } hints)
+        {
+            foreach (var (name, p) in _g.NamedParameters())
+            {
+                p.RequiresGrad = hints.Trains(name);
+            }
+        }
+
         (_optG, _optD) = MakeOptimizers(phase);
         _plateau = _config.LrDecayOnPlateau is { } plateau ? new LrPlateau(plateau, _optG, _optD) : null;
+    }
+
+    /// <summary>
+    /// The generator in training mode, or with hints.branchOnly in eval mode: the frozen network's BatchNorm statistics
+    /// and spectral norm's vectors must not move (the hint branch's convolutions behave the same in both modes).
+    /// </summary>
+    private void TrainGenerator()
+    {
+        if (_config.Hints is { BranchOnly: true })
+        {
+            _g.Eval();
+        }
+        else
+        {
+            _g.Train();
+        }
     }
 
     /// <summary>Fresh Adam optimizers with the phase's settings: pretraining's own, TTUR for the critic.</summary>
@@ -542,7 +566,7 @@ internal sealed partial class TrainingRun
             }
         }
 
-        _g.Train();
+        TrainGenerator();
         return acc.Result();
     }
 
