@@ -45,8 +45,7 @@ public sealed class CpuColorizer : IColorizer
 
         // Strict: a pack that says it takes hints must carry the hint branch's weights (fine-tuning starts without
         // them, in the trainer, not here).
-        var weights = WeightsLoader.Read(pack, built.Module);
-        built.Module.LoadStateDict(weights);
+        WeightsLoader.LoadInto(pack, built.Module);
         built.Module.Eval();
         // Spectral norm's weights computed once, then BatchNorm folded into the convolutions (in the ResNet blocks
         // and stem too): the same function to rounding, fewer passes per forward.

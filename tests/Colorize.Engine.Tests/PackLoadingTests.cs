@@ -61,6 +61,49 @@ public sealed class PackLoadingTests
         Assert.Equal(outputs[0], outputs[1]);
     }
 
+    [Theory]
+    [InlineData("F32", false)]
+    [InlineData("F16", false)]
+    [InlineData("F16", true)]
+    public void LoadInto_GivesTheStateOfReadAndLoadStateDict(string dtype, bool unseekable)
+    {
+        var pack = TestPacks.TinyPix2Pix(dtype: dtype, f32Statistics: dtype == "F16");
+        IModelPackContent source = unseekable ? new UnseekablePack(pack) : pack;
+        var spec = pack.Manifest.Architecture;
+        var viaRead = ArchitectureRegistry.Build(spec, ArchitectureRole.Generator, new Generator(5)).Module;
+        viaRead.LoadStateDict(Packs.WeightsLoader.Read(pack, viaRead));
+        var direct = ArchitectureRegistry.Build(spec, ArchitectureRole.Generator, Generator.ForLoading()).Module;
+        Packs.WeightsLoader.LoadInto(source, direct);
+
+        var expected = viaRead.StateDict();
+        var actual = direct.StateDict();
+        Assert.Equal(expected.Keys, actual.Keys);
+        Assert.All(expected, kv => Assert.Equal(kv.Value.ToArray(), actual[kv.Key].ToArray()));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    [InlineData(8)]
+    [InlineData(31)]
+    [InlineData(32)]
+    [InlineData(1000)]
+    [InlineData(1036)]
+    public void IndexOfNonFinite_FindsTheFirstNaNOrInfinity_InTheVectorsAndTheTail(int at)
+    {
+        var values = Enumerable.Range(0, 1037).Select(i => (i - 500) * 1e35f).ToArray();
+        values[1] = float.MaxValue;
+        values[2] = -float.Epsilon;
+        Assert.Equal(-1, Packs.WeightsLoader.IndexOfNonFinite(values));
+        foreach (float bad in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity, BitConverter.UInt32BitsToSingle(0xFFC0_0001) })
+        {
+            var copy = (float[])values.Clone();
+            copy[at] = bad;
+            copy[^1] = float.NaN;
+            Assert.Equal(at, Packs.WeightsLoader.IndexOfNonFinite(copy));
+        }
+    }
+
     /// <summary>The default pack's layout (spectral norm, self-attention, ImageNet input) at a quarter of its width.</summary>
     private static ArchitectureSpec DefaultLayout(bool hints) => new()
     {
@@ -77,4 +120,47 @@ public sealed class PackLoadingTests
             ["hints"] = JsonSerializer.SerializeToElement(hints),
         },
     };
+}
+
+/// <summary>A pack whose files come as streams that cannot seek (the loader then reads them with a size bound).</summary>
+internal sealed class UnseekablePack(IModelPackContent inner) : IModelPackContent
+{
+    public PackManifest Manifest => inner.Manifest;
+
+    public Stream OpenFile(string name) => new Unseekable(inner.OpenFile(name));
+
+    private sealed class Unseekable(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
 }
