@@ -141,9 +141,17 @@ internal static class BatchCommand
             return ExitCodes.Usage;
         }
 
+        var plan = Plan(files, singleFile, outputFull, request.Overwrite, png);
+
+        // Loading the pack and decoding a photo are each mostly one thread: the first photo decodes on another core
+        // while the pack loads. Its errors are reported in order, when its turn comes; if the pack fails, it is dropped.
+        var prefetch = plan.Find(p => p.Problem is null) is { } first
+            ? new Prefetch(first, Task.Run(() => DecodeTimed(first.Input.FullPath, request.AllowTruncated)))
+            : null;
         using var services = ColorizeCli.CreateServices(context);
         if (!HostColorizer.TryLoad(services, request.Pack, out var loaded, out var failure))
         {
+            prefetch?.Drop();
             context.ReportError(failure.Subject, failure.Reason);
             return ExitCodes.NoPackOrPlugin;
         }
@@ -151,6 +159,7 @@ internal static class BatchCommand
         if (hints.Given && !loaded.Colorizer.SupportsHints)
         {
             // Checked before any work: colorizing without the hints would not be what was asked for.
+            prefetch?.Drop();
             context.ReportError(hints.Subject, HostColorizer.NoHintsMessage(loaded.Pack.Reference));
             loaded.Dispose();
             return ExitCodes.Usage;
@@ -160,6 +169,7 @@ internal static class BatchCommand
         var pack = loaded.Pack;
         string engineId = loaded.EngineId;
         using (loaded)
+        try
         {
             var results = new List<BatchItemResult>();
             foreach (var problem in problems)
@@ -168,7 +178,6 @@ internal static class BatchCommand
                 context.ReportError(problem.Argument, problem.Reason);
             }
 
-            var plan = Plan(files, singleFile, outputFull, request.Overwrite, png);
             var clock = Stopwatch.StartNew();
             if (context.IsTerminal && !request.Json && plan.Count > 0)
             {
@@ -181,7 +190,7 @@ internal static class BatchCommand
                         for (int i = 0; i < plan.Count; i++)
                         {
                             int done = i;
-                            var item = Process(context, colorizer, options, hints, plan[i], request.AllowTruncated, new SyncProgress(p => task.Value = done + Math.Clamp(p.Fraction, 0, 1)));
+                            var item = Process(context, colorizer, options, hints, plan[i], request.AllowTruncated, new SyncProgress(p => task.Value = done + Math.Clamp(p.Fraction, 0, 1)), prefetch);
                             task.Value = i + 1;
                             results.Add(item);
                         }
@@ -191,7 +200,7 @@ internal static class BatchCommand
             {
                 for (int i = 0; i < plan.Count; i++)
                 {
-                    var item = Process(context, colorizer, options, hints, plan[i], request.AllowTruncated, null);
+                    var item = Process(context, colorizer, options, hints, plan[i], request.AllowTruncated, null, prefetch);
                     results.Add(item);
                     if (item.Succeeded && !request.Json)
                     {
@@ -211,6 +220,11 @@ internal static class BatchCommand
             }
 
             return failed == 0 ? ExitCodes.Success : ExitCodes.SomeFailed;
+        }
+        finally
+        {
+            // Cancelled before the photo's turn: it is not left decoding after the command returns.
+            prefetch?.Drop();
         }
     }
 
@@ -242,7 +256,7 @@ internal static class BatchCommand
         return plan;
     }
 
-    private static BatchItemResult Process(CliContext context, IColorizer colorizer, ColorizeOptions options, GivenHints hints, PlannedItem item, bool allowTruncated, IProgress<ColorizeProgress>? progress)
+    private static BatchItemResult Process(CliContext context, IColorizer colorizer, ColorizeOptions options, GivenHints hints, PlannedItem item, bool allowTruncated, IProgress<ColorizeProgress>? progress, Prefetch? prefetch)
     {
         string input = item.Input.FullPath;
         if (item.Problem is not null)
@@ -252,10 +266,21 @@ internal static class BatchCommand
         }
 
         var clock = Stopwatch.StartNew();
+        // A photo decoded ahead counts its decoding time, so the reported seconds stay the photo's whole work.
+        double decodeSeconds = 0;
         try
         {
             context.Cancellation.ThrowIfCancellationRequested();
-            var (source, warning) = Load(input, allowTruncated);
+            Image source;
+            string? warning;
+            if (prefetch?.Item == item)
+            {
+                (source, warning, decodeSeconds) = prefetch.Take();
+            }
+            else
+            {
+                (source, warning) = Load(input, allowTruncated);
+            }
 
             // In this image's pixels; checked against every input's header before the batch began, so only the decoded
             // part of a damaged image (--allow-truncated) can be smaller than what was checked.
@@ -268,7 +293,7 @@ internal static class BatchCommand
                 context.ReportWarning(input, $"{warning}; colorized the decoded part ({source.Width}x{source.Height})");
             }
 
-            return new BatchItemResult(input, item.Output, null, clock.Elapsed.TotalSeconds, warning, used);
+            return new BatchItemResult(input, item.Output, null, decodeSeconds + clock.Elapsed.TotalSeconds, warning, used);
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
@@ -276,8 +301,36 @@ internal static class BatchCommand
                 ? e.Message
                 : $"{e.GetType().Name}: {e.Message}";
             context.ReportError(input, reason);
-            return new BatchItemResult(input, null, reason, clock.Elapsed.TotalSeconds);
+            return new BatchItemResult(input, null, reason, decodeSeconds + clock.Elapsed.TotalSeconds);
         }
+    }
+
+    /// <summary>A photo decoding ahead of its turn (<see cref="DecodeTimed"/>); its exception, if any, surfaces in <see cref="Take"/>.</summary>
+    private sealed class Prefetch(PlannedItem item, Task<(Image Source, string? Warning, double Seconds)> decoding)
+    {
+        public PlannedItem Item { get; } = item;
+
+        public (Image Source, string? Warning, double Seconds) Take() => decoding.GetAwaiter().GetResult();
+
+        /// <summary>Waits for the decoding and forgets it (nothing is left running after the command returns).</summary>
+        public void Drop()
+        {
+            try
+            {
+                decoding.Wait();
+            }
+            catch (AggregateException)
+            {
+                // Never reported: the batch stops before this photo's turn.
+            }
+        }
+    }
+
+    private static (Image Source, string? Warning, double Seconds) DecodeTimed(string input, bool allowTruncated)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var (source, warning) = Load(input, allowTruncated);
+        return (source, warning, Stopwatch.GetElapsedTime(start).TotalSeconds);
     }
 
     /// <summary>The hints of <c>--hints</c> (scaled to each image when made on another size) and <c>--hint</c> (each image's own pixels).</summary>
