@@ -31,6 +31,13 @@ public sealed class CpuColorizer : IColorizer
     /// <summary>True when the pack's network takes colour hints (its manifest's <c>input.hints</c>).</summary>
     public bool SupportsHints { get; }
 
+    /// <summary>
+    /// How hints spread after the network (<see cref="HintPropagation"/>); null turns it off, leaving the hint network
+    /// alone, which <c>colorize-train eval --hint-propagation off</c> measures. Engine-internal, not part of the
+    /// versioned contract (<see cref="ColorizeOptions"/>): set it before colorizing, not while another call runs.
+    /// </summary>
+    internal HintPropagationSettings? HintPropagation { get; set; } = HintPropagationSettings.Default;
+
     /// <summary>Builds the network a pack describes and loads its verified weights.</summary>
     public static CpuColorizer Create(IModelPackContent pack)
     {
@@ -81,8 +88,8 @@ public sealed class CpuColorizer : IColorizer
         // The pack's calibration and the user's strength both scale the predicted ab.
         double gain = Manifest.Input.ChromaGain ?? 1;
         float chroma = options.Strength * (float)gain;
-        ColorizationPipeline.Run(_network, _stride, renderSize, source, destination, chroma, _heavyOps, progress, cancellationToken,
-            options.KeepOriginalLuminance, SupportsHints, options.Hints, gain);
+        ColorizationPipeline.Run(_network, _stride, renderSize, source, destination, chroma, _heavyOps, progress,
+            options.KeepOriginalLuminance, SupportsHints, options.Hints, gain, HintPropagation, cancellationToken);
     }
 
     /// <inheritdoc/>

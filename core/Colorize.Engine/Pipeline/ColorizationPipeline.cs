@@ -62,7 +62,16 @@ public static class ColorizationPipeline
         Module<Tensor, Tensor> network, int stride, int renderSize,
         PixelBuffer source, PixelBuffer destination, float strength, int heavyOps,
         IProgress<ColorizeProgress>? progress, CancellationToken cancellationToken, bool keepOriginalLuminance = true,
-        bool takesHints = false, IReadOnlyList<ColorHint>? hints = null, double chromaGain = 1)
+        bool takesHints = false, IReadOnlyList<ColorHint>? hints = null, double chromaGain = 1) =>
+        Run(network, stride, renderSize, source, destination, strength, heavyOps, progress, keepOriginalLuminance,
+            takesHints, hints, chromaGain, HintPropagationSettings.Default, cancellationToken);
+
+    /// <summary>As the public Run, with the hints' propagation after the network set (null: off, the network alone).</summary>
+    internal static void Run(
+        Module<Tensor, Tensor> network, int stride, int renderSize,
+        PixelBuffer source, PixelBuffer destination, float strength, int heavyOps,
+        IProgress<ColorizeProgress>? progress, bool keepOriginalLuminance,
+        bool takesHints, IReadOnlyList<ColorHint>? hints, double chromaGain, HintPropagationSettings? propagation, CancellationToken cancellationToken)
     {
         if (source.Width != destination.Width || source.Height != destination.Height)
         {
@@ -144,13 +153,29 @@ public static class ColorizationPipeline
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new ColorizeProgress(0.9, "merging"));
 
-        // 4–5. Alpha first (the merge never writes it). Then, band by band so no full-resolution L or ab planes are
+        // 4–5. Alpha first (the merge never writes it). With hints, their propagation (step 4 of DESIGN's list). Then, band by band so no full-resolution L or ab planes are
         // needed: L of the band from the source, ab cropped and enlarged as PyTorch's bilinear interpolate does, and
         // L + strength·110·ab → sRGB, brought into the gamut (chroma reduced at constant L, or clipped per channel).
         // A band's L is read before its rows are written, so source and destination may be the same buffer.
         AlphaCopy.Copy(source, destination);
         int planeSmall = geo.PaddedWidth * geo.PaddedHeight;
         var abData = ab.Data.ToArray();
+        float chromaScale = AbScale * strength;
+        if (propagation is not null && hints is { Count: > 0 })
+        {
+            // The hints' residuals spread over their regions, stopping at edges (HintPropagation), in the output's ab
+            // units: a hint is the colour the user picked whatever the strength and gain, so ab is scaled here and the
+            // merge scales by 1. Without hints nothing here runs and the output is the same bits as without this step.
+            var abSpan = abData.AsSpan(0, 2 * planeSmall);
+            for (int i = 0; i < abSpan.Length; i++)
+            {
+                abSpan[i] *= chromaScale;
+            }
+
+            HintPropagation.Apply(abSpan, lSmall, geo, hints, width, height, propagation);
+            chromaScale = 1f;
+        }
+
         int bandRows = Math.Clamp(MergeBandPixels / width, 1, height);
         var lBand = GC.AllocateUninitializedArray<float>(bandRows * width);
         var aBand = GC.AllocateUninitializedArray<float>(bandRows * width);
@@ -165,7 +190,7 @@ public static class ColorizationPipeline
             enlarge.Resize(abData.AsSpan(0, planeSmall), geo.PaddedWidth, aBand, width, row, rows, threads);
             enlarge.Resize(abData.AsSpan(planeSmall, planeSmall), geo.PaddedWidth, bBand, width, row, rows, threads);
             LabConverter.FromLab(lBand.AsSpan(0, rows * width), aBand.AsSpan(0, rows * width), bBand.AsSpan(0, rows * width), width, rows, width,
-                destination.Memory.Span[(row * destination.Stride)..], destination.Stride, layout, AbScale * strength, threads,
+                destination.Memory.Span[(row * destination.Stride)..], destination.Stride, layout, chromaScale, threads,
                 keepOriginalLuminance ? GamutMapping.PreserveLightness : GamutMapping.Clip);
         }
 

@@ -72,36 +72,21 @@ public static class HintPlanes
             return planes;
         }
 
-        // Render pixels per source pixel, as the resize maps the whole source onto the whole scaled image.
-        double sx = geometry.Width / (double)width, sy = geometry.Height / (double)height;
         foreach (var hint in hints)
         {
             var (_, labA, labB) = CieLab.FromSrgb(hint.Red / 255.0, hint.Green / 255.0, hint.Blue / 255.0);
             float a = (float)(labA / chromaGain / ColorizationPipeline.AbScale), b = (float)(labB / chromaGain / ColorizationPipeline.AbScale);
-            double cx = hint.X * sx, cy = hint.Y * sy, r2 = hint.Radius * hint.Radius;
-
-            // The disc's bounding box in render pixels (centres within radius·scale of the centre), clipped to the image.
-            int x0 = Math.Max(0, (int)Math.Floor(cx - (hint.Radius * sx) - 0.5));
-            int x1 = Math.Min(geometry.Width - 1, (int)Math.Ceiling(cx + (hint.Radius * sx)));
-            int y0 = Math.Max(0, (int)Math.Floor(cy - (hint.Radius * sy) - 0.5));
-            int y1 = Math.Min(geometry.Height - 1, (int)Math.Ceiling(cy + (hint.Radius * sy)));
-            for (int y = y0; y <= y1; y++)
+            var disc = RenderDisc.Of(hint, width, height, geometry);
+            for (int y = disc.Y0; y <= disc.Y1; y++)
             {
-                double dy = ((y + 0.5) / sy) - hint.Y;
-                for (int x = x0; x <= x1; x++)
+                for (int x = disc.X0; x <= disc.X1; x++)
                 {
-                    double dx = ((x + 0.5) / sx) - hint.X;
-                    if ((dx * dx) + (dy * dy) <= r2)
+                    if (disc.Contains(x, y))
                     {
                         Set(planes, (y * pw) + x, plane, a, b);
                     }
                 }
             }
-
-            // The render pixel holding the centre, however small the disc is at the render size.
-            int centreX = Math.Min(geometry.Width - 1, (int)Math.Floor(cx));
-            int centreY = Math.Min(geometry.Height - 1, (int)Math.Floor(cy));
-            Set(planes, (centreY * pw) + centreX, plane, a, b);
         }
 
         return planes;
@@ -112,5 +97,45 @@ public static class HintPlanes
         planes[(A * plane) + index] = a;
         planes[(B * plane) + index] = b;
         planes[(Mask * plane) + index] = 1f;
+    }
+}
+
+/// <summary>
+/// A hint's disc at the render size: the render pixels whose centres, mapped back to source pixels, lie within the
+/// disc, and always the one holding its centre (see <see cref="HintPlanes"/>); never the padding. The hint planes and
+/// the propagation of hints after the network (<see cref="HintPropagation"/>) both take a hint's pixels from here.
+/// </summary>
+internal readonly record struct RenderDisc(int X0, int Y0, int X1, int Y1, int CentreX, int CentreY, double CentreSourceX, double CentreSourceY, double Radius2, double ScaleX, double ScaleY)
+{
+    /// <summary>The disc of <paramref name="hint"/> on a <paramref name="width"/> × <paramref name="height"/> source run at <paramref name="geometry"/>.</summary>
+    public static RenderDisc Of(ColorHint hint, int width, int height, RenderGeometry geometry)
+    {
+        // Render pixels per source pixel, as the resize maps the whole source onto the whole scaled image.
+        double sx = geometry.Width / (double)width, sy = geometry.Height / (double)height;
+        double cx = hint.X * sx, cy = hint.Y * sy;
+
+        // The disc's bounding box in render pixels (centres within radius·scale of the centre), clipped to the image;
+        // it always holds the centre's pixel.
+        return new RenderDisc(
+            Math.Max(0, (int)Math.Floor(cx - (hint.Radius * sx) - 0.5)),
+            Math.Max(0, (int)Math.Floor(cy - (hint.Radius * sy) - 0.5)),
+            Math.Min(geometry.Width - 1, (int)Math.Ceiling(cx + (hint.Radius * sx))),
+            Math.Min(geometry.Height - 1, (int)Math.Ceiling(cy + (hint.Radius * sy))),
+            Math.Min(geometry.Width - 1, (int)Math.Floor(cx)),
+            Math.Min(geometry.Height - 1, (int)Math.Floor(cy)),
+            hint.X, hint.Y, hint.Radius * hint.Radius, sx, sy);
+    }
+
+    /// <summary>Whether render pixel (<paramref name="x"/>, <paramref name="y"/>) of the bounding box is hinted.</summary>
+    public bool Contains(int x, int y)
+    {
+        if (x == CentreX && y == CentreY)
+        {
+            // The render pixel holding the centre, however small the disc is at the render size.
+            return true;
+        }
+
+        double dx = ((x + 0.5) / ScaleX) - CentreSourceX, dy = ((y + 0.5) / ScaleY) - CentreSourceY;
+        return (dx * dx) + (dy * dy) <= Radius2;
     }
 }
