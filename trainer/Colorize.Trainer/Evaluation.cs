@@ -38,7 +38,8 @@ internal sealed record EvalResult(
     IReadOnlyList<string> Skipped,
     IReadOnlyList<EvalPhoto> Photos,
     int Hints = 0,
-    string? HintPlacement = null);
+    string? HintPlacement = null,
+    bool? HintPropagation = null);
 
 /// <summary>What <c>colorize-train eval</c> is asked to do.</summary>
 /// <param name="Pack">An installed id[@version], a .cpack file or a pack folder.</param>
@@ -48,7 +49,9 @@ internal sealed record EvalResult(
 /// <param name="Split">test, validation, train or all (with <paramref name="Run"/>).</param>
 /// <param name="Strength">The colour strength a user would pass to <c>colorize --strength</c> (1: the pack's own colours).</param>
 /// <param name="Hints">Simulated colour hints per photo, taken from the truth (<see cref="HintSimulation.ForPhoto"/>); 0: automatic.</param>
-internal sealed record EvalRequest(string Pack, string? Data, int? RenderSize = null, string? Run = null, string? Split = null, float Strength = 1f, int Hints = 0);
+/// <param name="HintPropagation">False to turn off the engine's propagation of hints after the network and score the hint
+/// network alone (<see cref="CpuColorizer.HintPropagation"/>); the product runs with it on.</param>
+internal sealed record EvalRequest(string Pack, string? Data, int? RenderSize = null, string? Run = null, string? Split = null, float Strength = 1f, int Hints = 0, bool HintPropagation = true);
 
 /// <summary>
 /// <c>colorize-train eval</c>: colorizes the L of colour photos through the engine's own pipeline (what a user of
@@ -86,6 +89,11 @@ internal static class Evaluation
         if (request.Hints > 0 && !colorizer.SupportsHints)
         {
             throw new TrainerException($"--hints: pack {manifest.Id}@{manifest.Version} does not take colour hints.");
+        }
+
+        if (!request.HintPropagation && colorizer is CpuColorizer cpu)
+        {
+            cpu.HintPropagation = null;
         }
 
         var options = new ColorizeOptions { RenderSize = renderSize, Strength = request.Strength };
@@ -131,7 +139,7 @@ internal static class Evaluation
 
         return new EvalResult($"{manifest.Id}@{manifest.Version}", opened.Description, renderSize, request.Strength, Path.GetFullPath(data), request.Run is null ? null : Path.GetFullPath(request.Run), request.Run is null ? null : request.Split ?? "test",
             scored.Count, Mean(scored.Select(p => p.Model)), Mean(scored.Select(p => p.Grey)), scored.Average(p => p.ColorfulnessTruth), skipped, scored,
-            request.Hints, request.Hints > 0 ? HintSimulation.EvalPlacement : null);
+            request.Hints, request.Hints > 0 ? HintSimulation.EvalPlacement : null, request.Hints > 0 ? request.HintPropagation : null);
     }
 
     /// <summary>The photo's simulated hints: its truth in Lab, patches sized for the render size (short side).</summary>
@@ -305,7 +313,7 @@ internal static class Evaluation
     public static string FormatTable(EvalResult r)
     {
         var s = new StringBuilder();
-        s.Append(CultureInfo.InvariantCulture, $"pack {r.Pack} ({r.PackSource}) at render size {r.RenderSize}{(r.Strength == 1f ? "" : $", strength {r.Strength:G3}")}{(r.Hints > 0 ? $", {r.Hints} simulated hints ({r.HintPlacement})" : "")}\n");
+        s.Append(CultureInfo.InvariantCulture, $"pack {r.Pack} ({r.PackSource}) at render size {r.RenderSize}{(r.Strength == 1f ? "" : $", strength {r.Strength:G3}")}{(r.Hints > 0 ? $", {r.Hints} simulated hints ({r.HintPlacement}){(r.HintPropagation == false ? ", hint propagation off" : "")}" : "")}\n");
         s.Append(CultureInfo.InvariantCulture, $"{r.Images} photos from {r.Data}{(r.Run is null ? "" : $" ({r.Split} split of {r.Run})")}{(r.Skipped.Count > 0 ? $", {r.Skipped.Count} skipped (unreadable or grayscale)" : "")}\n\n");
         s.Append(CultureInfo.InvariantCulture, $"{"metric",-22}{"model",10}{"all-grey",10}\n");
         Line("PSNR (dB)", r.Model.Psnr, r.Grey.Psnr, "F2");

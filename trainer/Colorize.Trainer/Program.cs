@@ -29,6 +29,8 @@ internal static class Program
                               [--hints <n>]   (n colour hints per photo taken from the truth, as Zhang et al. 2017
                                                measure: squares of 1-9 px at the render size, placed by a centred
                                                Gaussian, a fixed sequence per photo; default 0, automatic)
+                              [--hint-propagation on|off]   (off: the hint network alone, without the engine's
+                                               edge-aware spreading of hints after it; default on, as the product runs)
           colorize-train export <pack-folder|file.cpack|run-dir> --onnx <out.onnx>
                               (the generator as ONNX, opset 17: L* 0-100 in, a*b* out, dynamic size; run dirs: best checkpoint)
           colorize-train report <run-dir>
@@ -53,7 +55,7 @@ internal static class Program
                 "bench" => Bench.Run(new Arguments(args.AsSpan(1), ["size", "batch", "threads", "rounds", "warmup"], []), stdout),
                 "cutout-sheet" => CutoutSheet.Run(new Arguments(args.AsSpan(1), ["config", "data", "o", "count", "size", "epoch"], []), stdout),
                 "pack" => Pack(new Arguments(args.AsSpan(1), ["id", "version", "o", "folder", "dtype", "license", "checkpoint", "render-size", "name", "model-card", "chroma-gain", "onnx"], []), stdout),
-                "eval" => Eval(new Arguments(args.AsSpan(1), ["pack", "data", "render-size", "run", "split", "threads", "strength", "hints"], ["json"]), stdout, stderr),
+                "eval" => Eval(new Arguments(args.AsSpan(1), ["pack", "data", "render-size", "run", "split", "threads", "strength", "hints", "hint-propagation"], ["json"]), stdout, stderr),
                 "export" => Export(new Arguments(args.AsSpan(1), ["onnx"], []), stdout),
                 "report" => WriteReport(new Arguments(args.AsSpan(1), [], []), stdout),
                 _ => Train(args[0], new Arguments(args.AsSpan(1), ["data", "out", "size", "epochs", "batch", "seed", "lr", "real-label", "config", "checkpoint-every", "threads",
@@ -167,7 +169,13 @@ internal static class Program
             throw new TrainerException($"--hints must be from 0 to {Colorize.Abstractions.ColorizeOptions.MaxHints}, got {hints}.");
         }
 
-        var result = Evaluation.Run(new EvalRequest(a.Required("pack"), a.Get("data"), a.Int("render-size"), a.Get("run"), a.Get("split"), (float)strength, hints), stderr);
+        bool propagation = a.Get("hint-propagation") switch
+        {
+            null or "on" => true,
+            "off" => false,
+            var other => throw new TrainerException($"--hint-propagation must be on or off, got '{other}'."),
+        };
+        var result = Evaluation.Run(new EvalRequest(a.Required("pack"), a.Get("data"), a.Int("render-size"), a.Get("run"), a.Get("split"), (float)strength, hints, propagation), stderr);
         stdout.Write(a.Flag("json") ? System.Text.Json.JsonSerializer.Serialize(result, TrainConfig.Json) + "\n" : Evaluation.FormatTable(result));
         return 0;
     }
