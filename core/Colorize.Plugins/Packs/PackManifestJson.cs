@@ -10,10 +10,13 @@ public static class PackManifestJson
     /// <summary>The file name of the manifest inside a pack.</summary>
     public const string FileName = "manifest.json";
 
+    // Metadata from the source generator (PackManifestJsonContext): reflecting over the manifest's types and
+    // compiling their converters was most of reading the first manifest in a process, which every command does.
     private static readonly JsonSerializerOptions ReadOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         MaxDepth = PackManifestValidator.MaxDepth,
+        TypeInfoResolver = PackManifestJsonContext.Default,
     };
 
     private static readonly JsonSerializerOptions WriteOptions = new()
@@ -98,3 +101,8 @@ public static class PackManifestJson
         return json;
     }
 }
+
+/// <summary>Serialisation metadata of <see cref="PackManifest"/>, generated at build time (camelCase, as the reader's options).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(PackManifest))]
+internal sealed partial class PackManifestJsonContext : JsonSerializerContext;
