@@ -144,8 +144,9 @@ internal static class BatchCommand
         var plan = Plan(files, singleFile, outputFull, request.Overwrite, png);
 
         // Loading the pack and decoding a photo are each mostly one thread: the first photo decodes on another core
-        // while the pack loads. Its errors are reported in order, when its turn comes; if the pack fails, it is dropped.
-        var prefetch = plan.Find(p => p.Problem is null) is { } first
+        // while the pack loads (not when --threads 1 asks for one). Its errors are reported in order, when its turn
+        // comes; if the pack fails, it is dropped.
+        var prefetch = request.Threads is not 1 && plan.Find(p => p.Problem is null) is { } first
             ? new Prefetch(first, Task.Run(() => DecodeTimed(first.Input.FullPath, request.AllowTruncated)))
             : null;
         using var services = ColorizeCli.CreateServices(context);
