@@ -12,6 +12,11 @@ namespace Colorize.Plugins.Packs;
 /// </summary>
 public static partial class PackManifestValidator
 {
+    private static Regex? s_identifier;
+    private static Regex? s_version;
+    private static Regex? s_sha256;
+    private static Regex? s_filePath;
+
     /// <summary>The largest manifest accepted, in bytes (a real one is a few kilobytes).</summary>
     public const int MaxManifestBytes = 1 << 20;
 
@@ -110,17 +115,20 @@ public static partial class PackManifestValidator
         return WindowsDeviceNames.Contains(stem) || segment.EndsWith('.');
     }
 
-    [GeneratedRegex(IdentifierPattern, RegexOptions.CultureInvariant)]
-    private static partial Regex IdentifierRegex();
+    // Interpreted, not source-generated: a manifest is a handful of short strings, and every command reads one at
+    // start-up, where compiling the generated matchers (the version pattern's alone is a large method) cost more than
+    // the interpreter ever will here (issue 15 §4).
+    private static Regex IdentifierRegex() => s_identifier ??= Interpreted(IdentifierPattern);
 
-    [GeneratedRegex(VersionPattern, RegexOptions.CultureInvariant)]
-    private static partial Regex VersionRegex();
+    private static Regex VersionRegex() => s_version ??= Interpreted(VersionPattern);
 
-    [GeneratedRegex(Sha256Pattern, RegexOptions.CultureInvariant)]
-    private static partial Regex Sha256Regex();
+    private static Regex Sha256Regex() => s_sha256 ??= Interpreted(Sha256Pattern);
 
-    [GeneratedRegex(FilePathPattern, RegexOptions.CultureInvariant)]
-    private static partial Regex FilePathRegex();
+    private static Regex FilePathRegex() => s_filePath ??= Interpreted(FilePathPattern);
+
+#pragma warning disable SYSLIB1045 // Deliberately interpreted (above).
+    private static Regex Interpreted(string pattern) => new(pattern, RegexOptions.CultureInvariant);
+#pragma warning restore SYSLIB1045
 
     /// <summary>Shortens attacker-controlled text quoted in a message.</summary>
     internal static string Clip(string text) => text.Length <= 80 ? text : text[..77] + "...";
