@@ -143,14 +143,20 @@ internal static class BatchCommand
 
         var plan = Plan(files, singleFile, outputFull, request.Overwrite, png);
 
-        // Loading the pack and decoding a photo are each mostly one thread: the first photo decodes on another core
-        // while the pack loads (not when --threads 1 asks for one). Its errors are reported in order, when its turn
-        // comes; if the pack fails, it is dropped.
-        var prefetch = request.Threads is not 1 && plan.Find(p => p.Problem is null) is { } first
-            ? new Prefetch(first, Task.Run(() => DecodeTimed(first.Input.FullPath, request.AllowTruncated)))
-            : null;
+        // Loading the pack and decoding a photo are each mostly one thread: once the pack is resolved (a missing pack
+        // is reported at once), the first photo decodes on another core while the pack loads (not when --threads 1
+        // asks for one). Its errors are reported in order, when its turn comes; if the load fails, it is dropped.
+        Prefetch? prefetch = null;
+        void StartPrefetch()
+        {
+            if (request.Threads is not 1 && plan.Find(p => p.Problem is null) is { } first)
+            {
+                prefetch = new Prefetch(first, Task.Run(() => DecodeTimed(first.Input.FullPath, request.AllowTruncated)));
+            }
+        }
+
         using var services = ColorizeCli.CreateServices(context);
-        if (!HostColorizer.TryLoad(services, request.Pack, out var loaded, out var failure))
+        if (!HostColorizer.TryLoad(services, request.Pack, out var loaded, out var failure, StartPrefetch))
         {
             prefetch?.Drop();
             context.ReportError(failure.Subject, failure.Reason);

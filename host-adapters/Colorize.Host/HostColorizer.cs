@@ -32,8 +32,10 @@ internal static class HostColorizer
     /// <summary>
     /// Resolves <paramref name="packSpec"/> (null: the default pack), picks the engine that accepts it and loads it.
     /// Returns false with a message naming what to do when no pack matches, no engine is loaded or loading fails.
+    /// <paramref name="beforeLoading"/>, when given, runs once the pack is resolved and an engine accepts it, just before
+    /// the (slow) load.
     /// </summary>
-    public static bool TryLoad(ServiceProvider services, string? packSpec, [NotNullWhen(true)] out LoadedColorizer? loaded, [NotNullWhen(false)] out LoadFailure? failure)
+    public static bool TryLoad(ServiceProvider services, string? packSpec, [NotNullWhen(true)] out LoadedColorizer? loaded, [NotNullWhen(false)] out LoadFailure? failure, Action? beforeLoading = null)
     {
         var store = services.GetRequiredService<PackStore>();
         var factory = services.GetRequiredService<ColorizerFactory>();
@@ -54,6 +56,7 @@ internal static class HostColorizer
             }
 
             string engineId = ColorizerFactory.SelectEngine(factory.Engines, pack.Manifest).Id;
+            beforeLoading?.Invoke();
             loaded = new LoadedColorizer(factory.Create(pack), pack, engineId);
 
             // Reading and converting the weights (F16 to F32, BatchNorm folded) leaves garbage a few times the model's
