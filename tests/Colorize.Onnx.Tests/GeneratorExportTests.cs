@@ -83,11 +83,15 @@ public sealed class GeneratorExportTests(ITestOutputHelper output)
             using var session = ExportKit.Session(path);
             (int Width, int Height)[] sizes = [(96, 64), (64, 96)];
             var inputs = sizes.Select(s => ExportKit.Batch(1, s.Width, s.Height, offset: 2)).ToList();
-            var ort = sizes.Select((s, i) => ExportKit.RunOrt(session, inputs[i].L, null, 1, s.Width, s.Height)).ToList();
+            // The shipped pack takes colour hints since 1.1.0, so its graph has the hint input: fed zero planes (no
+            // hints, the automatic colours). With the kit's three hint squares the export and the engine differ by
+            // 6.6e-3 on this pack (random hint networks agree within the bound): open in issue 17, not hidden here.
+            float[]? Hints(int i) => source.Built.TakesHints ? new float[inputs[i].Hints.Length] : null;
+            var ort = sizes.Select((s, i) => ExportKit.RunOrt(session, inputs[i].L, Hints(i), 1, s.Width, s.Height)).ToList();
             ExportKit.FoldForEngine(source.Built);
             for (int i = 0; i < sizes.Length; i++)
             {
-                var engine = ExportKit.EngineForward(source.Built, ExportKit.EngineInput(inputs[i].L, null, 1, sizes[i].Width, sizes[i].Height));
+                var engine = ExportKit.EngineForward(source.Built, ExportKit.EngineInput(inputs[i].L, Hints(i), 1, sizes[i].Width, sizes[i].Height));
                 Compare($"colorize-base {sizes[i].Width}×{sizes[i].Height}", engine, ort[i], abScale);
             }
         }
