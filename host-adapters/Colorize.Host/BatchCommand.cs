@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Colorize.Abstractions;
 using Colorize.Abstractions.Packs;
 using Colorize.Imaging;
+using Colorize.Imaging.Formats.Jpeg;
 using Colorize.Imaging.Formats.Png;
 using Colorize.Plugins;
 using Colorize.Plugins.Packs;
@@ -115,7 +116,9 @@ internal static class BatchCommand
             return ExitCodes.Usage;
         }
 
+        // --threads also bounds the encoders' threads (PNG: blocks of rows deflated at once; JPEG: rows of blocks prepared).
         var png = new PngEncoder { CompressionLevel = pngLevel, MaxDegreeOfParallelism = request.Threads ?? 0 };
+        var jpeg = new JpegEncoder { MaxDegreeOfParallelism = request.Threads ?? 0 };
 
         // -o names a file when it has an image extension and is not an existing folder; otherwise it is a folder.
         string outputFull = context.FullPath(request.Output ?? DefaultOutputFolder);
@@ -141,7 +144,7 @@ internal static class BatchCommand
             return ExitCodes.Usage;
         }
 
-        var plan = Plan(files, singleFile, outputFull, request.Overwrite, png);
+        var plan = Plan(files, singleFile, outputFull, request.Overwrite, png, jpeg);
 
         // Loading the pack and decoding a photo are each mostly one thread: once the pack is resolved (a missing pack
         // is reported at once), the first photo decodes on another core while the pack loads (not when --threads 1
@@ -238,7 +241,7 @@ internal static class BatchCommand
     /// <summary>An input with where it goes, or why it cannot be done (decided before any work).</summary>
     private sealed record PlannedItem(InputFile Input, string Output, IImageEncoder? Encoder, bool Overwrite, string? Problem);
 
-    private static List<PlannedItem> Plan(List<InputFile> files, bool singleFile, string outputFull, bool overwrite, PngEncoder png)
+    private static List<PlannedItem> Plan(List<InputFile> files, bool singleFile, string outputFull, bool overwrite, PngEncoder png, JpegEncoder jpeg)
     {
         var plan = new List<PlannedItem>();
         var targets = new HashSet<string>(OperatingSystem.IsLinux() ? StringComparer.Ordinal : StringComparer.OrdinalIgnoreCase);
@@ -250,6 +253,10 @@ internal static class BatchCommand
             if (encoder?.Format == ImageFormat.Png)
             {
                 encoder = png;
+            }
+            else if (encoder?.Format == ImageFormat.Jpeg)
+            {
+                encoder = jpeg;
             }
             string? problem =
                 inputs.Contains(target) ? $"the output {target} is an input; inputs are never overwritten"

@@ -20,8 +20,9 @@ public sealed class JpegEncoderTests(ITestOutputHelper output)
         string name = Path.GetFileNameWithoutExtension(file);
         string[] settings = name.Split('-');
         var source = ReferenceImage.Load(TestFiles.PathOf($"jpeg/encoder/{settings[0]}.source.gz"));
-        var encoder = new JpegEncoder
+        JpegEncoder Encoder(int threads) => new()
         {
+            MaxDegreeOfParallelism = threads,
             Quality = int.Parse(settings.Single(s => s.StartsWith('q')).AsSpan(1), provider: null),
             ChromaSubsampling = settings.Contains("444") ? JpegChromaSubsampling.Ratio444 : JpegChromaSubsampling.Ratio420,
             OptimizeHuffmanTables = settings.Contains("optimize"),
@@ -29,13 +30,48 @@ public sealed class JpegEncoderTests(ITestOutputHelper output)
             ColorType = settings.Contains("grayscale") ? JpegColorType.Grayscale : JpegColorType.Auto,
         };
 
-        using var stream = new MemoryStream();
-        encoder.Encode(JpegTestHelpers.ToImage(source), stream);
-        byte[] ours = stream.ToArray();
         byte[] cjpeg = File.ReadAllBytes(TestFiles.PathOf(file));
-        int same = ours.AsSpan().CommonPrefixLength(cjpeg);
-        output.WriteLine($"{name}: {ours.Length} bytes (cjpeg {cjpeg.Length}), identical prefix {same}");
-        Assert.True(same == cjpeg.Length && ours.Length == cjpeg.Length, $"{name}: first difference from cjpeg at byte {same} of {cjpeg.Length}");
+        var image = JpegTestHelpers.ToImage(source);
+
+        // Rows of blocks are prepared on several threads: the file must not depend on how many.
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            using var stream = new MemoryStream();
+            Encoder(threads).Encode(image, stream);
+            byte[] ours = stream.ToArray();
+            int same = ours.AsSpan().CommonPrefixLength(cjpeg);
+            output.WriteLine($"{name}, {threads} thread(s): {ours.Length} bytes (cjpeg {cjpeg.Length}), identical prefix {same}");
+            Assert.True(same == cjpeg.Length && ours.Length == cjpeg.Length, $"{name}, {threads} thread(s): first difference from cjpeg at byte {same} of {cjpeg.Length}");
+        }
+    }
+
+    [Theory]
+    [InlineData(false, 0)]
+    [InlineData(true, 0)]
+    [InlineData(false, 7)]
+    [InlineData(true, 3)]
+    public void Encode_GivesTheSameBytes_WithOneToFiveThreads(bool optimize, int restartInterval)
+    {
+        // 63 MCU rows at 4:2:0 (1001 px): chunks of 4 rows per thread end unevenly, and the last row is partial;
+        // rows wide enough that the threads' work overlaps in time.
+        var image = new Image(1531, 1001, PixelFormat.Rgb24);
+        for (int y = 0; y < image.Height; y++)
+        {
+            var row = image.GetRowBytes(y);
+            for (int x = 0; x < row.Length; x++)
+            {
+                row[x] = (byte)((x * 7) + (y * 3) + ((x * y) % 23));
+            }
+        }
+
+        byte[]? first = null;
+        foreach (int threads in new[] { 1, 2, 3, 5 })
+        {
+            using var stream = new MemoryStream();
+            new JpegEncoder { Quality = 85, OptimizeHuffmanTables = optimize, RestartInterval = restartInterval, MaxDegreeOfParallelism = threads }.Encode(image, stream);
+            first ??= stream.ToArray();
+            Assert.Equal(first, stream.ToArray());
+        }
     }
 
     [Theory]

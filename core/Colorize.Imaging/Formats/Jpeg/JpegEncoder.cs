@@ -71,6 +71,13 @@ public sealed class JpegEncoder : IImageEncoder
         }
     }
 
+    /// <summary>
+    /// Threads that prepare rows of blocks at once (colour conversion, downsampling, DCT, quantisation; the entropy
+    /// coding stays in order on the calling thread); 0 or negative (the default) for one per logical processor. The
+    /// file is the same bits for any value.
+    /// </summary>
+    public int MaxDegreeOfParallelism { get; init; }
+
     /// <inheritdoc/>
     public ImageFormat Format => ImageFormat.Jpeg;
 
@@ -116,7 +123,7 @@ public sealed class JpegEncoder : IImageEncoder
         }
 
         bool grayscale = ColorType == JpegColorType.Grayscale || (ColorType == JpegColorType.Auto && format == PixelFormat.Gray8);
-        var core = new JpegEncoderCore(_quality, ChromaSubsampling == JpegChromaSubsampling.Ratio420, OptimizeHuffmanTables, _restartInterval, grayscale);
+        var core = new JpegEncoderCore(_quality, ChromaSubsampling == JpegChromaSubsampling.Ratio420, OptimizeHuffmanTables, _restartInterval, grayscale, MaxDegreeOfParallelism);
         core.Encode(pixels, width, height, stride, bytesPerPixel, stream);
     }
 }

@@ -1,7 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Colorize.Imaging.Formats.Jpeg;
 
@@ -9,10 +6,11 @@ namespace Colorize.Imaging.Formats.Jpeg;
 /// Writes a baseline JPEG the way libjpeg-turbo's <c>cjpeg</c> does with the same settings: the same colour
 /// conversion (jccolor.c fixed point), downsampling (jcsample.c, alternating rounding bias), edge padding,
 /// dummy blocks, islow forward DCT, quantisation, quality scaling and Huffman tables, so the entropy-coded data
-/// is identical to cjpeg's. Works one MCU row at a time; optimised Huffman tables need a first pass over all
-/// quantised blocks, which are then kept in memory (two bytes per sample).
+/// is identical to cjpeg's. Works a chunk of MCU rows at a time, prepared on several threads and entropy-coded in
+/// order (JpegEncoderCore.Rows.cs); optimised Huffman tables need a first pass over all quantised blocks, which are
+/// then kept in memory (two bytes per sample).
 /// </summary>
-internal sealed class JpegEncoderCore
+internal sealed partial class JpegEncoderCore
 {
     /// <summary>Optimised tables keep all quantised blocks between the passes up to this many coefficients (256 MiB).</summary>
     private const long MaxStoredCoefficients = 128L * 1024 * 1024;
@@ -22,6 +20,7 @@ internal sealed class JpegEncoderCore
     private readonly bool _optimize;
     private readonly int _restartInterval;
     private readonly bool _grayscale;
+    private readonly int _maxDegreeOfParallelism;
 
     private readonly int[][] _divisors = new int[2][];
     private readonly float[][] _reciprocals = new float[2][];
@@ -37,7 +36,6 @@ internal sealed class JpegEncoderCore
     private int _mcusPerLine;
     private int _mcuRows;
     private int _blocksPerMcu;
-    private byte[][] _fullResolution = [];
     private int _fullStride;
 
     /// <summary>Creates an encoder for one image.</summary>
@@ -46,8 +44,10 @@ internal sealed class JpegEncoderCore
     /// <param name="optimize">Two passes with optimal Huffman tables instead of the standard ones.</param>
     /// <param name="restartInterval">MCUs between restart markers; 0 for none.</param>
     /// <param name="grayscale">Write one luminance component.</param>
-    public JpegEncoderCore(int quality, bool subsample, bool optimize, int restartInterval, bool grayscale)
+    /// <param name="maxDegreeOfParallelism">Threads preparing MCU rows; 0 or negative for one per logical processor.</param>
+    public JpegEncoderCore(int quality, bool subsample, bool optimize, int restartInterval, bool grayscale, int maxDegreeOfParallelism = 0)
     {
+        _maxDegreeOfParallelism = maxDegreeOfParallelism;
         _quality = quality;
         _subsample = subsample && !grayscale;
         _optimize = optimize;
@@ -73,9 +73,7 @@ internal sealed class JpegEncoderCore
 
         public int BlocksHigh { get; set; }
 
-        /// <summary>This component's samples for the current MCU row: 8·V rows of 8·H·(MCUs per line) samples.</summary>
-        public byte[] Band { get; set; } = [];
-
+        /// <summary>Samples per row of this component's band (a <see cref="RowWorkspace"/> holds the bands).</summary>
         public int BandStride { get; set; }
 
         public int LastDc { get; set; }
@@ -110,43 +108,57 @@ internal sealed class JpegEncoderCore
 
         var writer = new JpegBitWriter(stream);
         int rowBlocks = _mcusPerLine * _blocksPerMcu * 64;
+        var workspaces = NewWorkspaces();
+        int chunk = ChunkRows(workspaces);
         if (_optimize)
         {
             // Pass 1 counts the symbols each table will code; pass 2 encodes with the optimal tables. Keeping
             // the quantised blocks between the passes (two bytes per sample) saves redoing the DCT; an image too
-            // large for that recomputes them instead.
+            // large for that recomputes them instead, a chunk of rows at a time.
             var statistics = new SymbolStatistics(_components.Length);
             long total = (long)rowBlocks * _mcuRows;
             short[]? all = total <= MaxStoredCoefficients ? new short[total] : null;
-            short[] rowBuffer = all ?? new short[rowBlocks];
-            for (int row = 0; row < _mcuRows; row++)
+            short[] chunkBuffer = all ?? new short[chunk * rowBlocks];
+            for (int first = 0; first < _mcuRows; first += chunk)
             {
-                Span<short> blocks = all is null ? rowBuffer : all.AsSpan(row * rowBlocks, rowBlocks);
-                PrepareMcuRow(pixels, stride, bytesPerPixel, row, blocks);
-                CountSymbols(blocks, row * _mcusPerLine, statistics);
+                int count = Math.Min(chunk, _mcuRows - first);
+                Span<short> blocks = all is null ? chunkBuffer : all.AsSpan(first * rowBlocks, count * rowBlocks);
+                PrepareRows(pixels, stride, bytesPerPixel, first, count, blocks, rowBlocks, workspaces);
+                for (int r = 0; r < count; r++)
+                {
+                    CountSymbols(blocks.Slice(r * rowBlocks, rowBlocks), (first + r) * _mcusPerLine, statistics);
+                }
             }
 
             BuildOptimalTables(statistics);
             WriteHeaders(writer);
-            for (int row = 0; row < _mcuRows; row++)
+            for (int first = 0; first < _mcuRows; first += chunk)
             {
-                Span<short> blocks = all is null ? rowBuffer : all.AsSpan(row * rowBlocks, rowBlocks);
+                int count = Math.Min(chunk, _mcuRows - first);
+                Span<short> blocks = all is null ? chunkBuffer : all.AsSpan(first * rowBlocks, count * rowBlocks);
                 if (all is null)
                 {
-                    PrepareMcuRow(pixels, stride, bytesPerPixel, row, blocks);
+                    PrepareRows(pixels, stride, bytesPerPixel, first, count, blocks, rowBlocks, workspaces);
                 }
 
-                EncodeBlocks(writer, blocks, row * _mcusPerLine);
+                for (int r = 0; r < count; r++)
+                {
+                    EncodeBlocks(writer, blocks.Slice(r * rowBlocks, rowBlocks), (first + r) * _mcusPerLine);
+                }
             }
         }
         else
         {
             WriteHeaders(writer);
-            short[] blocks = new short[rowBlocks];
-            for (int row = 0; row < _mcuRows; row++)
+            short[] blocks = new short[chunk * rowBlocks];
+            for (int first = 0; first < _mcuRows; first += chunk)
             {
-                PrepareMcuRow(pixels, stride, bytesPerPixel, row, blocks);
-                EncodeBlocks(writer, blocks, row * _mcusPerLine);
+                int count = Math.Min(chunk, _mcuRows - first);
+                PrepareRows(pixels, stride, bytesPerPixel, first, count, blocks, rowBlocks, workspaces);
+                for (int r = 0; r < count; r++)
+                {
+                    EncodeBlocks(writer, blocks.AsSpan(r * rowBlocks, rowBlocks), (first + r) * _mcusPerLine);
+                }
             }
         }
 
@@ -209,174 +221,6 @@ internal sealed class JpegEncoderCore
             component.BlocksWide = (component.Width + 7) / 8;
             component.BlocksHigh = (component.Height + 7) / 8;
             component.BandStride = _mcusPerLine * component.H * 8;
-            component.Band = new byte[component.BandStride * 8 * component.V];
-        }
-
-        // Full-resolution colour-converted rows of one MCU row; components at full size use them directly.
-        _fullResolution = new byte[_components.Length][];
-        for (int i = 0; i < _components.Length; i++)
-        {
-            Component component = _components[i];
-            _fullResolution[i] = component.H == _maxH && component.V == _maxV ? component.Band : new byte[_fullStride * 8 * _maxV];
-        }
-    }
-
-    /// <summary>Colour-converts, pads, downsamples, transforms and quantises one MCU row into <paramref name="blocks"/> (MCU order).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void PrepareMcuRow(ReadOnlySpan<byte> pixels, int stride, int bytesPerPixel, int mcuRow, Span<short> blocks)
-    {
-        int rows = 8 * _maxV;
-        int firstRow = mcuRow * rows;
-
-        // Full-resolution rows, as jcprepct.c pads them: past the last image row repeat it (only up to a multiple
-        // of Vmax; further rows of a subsampled component repeat its last *downsampled* row, done below).
-        int paddedHeight = (_height + _maxV - 1) / _maxV * _maxV;
-        for (int r = 0; r < rows; r++)
-        {
-            int y = firstRow + r;
-            if (y >= paddedHeight)
-            {
-                break;
-            }
-
-            ReadOnlySpan<byte> source = pixels.Slice(Math.Min(y, _height - 1) * stride, _width * bytesPerPixel);
-            ConvertRow(source, bytesPerPixel, r);
-        }
-
-        for (int c = 0; c < _components.Length; c++)
-        {
-            Component component = _components[c];
-            int componentRows = 8 * component.V;
-            int firstComponentRow = mcuRow * componentRows;
-            int available = Math.Min(componentRows, component.Height - firstComponentRow);
-            if (component.H != _maxH || component.V != _maxV)
-            {
-                Downsample(_fullResolution[c], component, Math.Min(available, (paddedHeight - firstRow) * component.V / _maxV));
-            }
-
-            // Rows past the component's height repeat its last row (expand_bottom_edge).
-            byte[] band = component.Band;
-            for (int r = available; r < componentRows; r++)
-            {
-                Array.Copy(band, (available - 1) * component.BandStride, band, r * component.BandStride, component.BandStride);
-            }
-        }
-
-        int blockIndex = 0;
-        bool lastRow = mcuRow == _mcuRows - 1;
-        for (int mcuX = 0; mcuX < _mcusPerLine; mcuX++)
-        {
-            for (int c = 0; c < _components.Length; c++)
-            {
-                Component component = _components[c];
-                int[] divisors = _divisors[component.Table];
-                float[] reciprocals = _reciprocals[component.Table];
-                ref byte band = ref MemoryMarshal.GetArrayDataReference(component.Band);
-                int realColumns = mcuX < _mcusPerLine - 1 ? component.H : component.BlocksWide - ((_mcusPerLine - 1) * component.H);
-                int realRows = lastRow ? component.BlocksHigh - ((_mcuRows - 1) * component.V) : component.V;
-                for (int by = 0; by < component.V; by++)
-                {
-                    for (int bx = 0; bx < component.H; bx++)
-                    {
-                        Span<short> block = blocks.Slice(blockIndex * 64, 64);
-                        if (by < realRows && bx < realColumns)
-                        {
-                            ref byte samples = ref Unsafe.Add(ref band, (by * 8 * component.BandStride) + (((mcuX * component.H) + bx) * 8));
-                            JpegFdct.TransformAndQuantize(ref samples, component.BandStride, divisors, reciprocals, block);
-                        }
-                        else
-                        {
-                            // jccoefct.c's dummy blocks past the image: all zero but for the DC of the block before
-                            // (to the left in a partial MCU column, or the last block of the row above).
-                            block.Clear();
-                            block[0] = blocks[(blockIndex - (by < realRows ? 1 : bx + 1)) * 64];
-                        }
-
-                        blockIndex++;
-                    }
-                }
-            }
-        }
-    }
-
-    /// <summary>One row of pixels to Y (and Cb, Cr) at full resolution, padded to the MCU width by repeating the last pixel.</summary>
-    private void ConvertRow(ReadOnlySpan<byte> source, int bytesPerPixel, int bandRow)
-    {
-        int offset = bandRow * _fullStride;
-        Span<byte> luma = _fullResolution[0].AsSpan(offset, _fullStride);
-        if (_grayscale)
-        {
-            if (bytesPerPixel == 1)
-            {
-                source.CopyTo(luma);
-            }
-            else
-            {
-                for (int x = 0; x < _width; x++)
-                {
-                    luma[x] = JpegRgbToYCbCr.Luma(source[3 * x], source[(3 * x) + 1], source[(3 * x) + 2]);
-                }
-            }
-
-            luma[_width..].Fill(luma[_width - 1]);
-            return;
-        }
-
-        Span<byte> cb = _fullResolution[1].AsSpan(offset, _fullStride);
-        Span<byte> cr = _fullResolution[2].AsSpan(offset, _fullStride);
-        if (bytesPerPixel == 1)
-        {
-            // Grey pixels have Cb = Cr = 128 exactly in libjpeg's arithmetic.
-            source.CopyTo(luma);
-            cb[.._width].Fill(128);
-            cr[.._width].Fill(128);
-        }
-        else
-        {
-            JpegRgbToYCbCr.Convert(source, luma, cb, cr, _width);
-        }
-
-        luma[_width..].Fill(luma[_width - 1]);
-        cb[_width..].Fill(cb[_width - 1]);
-        cr[_width..].Fill(cr[_width - 1]);
-    }
-
-    /// <summary>jcsample.c h2v2_downsample: 2×2 averages with a bias alternating 1, 2 along the row.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void Downsample(byte[] full, Component component, int rows)
-    {
-        int outputColumns = component.BandStride;
-        for (int r = 0; r < rows; r++)
-        {
-            ReadOnlySpan<byte> top = full.AsSpan(2 * r * _fullStride, _fullStride);
-            ReadOnlySpan<byte> bottom = full.AsSpan(((2 * r) + 1) * _fullStride, _fullStride);
-            Span<byte> output = component.Band.AsSpan(r * component.BandStride, outputColumns);
-            int start = 0;
-            if (Avx2.IsSupported)
-            {
-                // Pairwise sums with pmaddubsw, the bias pattern 1, 2, 1, 2 as a vector (an even start keeps it).
-                ref byte topRef = ref MemoryMarshal.GetReference(top);
-                ref byte bottomRef = ref MemoryMarshal.GetReference(bottom);
-                ref byte outputRef = ref MemoryMarshal.GetReference(output);
-                Vector256<sbyte> ones = Vector256.Create((sbyte)1);
-                Vector256<short> bias = Vector256.Create(0x0002_0001).AsInt16();
-                for (; start + 32 <= outputColumns; start += 32)
-                {
-                    Vector256<short> a = Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref topRef, (nuint)(2 * start)), ones)
-                        + Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref bottomRef, (nuint)(2 * start)), ones) + bias;
-                    Vector256<short> b = Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref topRef, (nuint)((2 * start) + 32)), ones)
-                        + Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref bottomRef, (nuint)((2 * start) + 32)), ones) + bias;
-                    Vector256<byte> packed = Avx2.PackUnsignedSaturate(Avx2.ShiftRightLogical(a, 2), Avx2.ShiftRightLogical(b, 2));
-                    Avx2.Permute4x64(packed.AsInt64(), 0b11_01_10_00).AsByte().StoreUnsafe(ref outputRef, (nuint)start);
-                }
-            }
-
-            int bias2 = 1;
-            for (int x = start; x < outputColumns; x++)
-            {
-                output[x] = (byte)((top[2 * x] + top[(2 * x) + 1] + bottom[2 * x] + bottom[(2 * x) + 1] + bias2) >> 2);
-                bias2 ^= 3;
-            }
         }
     }
 
