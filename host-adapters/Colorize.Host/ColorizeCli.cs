@@ -51,7 +51,7 @@ internal static class ColorizeCli
         var pack = new Option<string?>("--pack") { Description = "The model pack, id[@version] (default: the default pack)." };
         var renderSize = NumberOption<int>("--render-size", "a whole number", "The short side, in pixels, the model sees (16..8192; default: the pack's).");
         var strength = NumberOption<float>("--strength", "a number", "Colour strength, 0..2 (default 1).");
-        var threads = NumberOption<int>("--threads", "a whole number", "Threads for inference and PNG encoding (default: all cores).");
+        var threads = NumberOption<int>("--threads", "a whole number", "Threads for inference and PNG and JPEG encoding (default: all cores).");
         var keepLuminance = new Option<bool?>("--keep-luminance")
         {
             Description = "true (default): bring too-strong colours into gamut by lowering their chroma, keeping each pixel's lightness; false: clip per channel.",
