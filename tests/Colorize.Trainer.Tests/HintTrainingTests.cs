@@ -104,11 +104,7 @@ public sealed class HintTrainingTests
     public void FineTune_FromAnAutomaticPack_StartsAsIt_TrainsWithHints_PacksAHintPack_AndEvaluatesWithHints()
     {
         using var photos = new TinyPhotos(5);
-        string autoRun = photos.Run("auto");
-        var auto = TrainingRun.Start(TinyHintConfig(hints: false), autoRun, resume: false, TextWriter.Null);
-        auto.Train(PhotoDataset.Prepare(photos.Data, autoRun, auto.Config, TextWriter.Null));
-        string autoPack = Path.Combine(photos.Root, "packs", "tiny-auto");
-        Assert.Equal(0, Program.Run(["pack", autoRun, "--id", "tiny-auto", "--version", "1.0.0", "--folder", autoPack, "--dtype", "f16"], TextWriter.Null, TextWriter.Null));
+        string autoPack = AutomaticPack(photos);
 
         // The hint run starts from the pack: every tensor the pack has, the hint branch zero.
         string hintRun = photos.Run("hints");
@@ -155,11 +151,7 @@ public sealed class HintTrainingTests
     public void BranchOnly_TrainsTheBranchWeightsAlone_SoWithoutHintsThePackIsUnchanged()
     {
         using var photos = new TinyPhotos(5);
-        string autoRun = photos.Run("auto");
-        var auto = TrainingRun.Start(TinyHintConfig(hints: false), autoRun, resume: false, TextWriter.Null);
-        auto.Train(PhotoDataset.Prepare(photos.Data, autoRun, auto.Config, TextWriter.Null));
-        string autoPack = Path.Combine(photos.Root, "packs", "tiny-auto");
-        Assert.Equal(0, Program.Run(["pack", autoRun, "--id", "tiny-auto", "--version", "1.0.0", "--folder", autoPack, "--dtype", "f16"], TextWriter.Null, TextWriter.Null));
+        string autoPack = AutomaticPack(photos);
 
         string hintRun = photos.Run("branch");
         var config = TinyHintConfig(hints: true, epochs: 2) with
@@ -263,6 +255,17 @@ public sealed class HintTrainingTests
         }
 
         Assert.Equal(1e-3, groups[0].LearningRate, 12);
+    }
+
+    /// <summary>Trains a tiny automatic network on <paramref name="photos"/> and packs it (F16), as a hint run's init.</summary>
+    private static string AutomaticPack(TinyPhotos photos)
+    {
+        string autoRun = photos.Run("auto");
+        var auto = TrainingRun.Start(TinyHintConfig(hints: false), autoRun, resume: false, TextWriter.Null);
+        auto.Train(PhotoDataset.Prepare(photos.Data, autoRun, auto.Config, TextWriter.Null));
+        string autoPack = Path.Combine(photos.Root, "packs", "tiny-auto");
+        Assert.Equal(0, Program.Run(["pack", autoRun, "--id", "tiny-auto", "--version", "1.0.0", "--folder", autoPack, "--dtype", "f16"], TextWriter.Null, TextWriter.Null));
+        return autoPack;
     }
 
     private static string RepositoryRoot()
