@@ -13,7 +13,8 @@ Usage (each --app a folder with colorize.dll; label=folder):
       --formats jpg,png --rounds 5 --threads 2
 `real24` makes the test photo of docs/benchmarks.md ("PNG encoding"): Kleiber_by_Lukas_Baubkus.jpg from Debian's
 lomiri-wallpapers (default: the copy under /work/data/photos) resized with Lanczos to 6000x4000 and saved as JPEG q90,
-with Debian's python3 and PIL. Outputs go to a scratch folder; every build's outputs are compared byte for byte
+with Debian's python3 and PIL; `--size WxH` makes the other rows' photos from the same source (1 MP: 1224x816,
+100 MP: 12240x8160). Outputs go to a scratch folder; every build's outputs are compared byte for byte
 with the first build's (a difference is printed: the builds do not compute the same pixels).
 Extra arguments after `--` go to every command (e.g. -- --png-compression 6). --env NAME=VALUE sets a variable for
 one build (label:NAME=VALUE), e.g. to compare runtime settings of one build.
@@ -38,7 +39,9 @@ def load():
 def real24(args):
     from PIL import Image
 
-    Image.open(args.photo).convert("RGB").resize((6000, 4000), Image.LANCZOS).save(args.out, quality=90)
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    Image.MAX_IMAGE_PIXELS = None  # the 100 MP row is larger than PIL's bomb guard; the source is a known photo
+    Image.open(args.photo).convert("RGB").resize((width, height), Image.LANCZOS).save(args.out, quality=90)
     print(f"{args.out}: {os.path.getsize(args.out) / 1e6:.1f} MB")
 
 
@@ -88,6 +91,7 @@ def main():
     m = sub.add_parser("real24")
     m.add_argument("--photo", default=DEFAULT_PHOTO)
     m.add_argument("--out", required=True)
+    m.add_argument("--size", default="6000x4000", help="WxH of the photo made (default the 24 MP row's 6000x4000)")
     r = sub.add_parser("run")
     r.add_argument("--image", required=True)
     r.add_argument("--app", action="append", required=True, help="label=folder with colorize.dll (repeatable)")
