@@ -1,3 +1,6 @@
+using Colorize.Tensors.Autograd;
+using Colorize.Tensors.Kernels;
+
 namespace Colorize.Tensors.NN;
 
 /// <summary>
@@ -35,6 +38,14 @@ public sealed class SelfAttention : Module<Tensor, Tensor>
         var f = _query.Call(input).Reshape(n, -1, h * w);
         var g = _key.Call(input).Reshape(n, -1, h * w);
         var v = _value.Call(input).Reshape(n, c, h * w);
+        if (!GradMode.ShouldRecord([f, g, v, Gamma, input]))
+        {
+            // Nothing to differentiate: the blocked kernel, which never forms the (h·w)² attention matrix.
+            var y = Tensor.Empty(n, c, h, w);
+            SelfAttentionKernel.Forward(f.Data, g.Data, v.Data, input.Data, Gamma.Item(), n, f.Shape[1], c, h * w, y.Data, TensorOptions.NumThreads);
+            return y;
+        }
+
         var beta = Functional.Softmax(f.Transpose(1, 2).Bmm(g), dim: 1);
         var o = (Gamma * v.Bmm(beta)) + input.Reshape(n, c, h * w);
         return o.Reshape(n, c, h, w);
