@@ -2,6 +2,7 @@ using System.Text.Json;
 using Colorize.Abstractions;
 using Colorize.Abstractions.Packs;
 using Colorize.Engine.Architectures;
+using Colorize.Engine.Pipeline;
 using Colorize.Imaging;
 using Colorize.Imaging.ColorSpaces;
 using Colorize.Imaging.Processing;
@@ -59,8 +60,70 @@ internal static class ExportKit
         return (l, hints);
     }
 
-    /// <summary>The engine's input: L·(1/50) − 1 as the pipeline computes it, then the hint planes a/gain/110, b/gain/110, mask as HintPlanes does.</summary>
-    public static Tensor EngineInput(float[] l, float[]? hints, int count, int width, int height, double chromaGain = 1)
+    /// <summary>
+    /// Colour hints on a photo as a user places them: six discs of radii 1.5 to 6 source pixels at fixed fractions of
+    /// a <paramref name="width"/> × <paramref name="height"/> image, each coloured with the photo's own sRGB at its
+    /// centre (the truth: colours the network can take up). The last overlaps the first with the colour of the
+    /// opposite corner, so the order of drawing matters.
+    /// </summary>
+    public static ColorHint[] PhotoHints(string photo, int width, int height)
+    {
+        var image = Resampler.Resize(Image.Load(Path.Combine(AppContext.BaseDirectory, "photos", photo)).ConvertTo(PixelFormat.Rgb24), width, height, ResampleFilter.Bilinear);
+        ColorHint At(double fx, double fy, double radius, double colourX, double colourY)
+        {
+            int cx = (int)(colourX * width), cy = (int)(colourY * height);
+            var p = image.GetRowBytes(cy).Slice(3 * cx, 3);
+            return new ColorHint(fx * width, fy * height, p[0], p[1], p[2], radius);
+        }
+
+        return
+        [
+            At(0.2, 0.25, 3, 0.2, 0.25),
+            At(0.5, 0.2, 6, 0.5, 0.2),
+            At(0.75, 0.4, 1.5, 0.75, 0.4),
+            At(0.3, 0.7, 4, 0.3, 0.7),
+            At(0.65, 0.75, 2.5, 0.65, 0.75),
+            At(0.23, 0.28, 3, 0.85, 0.85),
+        ];
+    }
+
+    /// <summary>
+    /// The exported graph's hint input for <paramref name="hints"/>, as its contract states it: a* and b* in Lab units
+    /// (nothing divided: the graph divides by 110 × the chroma gain itself) and a mask of 1, in each hint's pixels at the
+    /// render size, later hints over earlier ones. The pixels are the engine's (HintPlanes' mask of the hint alone).
+    /// </summary>
+    public static float[] LabHintPlanes(IReadOnlyList<ColorHint> hints, int width, int height, RenderGeometry geometry)
+    {
+        int plane = geometry.PaddedWidth * geometry.PaddedHeight;
+        var planes = new float[3 * plane];
+        foreach (var hint in hints)
+        {
+            var alone = HintPlanes.Rasterise([hint], width, height, geometry);
+            var (_, a, b) = CieLab.FromSrgb(hint.Red / 255.0, hint.Green / 255.0, hint.Blue / 255.0);
+            for (int i = 0; i < plane; i++)
+            {
+                if (alone[(HintPlanes.Mask * plane) + i] == 1f)
+                {
+                    planes[(HintPlanes.A * plane) + i] = (float)a;
+                    planes[(HintPlanes.B * plane) + i] = (float)b;
+                    planes[(HintPlanes.Mask * plane) + i] = 1f;
+                }
+            }
+        }
+
+        return planes;
+    }
+
+    /// <summary>The engine's input of one image: L·(1/50) − 1 as the pipeline computes it, then hint planes already in the network's units (HintPlanes.Rasterise's).</summary>
+    public static Tensor EngineInput(float[] l, float[] networkHintPlanes, int width, int height) =>
+        Tensor.Cat([Tensor.FromArray(l, 1, 1, height, width).Mul(1f / 50f).Add(-1f), Tensor.FromArray(networkHintPlanes, 1, 3, height, width)], 1);
+
+    /// <summary>
+    /// The engine's input: L·(1/50) − 1 as the pipeline computes it, then the hint planes a/gain/110, b/gain/110, mask
+    /// as HintPlanes does. The gain has no default: the pack's own must be passed, or hints enter the engine other
+    /// than the export's graph takes them (colorize-base's 1.15 gave 6.6e-3 of difference in tanh units).
+    /// </summary>
+    public static Tensor EngineInput(float[] l, float[]? hints, int count, int width, int height, double chromaGain)
     {
         var ln = Tensor.FromArray(l, count, 1, height, width).Mul(1f / 50f).Add(-1f);
         if (hints is null)
@@ -120,7 +183,7 @@ internal static class ExportKit
             for (int step = 0; step < 3; step++)
             {
                 var (l, h) = Batch(2, side, side, offset: step);
-                net.Call(EngineInput(l, built.TakesHints ? h : null, 2, side, side));
+                net.Call(EngineInput(l, built.TakesHints ? h : null, 2, side, side, chromaGain: 1));
             }
         }
 
