@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Reflection;
 using Colorize.Abstractions;
 using Colorize.Host;
 using Colorize.Imaging;
@@ -42,6 +44,37 @@ internal sealed class HostHarness : IDisposable
         using var error = new StringWriter();
         int code = ColorizeCli.Run(args, new CliContext { Out = output, Error = error, Home = Home, WorkingDirectory = Work });
         return new CliRun(code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>The shipped app's colorize.dll in the host's own build folder (the test project records its path).</summary>
+    public static string BuiltAppAssembly => typeof(HostHarness).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+        .Single(a => a.Key == "ColorizeHostPath").Value!;
+
+    /// <summary>
+    /// Runs the built app as its own process (<c>dotnet colorize.dll</c>) in <see cref="Work"/> with <see cref="Home"/>
+    /// as <c>COLORIZE_HOME</c>, so that its Program.cs and its plugins/ folder are what runs, not this test's copies.
+    /// </summary>
+    public CliRun RunBuiltApp(TimeSpan timeout, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Work,
+        };
+        start.ArgumentList.Add(BuiltAppAssembly);
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["COLORIZE_HOME"] = Home;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(timeout), "colorize did not finish");
+        return new CliRun(process.ExitCode, stdout.Result, stderr.Result);
     }
 
     /// <summary>Writes a small pix2pix pack (built from the PyTorch layout, see PackBuilder) and installs it through the CLI.</summary>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json;
 
 namespace Colorize.Host.Tests;
@@ -14,31 +12,9 @@ public sealed class ProcessTests : IDisposable
 
     public void Dispose() => _host.Dispose();
 
-    private static string HostAssembly => typeof(ProcessTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-        .Single(a => a.Key == "ColorizeHostPath").Value!;
+    private static string HostAssembly => HostHarness.BuiltAppAssembly;
 
-    private CliRun RunProcess(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = _host.Work,
-        };
-        start.ArgumentList.Add(HostAssembly);
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["COLORIZE_HOME"] = _host.Home;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(60_000), "colorize did not finish");
-        return new CliRun(process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private CliRun RunProcess(params string[] args) => _host.RunBuiltApp(TimeSpan.FromSeconds(60), args);
 
     [Fact]
     public void TheBuiltApp_FindsTheEngineInItsOwnPluginsFolder()

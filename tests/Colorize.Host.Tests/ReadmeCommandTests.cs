@@ -19,8 +19,6 @@ public sealed class ReadmeCommandTests : IDisposable
 
     private static string RepositoryRoot => Metadata("RepositoryRoot");
 
-    private static string HostAssembly => Metadata("ColorizeHostPath");
-
     [Fact]
     public void TheMainJobCommand_RunsTwice_AndWritesWhereGitIgnoresIt()
     {
@@ -85,28 +83,7 @@ public sealed class ReadmeCommandTests : IDisposable
         return File.ReadLines(Path.Combine(RepositoryRoot, ".gitignore")).Any(l => l.Trim() == $"/{folder}/" || l.Trim() == $"{folder}/");
     }
 
-    private CliRun RunApp(string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = _host.Work,
-        };
-        start.ArgumentList.Add(HostAssembly);
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["COLORIZE_HOME"] = _host.Home;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(120_000), "colorize did not finish");
-        return new CliRun(process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private CliRun RunApp(string[] args) => _host.RunBuiltApp(TimeSpan.FromSeconds(120), args);
 
     private static string Metadata(string key) => typeof(ReadmeCommandTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == key).Value!;
