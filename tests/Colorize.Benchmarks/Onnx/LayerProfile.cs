@@ -13,7 +13,7 @@ namespace Colorize.Benchmarks.Onnx;
 /// counts as its layer's), summed by module kind; then the same pass in ONNX Runtime with its own profiler
 /// (SessionOptions.EnableProfiling), summed by operator from the JSON it writes.
 /// A single pass on a loaded machine is a finding, not a figure to publish.
-/// Run: <c>dotnet Colorize.Benchmarks.dll onnx-profile [--size 512] [--threads 2] [--profile-dir DIR]</c>.
+/// Run: <c>dotnet Colorize.Benchmarks.dll onnx-profile [--size 512] [--threads 2] [--profile-dir DIR] [--hints N]</c>.
 /// </summary>
 public static class LayerProfile
 {
@@ -28,10 +28,11 @@ public static class LayerProfile
         files.Check();
         var c = new OnnxCase(OnnxNetwork.Generator, options.Size);
         var engine = EngineNetworks.Load(files);
-        var inputs = OnnxInputs.Create(c);
+        var hints = HintFeed.For(files.PackFolder, options.Hints);
+        var inputs = OnnxInputs.Create(c, hints);
         var profiler = new ModuleProfiler(engine.Generator);
         Directory.CreateDirectory(options.ProfileDirectory);
-        Console.WriteLine(Invariant($"Generator pass at {c.Size}×{c.Size}, one pass after a warm-up; load average at start: {OnnxTable.LoadAverage()}"));
+        Console.WriteLine(Invariant($"Generator pass at {c.Size}×{c.Size} ({hints.Description}), one pass after a warm-up; load average at start: {OnnxTable.LoadAverage()}"));
         foreach (int threads in threadCounts)
         {
             TensorOptions.NumThreads = threads;

@@ -2,6 +2,7 @@ using Colorize.Abstractions;
 using Colorize.Abstractions.Packs;
 using Colorize.Engine.Architectures;
 using Colorize.Engine.Packs;
+using Colorize.Engine.Pipeline;
 using Colorize.Imaging;
 using Colorize.Imaging.ColorSpaces;
 using Colorize.Imaging.Processing;
@@ -112,6 +113,73 @@ public sealed record OnnxFiles(string PackFolder, string GeneratorOnnx, string E
 }
 
 /// <summary>
+/// The generator's colour-hint input. A hint pack's network and exported graph both take hint planes besides L
+/// (colorize-base since 1.1.0), so both sides get them: <paramref name="Count"/> hints on the square (0: zero planes,
+/// the automatic colours, as the pipeline feeds a hint pack given no hints). The engine's planes are made by the
+/// pipeline's own call (<see cref="HintPlanes.Rasterise"/>, a and b divided by 110 × the pack's chroma gain), the
+/// graph's in Lab units as its contract asks (it divides by 110 × the gain itself), so both compute the same colours
+/// (<see cref="OnnxTable"/> prints the difference). Only the network: the engine's hint propagation after it, which
+/// the graph does not contain, is not timed.
+/// </summary>
+/// <param name="TakesHints">The pack's manifest has <c>input.hints</c>.</param>
+/// <param name="Count">How many hints.</param>
+/// <param name="ChromaGain">The pack's <c>input.chromaGain</c> (1 without one).</param>
+public sealed record HintFeed(bool TakesHints, int Count, double ChromaGain)
+{
+    /// <summary>The hint count when no <c>--hints</c> is given: COLORIZE_BENCH_HINTS (BenchmarkDotNet takes no options of ours), else 0.</summary>
+    public static int CountFromEnvironment() =>
+        Environment.GetEnvironmentVariable("COLORIZE_BENCH_HINTS") is { Length: > 0 } n ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : 0;
+
+    /// <summary>The feed of the pack in <paramref name="packFolder"/> with <paramref name="count"/> hints; hints for a pack without them are refused.</summary>
+    public static HintFeed For(string packFolder, int count)
+    {
+        if (count is < 0 or > ColorizeOptions.MaxHints)
+        {
+            throw new ArgumentException($"--hints {count}: between 0 and {ColorizeOptions.MaxHints}");
+        }
+
+        var manifest = PackManifestJson.Parse(File.ReadAllBytes(Path.Combine(packFolder, PackManifestJson.FileName)));
+        if (count > 0 && !manifest.Input.Hints)
+        {
+            throw new ArgumentException($"--hints {count}: pack {manifest.Id}@{manifest.Version} takes no colour hints");
+        }
+
+        return new HintFeed(manifest.Input.Hints, count, manifest.Input.ChromaGain ?? 1);
+    }
+
+    /// <summary>What the tables say about the generator's input.</summary>
+    public string Description => !TakesHints ? "L only (the pack takes no hints)" : Count == 0 ? "L and zero hint planes (no hints)" : $"L and {Count} hints";
+
+    /// <summary>
+    /// <see cref="Count"/> hints on a <paramref name="side"/>² square: positions spread evenly by the R2 low-discrepancy
+    /// sequence (fixed, so every run feeds the same), radius 4 px at 256² and in proportion, each coloured with the
+    /// sample's true colour there (docs/images/picos-truth.jpg squeezed to the square as the L input is), as the model
+    /// card's hint figures take hints from the truth.
+    /// </summary>
+    public ColorHint[] Hints(int side)
+    {
+        if (Count == 0)
+        {
+            return [];
+        }
+
+        string truth = Path.Combine(OnnxFiles.RepositoryRoot(), "docs", "images", "picos-truth.jpg");
+        var image = Resampler.Resize(Image.Load(truth).ConvertTo(PixelFormat.Rgb24), side, side, ResampleFilter.Bilinear);
+        const double A1 = 0.7548776662466927, A2 = 0.5698402909980532; // 1/ρ and 1/ρ² of the plastic number ρ
+        var hints = new ColorHint[Count];
+        for (int i = 0; i < Count; i++)
+        {
+            double fx = (0.5 + (A1 * (i + 1))) % 1, fy = (0.5 + (A2 * (i + 1))) % 1;
+            int x = Math.Min(side - 1, (int)(fx * side)), y = Math.Min(side - 1, (int)(fy * side));
+            var p = image.GetRow<byte>(y).Slice(3 * x, 3);
+            hints[i] = new ColorHint(x + 0.5, y + 0.5, p[0], p[1], p[2], ColorHint.DefaultRadius * side / 256.0);
+        }
+
+        return hints;
+    }
+}
+
+/// <summary>
 /// The engine's two networks as the product runs them, loaded once: the generator built from the pack's manifest with
 /// its weights, eval mode, spectral norm materialised and BatchNorm folded (<c>InferenceOptimizer.Optimize</c>, what
 /// <c>CpuColorizer.Create</c> does), and the ResNet18 encoder with the imported weights, prepared the same way.
@@ -166,14 +234,15 @@ public sealed class EngineNetworks
 /// <summary>
 /// A case's inputs, made once from the sample photo (the values do not change the work, but real data keeps both
 /// engines away from denormals and saturated activations): for the generator L* 0–100 for ONNX Runtime (the graph
-/// computes L/50 − 1 inside) and L/50 − 1 for the engine, as the pipeline gives it; for the encoder B, G, R 0–255 minus
-/// the ImageNet means, for both.
+/// computes L/50 − 1 inside) and L/50 − 1 for the engine, as the pipeline gives it, and for a hint pack the hint
+/// planes of a <see cref="HintFeed"/>; for the encoder B, G, R 0–255 minus the ImageNet means, for both.
 /// </summary>
 public sealed class OnnxInputs
 {
-    private OnnxInputs(float[] ort, Tensor engine, int channels)
+    private OnnxInputs(float[] ort, float[]? ortHints, Tensor engine, int channels)
     {
         Ort = ort;
+        OrtHints = ortHints;
         Engine = engine;
         Channels = channels;
     }
@@ -181,14 +250,17 @@ public sealed class OnnxInputs
     /// <summary>ONNX Runtime's input, N×C×H×W with N = 1.</summary>
     public float[] Ort { get; }
 
-    /// <summary>The engine's input.</summary>
+    /// <summary>ONNX Runtime's hint input of a hint pack's generator (1×3×H×W: a*, b* in Lab units, mask), else null.</summary>
+    public float[]? OrtHints { get; }
+
+    /// <summary>The engine's input (for a hint pack's generator, L/50 − 1 and the three hint planes: 1×4×H×W).</summary>
     public Tensor Engine { get; }
 
     /// <summary>C.</summary>
     public int Channels { get; }
 
-    /// <summary>Makes the inputs of a case.</summary>
-    public static OnnxInputs Create(OnnxCase c)
+    /// <summary>Makes the inputs of a case; <paramref name="hints"/> says what a generator's hint input gets.</summary>
+    public static OnnxInputs Create(OnnxCase c, HintFeed hints)
     {
         int side = c.Size, plane = side * side;
         string photo = Path.Combine(OnnxFiles.RepositoryRoot(), "samples", "picos-de-europa-bw.jpg");
@@ -197,7 +269,18 @@ public sealed class OnnxInputs
         {
             var (l, a, b) = (new float[plane], new float[plane], new float[plane]);
             LabConverter.ToLab(image, l, a, b);
-            return new OnnxInputs(l, Tensor.FromArray(l, 1, 1, side, side).Mul(1f / 50f).Add(-1f), 1);
+            var engineL = Tensor.FromArray(l, 1, 1, side, side).Mul(1f / 50f).Add(-1f);
+            if (!hints.TakesHints)
+            {
+                return new OnnxInputs(l, null, engineL, 1);
+            }
+
+            // The square is its own render size (the cases' sizes are multiples of the stride): no resize, no padding.
+            var geometry = new RenderGeometry(side, side, side, side);
+            var list = hints.Hints(side);
+            var planes = HintPlanes.Rasterise(list, side, side, geometry, hints.ChromaGain);
+            var ortHints = LabUnits(list, side, geometry);
+            return new OnnxInputs(l, ortHints, Tensor.Cat([engineL, Tensor.FromArray(planes, 1, 3, side, side)], 1), 1);
         }
 
         var bgr = new float[3 * plane];
@@ -215,7 +298,33 @@ public sealed class OnnxInputs
             }
         }
 
-        return new OnnxInputs(bgr, Tensor.FromArray((float[])bgr.Clone(), 1, 3, side, side), 3);
+        return new OnnxInputs(bgr, null, Tensor.FromArray((float[])bgr.Clone(), 1, 3, side, side), 3);
+    }
+
+    /// <summary>
+    /// The exported graph's hint input: each hint's a* and b* in Lab units (nothing divided) and a mask of 1 over its
+    /// pixels (HintPlanes' pixels for the hint alone), later hints over earlier ones, as HintPlanes draws them.
+    /// </summary>
+    private static float[] LabUnits(IReadOnlyList<ColorHint> hints, int side, RenderGeometry geometry)
+    {
+        int plane = side * side;
+        var planes = new float[3 * plane];
+        foreach (var hint in hints)
+        {
+            var alone = HintPlanes.Rasterise([hint], side, side, geometry);
+            var (_, a, b) = CieLab.FromSrgb(hint.Red / 255.0, hint.Green / 255.0, hint.Blue / 255.0);
+            for (int i = 0; i < plane; i++)
+            {
+                if (alone[(HintPlanes.Mask * plane) + i] == 1f)
+                {
+                    planes[(HintPlanes.A * plane) + i] = (float)a;
+                    planes[(HintPlanes.B * plane) + i] = (float)b;
+                    planes[(HintPlanes.Mask * plane) + i] = 1f;
+                }
+            }
+        }
+
+        return planes;
     }
 }
 
@@ -293,7 +402,7 @@ public sealed class OrtModels
 public sealed class OrtRunner : IDisposable
 {
     private readonly InferenceSession _session;
-    private readonly OrtValue _input;
+    private readonly OrtValue[] _inputs;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly RunOptions _runOptions = new();
@@ -316,17 +425,46 @@ public sealed class OrtRunner : IDisposable
         }
 
         _session = new InferenceSession(model, options);
-        // The generator takes L only (a hint pack would also take 'hints'; colorize-base has none); in IR 3 files such as
-        // ResNet18.onnx the weights are graph inputs too, but ORT lists only the ones a caller feeds.
-        _inputNames = [_session.InputMetadata.Keys.First()];
+        // The first input is L (or the encoder's image); a hint pack's generator also takes 'hints', which its graph
+        // requires. In IR 3 files such as ResNet18.onnx the weights are graph inputs too, but ORT lists only the ones a
+        // caller feeds.
+        if (_session.InputMetadata.ContainsKey(HintInput) != inputs.OrtHints is not null)
+        {
+            _session.Dispose();
+            throw new InvalidOperationException(inputs.OrtHints is null
+                ? "the ONNX file takes colour hints but the pack does not: export the pack that is measured"
+                : "the pack takes colour hints but the ONNX file does not: export the pack that is measured");
+        }
+
+        var main = OrtValue.CreateTensorValueFromMemory(inputs.Ort, [1, inputs.Channels, size, size]);
+        if (inputs.OrtHints is null)
+        {
+            _inputNames = [_session.InputMetadata.Keys.First()];
+            _inputs = [main];
+        }
+        else
+        {
+            _inputNames = [_session.InputMetadata.Keys.First(), HintInput];
+            _inputs = [main, OrtValue.CreateTensorValueFromMemory(inputs.OrtHints, [1, ResNetUnet.HintChannels, size, size])];
+        }
+
         _outputNames = [.. _session.OutputMetadata.Keys];
-        _input = OrtValue.CreateTensorValueFromMemory(inputs.Ort, [1, inputs.Channels, size, size]);
     }
+
+    /// <summary>The exported generator's hint input (trainer/README.md, "ONNX export").</summary>
+    public const string HintInput = "hints";
 
     /// <summary>One run; the outputs are freed at once (the engine's pass allocates its output too).</summary>
     public void Run()
     {
-        using var results = _session.Run(_runOptions, _inputNames, [_input], _outputNames);
+        using var results = _session.Run(_runOptions, _inputNames, _inputs, _outputNames);
+    }
+
+    /// <summary>One run's first output, copied (for comparing the two sides' results).</summary>
+    public float[] RunAndRead()
+    {
+        using var results = _session.Run(_runOptions, _inputNames, _inputs, _outputNames);
+        return results[0].GetTensorDataAsSpan<float>().ToArray();
     }
 
     /// <summary>Ends profiling and returns the JSON file ONNX Runtime wrote.</summary>
@@ -335,7 +473,11 @@ public sealed class OrtRunner : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        _input.Dispose();
+        foreach (var input in _inputs)
+        {
+            input.Dispose();
+        }
+
         _runOptions.Dispose();
         _session.Dispose();
     }

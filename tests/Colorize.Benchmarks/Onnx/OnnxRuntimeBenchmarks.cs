@@ -26,7 +26,8 @@ public sealed class OnnxRuntimeBenchmarkConfig : ManualConfig
 /// Issue 17 §3: the engine against ONNX Runtime on the same weights, the network alone with its input prepared once:
 /// colorize-base's generator (exported by <c>colorize-train export</c>) at 256², 512² and 1024², ML.NET's ResNet18 at 224²
 /// and 512² (the engine's ResNetEncoder with the imported weights). ONNX Runtime is the baseline of each row pair.
-/// The side-by-side table for docs/benchmarks.md is <c>onnx-table</c> (<see cref="OnnxTable"/>); files: <see cref="OnnxFiles.FromEnvironment"/>.
+/// The side-by-side table for docs/benchmarks.md is <c>onnx-table</c> (<see cref="OnnxTable"/>); files: <see cref="OnnxFiles.FromEnvironment"/>;
+/// a hint pack's hint count: COLORIZE_BENCH_HINTS (<see cref="HintFeed"/>, default 0).
 /// </summary>
 [Config(typeof(OnnxRuntimeBenchmarkConfig))]
 public class OnnxRuntimeBenchmarks : IDisposable
@@ -53,7 +54,7 @@ public class OnnxRuntimeBenchmarks : IDisposable
         files.Check();
         TensorOptions.NumThreads = Threads;
         _engine = EngineNetworks.Load(files);
-        _inputs = OnnxInputs.Create(Case);
+        _inputs = OnnxInputs.Create(Case, HintFeed.For(files.PackFolder, HintFeed.CountFromEnvironment()));
         _ort = new OrtRunner(Case.Network == OnnxNetwork.Generator ? File.ReadAllBytes(files.GeneratorOnnx) : OrtModels.EncoderToLayer4(files.EncoderOnnx), Threads, _inputs, Case.Size);
     }
 

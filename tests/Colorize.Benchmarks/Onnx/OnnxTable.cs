@@ -12,8 +12,10 @@ namespace Colorize.Benchmarks.Onnx;
 /// processes do not inflate. Prints the load average before and after: the table is publishable only when it stayed
 /// below 1 on this 2-core machine.
 /// Run: <c>dotnet Colorize.Benchmarks.dll onnx-table [--threads 1,2] [--cases all|gen256,…] [--rounds 2] [--repeats 5]
-/// [--min-time 0.2]</c>; the files as in <see cref="OnnxFiles.FromEnvironment"/>, or <c>--pack</c>, <c>--generator-onnx</c>,
-/// <c>--encoder-onnx</c>.
+/// [--min-time 0.2] [--hints N]</c>; the files as in <see cref="OnnxFiles.FromEnvironment"/>, or <c>--pack</c>,
+/// <c>--generator-onnx</c>, <c>--encoder-onnx</c>. A hint pack's generator gets N hints on both sides (<see cref="HintFeed"/>;
+/// default 0, zero planes). Before timing, each generator case runs once on both sides and the largest difference of
+/// their outputs is printed, so a table is never of two sides fed different inputs.
 /// </summary>
 public static class OnnxTable
 {
@@ -25,9 +27,25 @@ public static class OnnxTable
         Console.WriteLine(Invariant($"Engine against ONNX Runtime {OrtEnv.Instance().GetVersionString()}; .NET {Environment.Version}, {Environment.ProcessorCount} CPUs, GEMM kernel {Colorize.Tensors.Kernels.Gemm.DefaultKernel}"));
         Console.WriteLine(Invariant($"pack {files.PackFolder}; generator {files.GeneratorOnnx}; encoder {files.EncoderOnnx}"));
         Console.WriteLine(Invariant($"best of {options.Rounds} alternating rounds × {options.Repeats} repeats (each ≥ {options.MinTime} s); load average at start: {LoadAverage()}"));
+        var hints = HintFeed.For(files.PackFolder, options.Hints);
+        Console.WriteLine(Invariant($"generator input: {hints.Description}"));
         var engine = EngineNetworks.Load(files);
         var models = OrtModels.Load(files);
-        var inputs = options.Cases.ToDictionary(c => c, OnnxInputs.Create);
+        var inputs = options.Cases.ToDictionary(c => c, c => OnnxInputs.Create(c, hints));
+        foreach (var c in options.Cases.Where(c => c.Network == OnnxNetwork.Generator))
+        {
+            // The engine's output is tanh; the graph's is ab = tanh × 110 × chroma gain.
+            using var ort = new OrtRunner(models.For(c), options.Threads[0], inputs[c], c.Size);
+            float[] ortAb = ort.RunAndRead(), tanh = engine.Run(c, inputs[c].Engine).ToArray();
+            float scale = 110f * (float)hints.ChromaGain, max = 0f;
+            for (int i = 0; i < tanh.Length; i++)
+            {
+                max = Math.Max(max, Math.Abs(tanh[i] - (ortAb[i] / scale)));
+            }
+
+            int hinted = inputs[c].OrtHints is { } h ? h.Skip(2 * c.Size * c.Size).Count(m => m == 1f) : 0;
+            Console.WriteLine(Invariant($"{c.Id}: {hinted} hinted pixels; engine and ONNX Runtime differ by at most {max:E2} (tanh units)"));
+        }
 
         Console.WriteLine();
         Console.WriteLine("| Network | Size | Threads | Engine ms | ONNX Runtime ms | Engine / ORT | Engine CPU ms | ORT CPU ms |");
@@ -55,7 +73,9 @@ public static class OnnxTable
                     }
                 }
 
-                string name = c.Network == OnnxNetwork.Generator ? "colorize-base generator" : "ResNet18 encoder";
+                string name = c.Network != OnnxNetwork.Generator ? "ResNet18 encoder"
+                    : !hints.TakesHints ? "colorize-base generator"
+                    : Invariant($"colorize-base generator, {hints.Count} hints");
                 Console.WriteLine(Invariant($"| {name} | {c.Size}² | {threads} | {engineBest.Seconds * 1e3:F1} | {ortBest.Seconds * 1e3:F1} | {engineBest.Seconds / ortBest.Seconds:F2} | {engineBest.CpuSeconds * 1e3:F1} | {ortBest.CpuSeconds * 1e3:F1} |"));
             }
         }
@@ -106,11 +126,11 @@ public static class OnnxTable
 }
 
 /// <summary>The options of <c>onnx-table</c> and <c>onnx-profile</c> (each reads the ones it needs).</summary>
-internal sealed record OnnxOptions(OnnxFiles Files, IReadOnlyList<int> Threads, IReadOnlyList<OnnxCase> Cases, int Rounds, int Repeats, double MinTime, int Size, string ProfileDirectory)
+internal sealed record OnnxOptions(OnnxFiles Files, IReadOnlyList<int> Threads, IReadOnlyList<OnnxCase> Cases, int Rounds, int Repeats, double MinTime, int Size, string ProfileDirectory, int Hints)
 {
     public static OnnxOptions Parse(IReadOnlyList<string> args)
     {
-        var options = new OnnxOptions(OnnxFiles.FromEnvironment(), [1, 2], OnnxCase.All, 2, 5, 0.2, 512, "/tmp/colorize-bench/ort-profile");
+        var options = new OnnxOptions(OnnxFiles.FromEnvironment(), [1, 2], OnnxCase.All, 2, 5, 0.2, 512, "/tmp/colorize-bench/ort-profile", HintFeed.CountFromEnvironment());
         for (int i = 0; i < args.Count; i += 2)
         {
             string value = i + 1 < args.Count ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value");
@@ -123,6 +143,7 @@ internal sealed record OnnxOptions(OnnxFiles Files, IReadOnlyList<int> Threads, 
                 "--min-time" => options with { MinTime = double.Parse(value, CultureInfo.InvariantCulture) },
                 "--size" => options with { Size = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--profile-dir" => options with { ProfileDirectory = value },
+                "--hints" => options with { Hints = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--pack" => options with { Files = options.Files with { PackFolder = value } },
                 "--generator-onnx" => options with { Files = options.Files with { GeneratorOnnx = value } },
                 "--encoder-onnx" => options with { Files = options.Files with { EncoderOnnx = value } },

@@ -13,7 +13,8 @@
 #     --smoke    one repeat of one short pass per case and side (proves the harness, measures nothing)
 #     --profile  also the per-layer profile (one 512² pass per side, 2 threads)
 # Environment: ART (artifacts folder, default /tmp/art), BENCH_DIR (default /tmp/colorize-bench), PACK (default
-# packaging/packs/colorize-base).
+# packaging/packs/colorize-base), HINTS (colour hints fed to a hint pack's generator on both sides, default 0: zero
+# planes; the table and the profile).
 set -eu
 
 ART=${ART:-/tmp/art}
@@ -44,7 +45,7 @@ if [ ! -f "$ONNX" ] || [ "$PACK/weights.safetensors" -nt "$ONNX" ] || [ "$PACK/m
     nice -n 19 dotnet "$ART/bin/Colorize.Trainer/release/colorize-train.dll" export "$PACK" --onnx "$ONNX"
 fi
 
-export COLORIZE_BENCH_PACK="$PACK" COLORIZE_BENCH_GENERATOR_ONNX="$ONNX"
+export COLORIZE_BENCH_PACK="$PACK" COLORIZE_BENCH_GENERATOR_ONNX="$ONNX" COLORIZE_BENCH_HINTS="${HINTS:-0}"
 if [ "$SMOKE" = 1 ]; then
     set -- --rounds 1 --repeats 1 --min-time 0 "$@"
 fi
