@@ -236,19 +236,23 @@ public sealed class ResNetEncoder : Module<Tensor, Tensor>, IBatchNormFoldable
         ArgumentOutOfRangeException.ThrowIfLessThan(stages, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(stages, 5);
         var features = new Tensor[stages];
-        var stem = _conv1.Call(input);
-        if (conv1Addend is not null)
+        if (_bn1 is not BatchNorm2d)
         {
-            if (_bn1 is not BatchNorm2d && StemAddend is null)
+            if (conv1Addend is not null && StemAddend is null)
             {
                 // Nothing scaled it by bn1's scale, so the sum would not be what bn1 gave.
                 throw new InvalidOperationException("bn1 is folded into conv1: an addend before bn1 must come from the StemAddend convolution, which the fold scales too.");
             }
 
-            stem = stem + conv1Addend;
+            // Folded for inference: the addend and the ReLU applied as conv1 writes its output (the same bits).
+            features[0] = _conv1.Call(input, conv1Addend, relu: true);
+        }
+        else
+        {
+            var stem = _conv1.Call(input);
+            features[0] = _bn1.Call(conv1Addend is null ? stem : stem + conv1Addend).Relu();
         }
 
-        features[0] = _bn1.Call(stem).Relu();
         var x = Functional.MaxPool2d(features[0], 3, 2, 1);
         for (int i = 1; i < stages; i++)
         {
@@ -327,6 +331,13 @@ internal sealed class BasicBlock : Module<Tensor, Tensor>, IBatchNormFoldable
 
     public override Tensor Forward(Tensor input)
     {
+        if (_bn1 is not BatchNorm2d && _bn2 is not BatchNorm2d)
+        {
+            // Folded for inference: the ReLUs and the shortcut's sum applied as the convolutions write (the same bits).
+            var shortcut = _downsample?.Call(input) ?? input;
+            return _conv2.Call(_conv1.Call(input, null, relu: true), shortcut, relu: true);
+        }
+
         var y = _bn2.Call(_conv2.Call(_bn1.Call(_conv1.Call(input)).Relu()));
         return (y + (_downsample?.Call(input) ?? input)).Relu();
     }

@@ -44,16 +44,35 @@ internal static class Convolution
         => Conv2dForward(shape, input, weight, bias, output, threads, chunkColumns: 0);
 
     /// <summary>As the public overload, with the im2col chunk width forced (0 = automatic); tests use odd widths to cross every chunk boundary.</summary>
-    internal static void Conv2dForward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output, int threads, int chunkColumns)
+    internal static unsafe void Conv2dForward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output, int threads, int chunkColumns)
     {
-        Check(shape, input.Length, "input", shape.InputLength);
-        Check(shape, weight.Length, "weight", shape.WeightLength);
-        Check(shape, output.Length, "output", shape.OutputLength);
         if (!bias.IsEmpty)
         {
             Check(shape, bias.Length, "bias", shape.OutChannels);
         }
 
+        fixed (float* pb = bias)
+        {
+            Conv2dForward(shape, input, weight, output, threads, new ConvEpilogue(bias.IsEmpty ? null : pb, null, relu: false), chunkColumns);
+        }
+    }
+
+    /// <summary>
+    /// Computes output = epilogue(conv2d(input, weight)): the bias, an addend and a ReLU applied as the output is
+    /// written (see <see cref="ConvEpilogue"/>), with the bits of the separate ops.
+    /// </summary>
+    /// <param name="shape">The convolution geometry.</param>
+    /// <param name="input">[N, C_in, H, W].</param>
+    /// <param name="weight">[C_out, C_in / groups, kH, kW].</param>
+    /// <param name="output">[N, C_out, H_out, W_out]; overwritten. Must not overlap the input or the epilogue's addend.</param>
+    /// <param name="threads">Threads to use at most; 0 or less means <see cref="Environment.ProcessorCount"/>.</param>
+    /// <param name="epilogue">What to apply to the output; its pointers must stay pinned for the call.</param>
+    /// <param name="chunkColumns">The im2col chunk width (0 = automatic; tests force odd widths).</param>
+    internal static void Conv2dForward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, Span<float> output, int threads, in ConvEpilogue epilogue, int chunkColumns = 0)
+    {
+        Check(shape, input.Length, "input", shape.InputLength);
+        Check(shape, weight.Length, "weight", shape.WeightLength);
+        Check(shape, output.Length, "output", shape.OutputLength);
         threads = Gemm.ResolveThreads(threads);
         int coutG = shape.OutChannelsPerGroup, rows = shape.ColumnRows, spatial = shape.OutSpatial;
         int cinG = shape.InChannelsPerGroup, inSpatial = shape.InSpatial;
@@ -61,23 +80,15 @@ internal static class Convolution
         {
             // One output channel per group: a one-row GEMM would pack the whole im2col matrix for it.
             DirectConvolution.Forward(shape, input, weight, output, threads);
-            if (!bias.IsEmpty)
-            {
-                AddBias(output, bias, shape.Batch, shape.OutChannels, spatial);
-            }
-
+            epilogue.Apply(output, 0, shape.Batch * shape.OutChannels, shape.OutChannels, spatial, 0, spatial, threads);
             return;
         }
 
         if (chunkColumns == 0 && PhaseConvolution.Applies(shape))
         {
-            // Im2col rows as contiguous runs of a padded, phase-split input copy: the GEMM packs B with plain copies.
-            PhaseConvolution.Forward(shape, input, weight, output, threads);
-            if (!bias.IsEmpty)
-            {
-                AddBias(output, bias, shape.Batch, shape.OutChannels, spatial);
-            }
-
+            // Im2col rows as contiguous runs of a padded, phase-split input copy: the GEMM packs B with plain copies;
+            // the epilogue is applied as the result is copied out of the padded layout.
+            PhaseConvolution.Forward(shape, input, weight, output, threads, epilogue);
             return;
         }
 
@@ -126,17 +137,22 @@ internal static class Convolution
                             }
                         }
                     }
+                    else
+                    {
+                        // The chunk's block of the output is still in cache.
+                        epilogue.Apply(output, (chunk.Image * shape.OutChannels) + (g * coutG), coutG, shape.OutChannels, spatial, chunk.Start, chunk.Width, threads);
+                    }
+                }
+
+                if (chunk.Images > 1)
+                {
+                    epilogue.Apply(output, chunk.Image * shape.OutChannels, chunk.Images * shape.OutChannels, shape.OutChannels, spatial, 0, spatial, threads);
                 }
             }
             finally
             {
                 Return(staging);
             }
-        }
-
-        if (!bias.IsEmpty)
-        {
-            AddBias(output, bias, shape.Batch, shape.OutChannels, spatial);
         }
     }
 

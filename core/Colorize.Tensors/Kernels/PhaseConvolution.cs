@@ -80,8 +80,20 @@ internal static class PhaseConvolution
     /// <param name="output">[N, C_out, H_out, W_out]; overwritten.</param>
     /// <param name="threads">Threads the GEMM may use.</param>
     /// <param name="chunkBudget">Floats per chunk buffer (tests pass small ones to get several chunks).</param>
-    public static unsafe void Forward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, Span<float> output, int threads, long chunkBudget = ChunkBudget)
+    public static void Forward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, Span<float> output, int threads, long chunkBudget = ChunkBudget)
+        => Forward(shape, input, weight, output, threads, default, chunkBudget);
+
+    /// <summary>output = epilogue(conv2d(input, weight)), the epilogue applied as each output row is copied out of the padded layout.</summary>
+    /// <param name="shape">The convolution geometry.</param>
+    /// <param name="input">[N, C_in, H, W].</param>
+    /// <param name="weight">[C_out, C_in, kH, kW].</param>
+    /// <param name="output">[N, C_out, H_out, W_out]; overwritten.</param>
+    /// <param name="threads">Threads the GEMM may use.</param>
+    /// <param name="epilogue">Bias, addend and ReLU (see <see cref="ConvEpilogue"/>).</param>
+    /// <param name="chunkBudget">Floats per chunk buffer (tests pass small ones to get several chunks).</param>
+    public static unsafe void Forward(in Conv2dShape shape, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, Span<float> output, int threads, in ConvEpilogue epilogue, long chunkBudget = ChunkBudget)
     {
+        ConvEpilogue fused = epilogue;
         Conv2dShape s = shape;
         int perChunk = ImagesPerChunk(s, chunkBudget), rows = s.ColumnRows, cout = s.OutChannels;
         long outSpatial = s.OutSpatial;
@@ -112,11 +124,19 @@ internal static class PhaseConvolution
                             {
                                 for (int i = 0; i < chunk.Images; i++)
                                 {
+                                    long plane = (((long)(n0 + i) * cout) + co) * outSpatial;
                                     float* dst = (float*)outAddress + ((((long)i * cout) + co) * outSpatial);
                                     float* src = (float*)stagingAddress + ((long)co * chunk.Columns) + ((long)i * chunk.ImageColumns);
                                     for (int y = 0; y < chunk.OutHeight; y++)
                                     {
-                                        Unsafe.CopyBlockUnaligned(dst + ((long)y * chunk.OutWidth), src + ((long)y * chunk.Wv), (uint)(chunk.OutWidth * sizeof(float)));
+                                        if (fused.IsEmpty)
+                                        {
+                                            Unsafe.CopyBlockUnaligned(dst + ((long)y * chunk.OutWidth), src + ((long)y * chunk.Wv), (uint)(chunk.OutWidth * sizeof(float)));
+                                        }
+                                        else
+                                        {
+                                            fused.Write(new ReadOnlySpan<float>(src + ((long)y * chunk.Wv), chunk.OutWidth), new Span<float>(dst + ((long)y * chunk.OutWidth), chunk.OutWidth), co, plane + ((long)y * chunk.OutWidth));
+                                        }
                                     }
                                 }
                             }

@@ -33,6 +33,23 @@ public static partial class Functional
         return ConvOps.Forward(input, weight, bias, geo);
     }
 
+    /// <summary>
+    /// relu(conv2d(input, weight) + bias + addend): without autograd in one pass over the output (see
+    /// <see cref="Kernels.ConvEpilogue"/>), with it the separate ops; the bits are the same either way.
+    /// </summary>
+    internal static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups, Tensor? addend, bool relu)
+    {
+        var geo = new ConvGeometry(stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, groups);
+        geo.Validate();
+        CheckConvShapes(input, weight, groups, transposed: false);
+        if (bias is not null && (bias.Rank != 1 || bias.Shape[0] != weight.Shape[0]))
+        {
+            throw new ArgumentException($"Bias of shape {ShapeUtil.Format(bias.Shape)} does not fit {weight.Shape[0]} output channels.");
+        }
+
+        return ConvOps.Forward(input, weight, bias, geo, addend, relu);
+    }
+
     /// <summary>2-D convolution with the same stride, padding and dilation on both axes.</summary>
     public static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias, int stride, int padding = 0, int dilation = 1, int groups = 1) =>
         Conv2d(input, weight, bias, (stride, stride), (padding, padding), (dilation, dilation), groups);
@@ -145,6 +162,36 @@ internal static class ConvOps
                     : [need[0] ? BackwardInput(g, w, x.ShapeArray, geo) : null, need[1] ? BackwardWeight(x, g, w.ShapeArray, geo) : null, need[2] ? g.Sum([0, 2, 3]) : null]);
         }
 
+        return y;
+    }
+
+    /// <summary>relu(conv(x, w) + bias + addend), the addend and ReLU fused into the kernel when nothing is recorded.</summary>
+    public static Tensor Forward(Tensor x, Tensor w, Tensor? bias, ConvGeometry geo, Tensor? addend, bool relu)
+    {
+        bool record = GradMode.IsEnabled && (x.RequiresGrad || w.RequiresGrad || bias is { RequiresGrad: true } || addend is { RequiresGrad: true });
+        if (record)
+        {
+            var sum = Forward(x, w, bias, geo);
+            sum = addend is null ? sum : sum + addend;
+            return relu ? sum.Relu() : sum;
+        }
+
+        int ho = geo.OutputSize(x.Shape[2], w.Shape[2], height: true);
+        int wo = geo.OutputSize(x.Shape[3], w.Shape[3], height: false);
+        if (ho <= 0 || wo <= 0)
+        {
+            throw new ArgumentException($"Convolution output size {ho}×{wo} is not positive for input {ShapeUtil.Format(x.Shape)} and kernel {w.Shape[2]}×{w.Shape[3]}.");
+        }
+
+        int[] shape = [x.Shape[0], w.Shape[0], ho, wo];
+        if (addend is not null && !addend.Shape.SequenceEqual(shape))
+        {
+            throw new ArgumentException($"The addend's shape {ShapeUtil.Format(addend.Shape)} is not the convolution's output shape {ShapeUtil.Format(shape)}.");
+        }
+
+        ExecutionScope.Checkpoint();
+        var y = Tensor.Empty(shape);
+        ConvBridge.Forward(x.Storage, x.ShapeArray, w.Storage, w.ShapeArray, bias?.Storage, y.Storage, y.ShapeArray, geo, addend?.Storage, relu);
         return y;
     }
 

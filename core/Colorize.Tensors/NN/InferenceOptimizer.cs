@@ -12,15 +12,61 @@ public static class InferenceOptimizer
 {
     /// <summary>
     /// Everything this class does, in the order that lets the most apply: <see cref="MaterializeSpectralNorm"/>
-    /// (a spectral-normalised convolution followed by BatchNorm can then be folded), then <see cref="FoldBatchNorm"/>.
+    /// (a spectral-normalised convolution followed by BatchNorm can then be folded), then <see cref="FoldBatchNorm"/>
+    /// (the BatchNorm between a convolution and its ReLU becomes an identity), then <see cref="FuseReLU"/>.
     /// </summary>
     /// <param name="model">A model in eval mode.</param>
-    /// <returns>How many spectral norms were materialised and BatchNorm layers folded.</returns>
+    /// <returns>How many spectral norms were materialised, BatchNorm layers folded and ReLUs fused.</returns>
     /// <exception cref="InvalidOperationException">A module is in training mode.</exception>
     public static InferenceOptimization Optimize(Module model)
     {
         int spectralNorms = MaterializeSpectralNorm(model);
-        return new InferenceOptimization(spectralNorms, FoldBatchNorm(model));
+        int batchNorms = FoldBatchNorm(model);
+        return new InferenceOptimization(spectralNorms, batchNorms, FuseReLU(model));
+    }
+
+    /// <summary>
+    /// Moves every <see cref="ReLU"/> that follows a <see cref="Conv2d"/> in a <see cref="Sequential"/> (with only
+    /// identities between them, such as folded BatchNorms) into the convolution (<see cref="Conv2d.AppliesReLU"/>), so
+    /// that without autograd it is applied as the convolution writes its output instead of in a pass of its own over
+    /// a new tensor. The outputs are bit-identical; under autograd the layer records the same two ops as before.
+    /// </summary>
+    /// <returns>How many ReLUs were fused.</returns>
+    /// <exception cref="InvalidOperationException">A module is in training mode.</exception>
+    public static int FuseReLU(Module model)
+    {
+        RequireEval(model, "fusing ReLUs", "the optimised model is meant for inference only");
+        int fused = 0;
+        foreach (var (_, module) in model.NamedModules().ToList())
+        {
+            if (module is not Sequential seq)
+            {
+                continue;
+            }
+
+            for (int i = 0; i < seq.Count; i++)
+            {
+                if (seq[i] is not Conv2d { AppliesReLU: false } conv)
+                {
+                    continue;
+                }
+
+                int next = i + 1;
+                while (next < seq.Count && seq[next] is Identity)
+                {
+                    next++;
+                }
+
+                if (next < seq.Count && seq[next] is ReLU)
+                {
+                    conv.AppliesReLU = true;
+                    seq.Replace(next, Eval(new Identity()));
+                    fused++;
+                }
+            }
+        }
+
+        return fused;
     }
 
     /// <summary>
@@ -223,7 +269,8 @@ public static class InferenceOptimizer
 /// <summary>What <see cref="InferenceOptimizer.Optimize"/> changed.</summary>
 /// <param name="SpectralNorms">Spectral norms replaced by their eval-mode weight.</param>
 /// <param name="BatchNorms">BatchNorm layers folded into convolutions.</param>
-public readonly record struct InferenceOptimization(int SpectralNorms, int BatchNorms);
+/// <param name="ReLUs">ReLU layers fused into the convolution before them.</param>
+public readonly record struct InferenceOptimization(int SpectralNorms, int BatchNorms, int ReLUs = 0);
 
 /// <summary>
 /// A module that applies BatchNorm to a convolution's output through its own fields rather than a

@@ -8,12 +8,29 @@ namespace Colorize.Tensors.Ops;
 /// </summary>
 internal static class ConvBridge
 {
-    /// <summary>y[N, Cout, Ho, Wo] = conv(x[N, Cin, H, W], w[Cout, Cin/g, kh, kw]) (+ bias).</summary>
-    public static void Forward(float[] x, int[] xs, float[] w, int[] ws, float[]? bias, float[] y, int[] ys, ConvGeometry geo)
+    /// <summary>
+    /// y[N, Cout, Ho, Wo] = conv(x[N, Cin, H, W], w[Cout, Cin/g, kh, kw]) (+ bias) (+ addend), then ReLU if asked, in
+    /// one pass over y (see <see cref="ConvEpilogue"/>).
+    /// </summary>
+    public static unsafe void Forward(float[] x, int[] xs, float[] w, int[] ws, float[]? bias, float[] y, int[] ys, ConvGeometry geo, float[]? addend = null, bool relu = false)
     {
         var shape = Shape(xs, ws, geo);
-        Convolution.Conv2dForward(shape, x.AsSpan(0, (int)shape.InputLength), w.AsSpan(0, (int)shape.WeightLength),
-            bias is null ? default : bias.AsSpan(0, ws[0]), y.AsSpan(0, (int)shape.OutputLength), TensorOptions.NumThreads);
+        if (bias is not null && bias.Length < ws[0])
+        {
+            throw new ArgumentException($"The bias holds {bias.Length} values for {ws[0]} output channels.", nameof(bias));
+        }
+
+        if (addend is not null && addend.Length < shape.OutputLength)
+        {
+            throw new ArgumentException($"The addend holds {addend.Length} values for an output of {shape.OutputLength}.", nameof(addend));
+        }
+
+        fixed (float* pb = bias)
+        fixed (float* pa = addend)
+        {
+            Convolution.Conv2dForward(shape, x.AsSpan(0, (int)shape.InputLength), w.AsSpan(0, (int)shape.WeightLength),
+                y.AsSpan(0, (int)shape.OutputLength), TensorOptions.NumThreads, new ConvEpilogue(pb, pa, relu));
+        }
     }
 
     /// <summary>dx[N, Cin, H, W] from dy and w (the transposed convolution).</summary>

@@ -58,8 +58,35 @@ public sealed class Conv2d : Module<Tensor, Tensor>
     /// <summary>The bias, or null.</summary>
     public Tensor? Bias => GetTensor("bias");
 
+    /// <summary>
+    /// Whether a ReLU follows the convolution inside this layer: set by <see cref="InferenceOptimizer.FuseReLU"/> when
+    /// it removes the <see cref="ReLU"/> that followed the layer in a <see cref="Sequential"/>.
+    /// </summary>
+    public bool AppliesReLU { get; internal set; }
+
     /// <inheritdoc/>
-    public override Tensor Forward(Tensor input) => Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups);
+    public override Tensor Forward(Tensor input) => Forward(input, null, AppliesReLU);
+
+    /// <summary>
+    /// relu(conv(input) + bias + addend) (the ReLU when <paramref name="relu"/> or <see cref="AppliesReLU"/>), through
+    /// the hooks as <see cref="Module{TIn, TOut}.Call"/>. When nothing is recorded the addend and the ReLU are applied
+    /// as the convolution writes its output, in one pass instead of three, with the bits of the separate ops.
+    /// </summary>
+    /// <param name="input">[N, Cin, H, W].</param>
+    /// <param name="addend">A tensor of the output's shape (a residual shortcut), or null.</param>
+    /// <param name="relu">Whether max(·, 0) follows the sum.</param>
+    public Tensor Call(Tensor input, Tensor? addend, bool relu)
+    {
+        RunPreHooks();
+        var output = Forward(input, addend, relu || AppliesReLU);
+        RunPostHooks();
+        return output;
+    }
+
+    private Tensor Forward(Tensor input, Tensor? addend, bool relu) =>
+        addend is null && !relu
+            ? Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups)
+            : Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups, addend, relu);
 }
 
 /// <summary>Transposed 2-D convolution layer (<c>nn.ConvTranspose2d</c>): <c>weight</c> [Cin, Cout/groups, kh, kw].</summary>
