@@ -153,7 +153,8 @@ public static class InferenceOptimizer
 
         var (scale, shift) = BatchNormAffine(bn);
         var w = conv.Weight;
-        var fused = Eval(new Conv2d(conv.InChannels, conv.OutChannels, (w.Shape[2], w.Shape[3]), conv.Stride, conv.Padding, conv.Dilation, conv.Groups, bias: true));
+        // Every weight and bias is overwritten below: built with the loading generator, so nothing is drawn for them.
+        var fused = Eval(new Conv2d(conv.InChannels, conv.OutChannels, (w.Shape[2], w.Shape[3]), conv.Stride, conv.Padding, conv.Dilation, conv.Groups, bias: true, Generator.ForLoading()));
         int perOut = w.Count / conv.OutChannels;
         var src = w.Data;
         var dst = fused.Weight.Data;
@@ -182,7 +183,7 @@ public static class InferenceOptimizer
 
         var (scale, shift) = BatchNormAffine(bn);
         var w = conv.Weight;
-        var fused = Eval(new ConvTranspose2d(conv.InChannels, conv.OutChannels, w.Shape[2], conv.Stride, conv.Padding, conv.OutputPadding, conv.Groups, bias: true, conv.Dilation));
+        var fused = Eval(new ConvTranspose2d(conv.InChannels, conv.OutChannels, w.Shape[2], conv.Stride, conv.Padding, conv.OutputPadding, conv.Groups, bias: true, conv.Dilation, Generator.ForLoading()));
         int outPerGroup = w.Shape[1], kernel = w.Shape[2] * w.Shape[3];
         int inPerGroup = conv.InChannels / conv.Groups;
         var src = w.Data;
