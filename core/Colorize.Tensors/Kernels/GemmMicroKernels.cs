@@ -133,8 +133,9 @@ internal static class GemmMicroKernels
     }
 
     /// <summary>
-    /// The short AVX-512 micro-kernel for products with few rows (8, 16, 24 or 32-channel convolutions): an 8×32 tile in
-    /// 16 zmm accumulators, so a 16-row product is two full tiles instead of a 14-row tile and a 2-row edge tile.
+    /// The short AVX-512 micro-kernel for products whose rows it covers more tightly than the 14-row tile (16, 32, 64,
+    /// 128-channel convolutions, see <see cref="GemmConfig.For(GemmKernelKind, int, int)"/>): an 8×32 tile in 16 zmm
+    /// accumulators, so a 16-row product is two full tiles instead of a 14-row tile and a 2-row edge tile.
     /// Every element gets the same operations as in <see cref="Avx51214x32"/>, so the bits are the same.
     /// </summary>
     [SkipLocalsInit]

@@ -205,9 +205,9 @@ public sealed class GemmTests
             return;
         }
 
-        // 16 and 30 rows pick the 8×32 tile; it must give each element exactly what the 14×32 tile gives (beta 0 and
-        // 1, several K blocks, edge tiles, two threads).
-        foreach (int m in new[] { 16, 30 })
+        // 16, 30, 33 and 64 rows pick the 8×32 tile; it must give each element exactly what the 14×32 tile gives
+        // (beta 0 and 1, several K blocks, edge tiles, two threads).
+        foreach (int m in new[] { 16, 30, 33, 64 })
         {
             const int n = 83, k = 600;
             GemmConfig shortTile = GemmConfig.For(GemmKernelKind.Avx512, m, n), mainTile = GemmConfig.For(GemmKernelKind.Avx512);
