@@ -246,8 +246,20 @@ public sealed partial class Tensor
     }
 
     /// <summary>Concatenates tensors along <paramref name="dim"/>.</summary>
-    public static Tensor Cat(IReadOnlyList<Tensor> tensors, int dim = 0)
+    public static Tensor Cat(IReadOnlyList<Tensor> tensors, int dim = 0) => Cat(tensors, dim, relu: false);
+
+    /// <summary>
+    /// Concatenates tensors along <paramref name="dim"/>, with max(·, 0) applied as they are copied when
+    /// <paramref name="relu"/> (one pass instead of the concatenation's and the ReLU's) and nothing is recorded;
+    /// under autograd the concatenation and then <see cref="Relu"/>, the same bits.
+    /// </summary>
+    internal static Tensor Cat(IReadOnlyList<Tensor> tensors, int dim, bool relu)
     {
+        if (relu && GradMode.IsEnabled && tensors.Any(t => t.RequiresGrad))
+        {
+            return Cat(tensors, dim, relu: false).Relu();
+        }
+
         if (tensors.Count == 0)
         {
             throw new ArgumentException("Cat needs at least one tensor.");
@@ -285,11 +297,26 @@ public sealed partial class Tensor
             var src = t._storage;
             var dst = result._storage;
             int off = offset;
-            Parallelism.For(outer, Math.Max(1, Elementwise.Grain / Math.Max(1, block)), (s, e) =>
+            // Split by elements, not by the outer index: a batch of one (inference) is one outer block, which was one
+            // thread's copy of the whole tensor.
+            Parallelism.For(t.Count, Elementwise.Grain, (start, end) =>
             {
-                for (int o = s; o < e; o++)
+                while (start < end)
                 {
-                    Array.Copy(src, o * block, dst, ((o * total) + off) * inner, block);
+                    int o = start / block, within = start - (o * block), count = Math.Min(end - start, block - within);
+                    var from = src.AsSpan(start, count);
+                    var to = dst.AsSpan((((o * total) + off) * inner) + within, count);
+                    if (relu)
+                    {
+                        // What Relu() computes (ReluOperator), so the bits are the same.
+                        System.Numerics.Tensors.TensorPrimitives.Max(from, 0f, to);
+                    }
+                    else
+                    {
+                        from.CopyTo(to);
+                    }
+
+                    start += count;
                 }
             });
             offset += len;

@@ -150,8 +150,21 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
             x = x + _hintHead.Call(hintPlanes);
         }
 
-        x = x + _residual.Call(x);
+        x = Residual(x);
         return _head.Call(x).Tanh();
+    }
+
+    /// <summary>x + residual(x).</summary>
+    private Tensor Residual(Tensor x)
+    {
+        if (_residual is [var first, var between, Conv2d { AppliesReLU: true } last, Identity] && between is Identity or ReLU)
+        {
+            // Optimised for inference (the ReLU fused into the last convolution): the sum with x is applied as that
+            // convolution writes its output, x + relu(conv(h)) in one pass (the bits of the separate add).
+            return last.Call(between.Call(first.Call(x)), x, relu: false, addendAfterReLU: true);
+        }
+
+        return x + _residual.Call(x);
     }
 
     private static Conv2d ZeroConv(Conv2d conv)
@@ -387,7 +400,8 @@ internal sealed class UnetUpBlock : Module
             x = Functional.Interpolate(x, skip.Shape[2], skip.Shape[3]);
         }
 
-        return _convs.Call(Tensor.Cat([x, _bn.Call(skip)], 1).Relu());
+        // relu(cat) in one pass when nothing is recorded (the bits of the two ops).
+        return _convs.Call(Functional.CatRelu([x, _bn.Call(skip)], 1));
     }
 }
 

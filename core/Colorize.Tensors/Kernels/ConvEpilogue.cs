@@ -3,9 +3,9 @@ using System.Numerics.Tensors;
 namespace Colorize.Tensors.Kernels;
 
 /// <summary>
-/// What a convolution does to its output as it writes it: y = relu((conv + bias[channel]) + addend), each part
-/// optional. The addend has the output's shape (a residual block's shortcut, a hint branch); the ReLU is
-/// max(·, 0) with NaN kept, as <see cref="Tensor.Relu"/>.
+/// What a convolution does to its output as it writes it: y = relu((conv + bias[channel]) + addend), or with the
+/// addend after the ReLU y = relu(conv + bias[channel]) + addend, each part optional. The addend has the output's
+/// shape (a residual block's shortcut, a hint branch); the ReLU is max(·, 0) with NaN kept, as <see cref="Tensor.Relu"/>.
 /// </summary>
 /// <remarks>
 /// A network's convolutions are mostly followed by a bias, often by a ReLU and sometimes by a residual add; as
@@ -20,16 +20,19 @@ internal readonly unsafe struct ConvEpilogue
     private readonly float* _bias;
     private readonly float* _addend;
     private readonly bool _relu;
+    private readonly bool _addendAfterRelu;
 
     /// <summary>Creates an epilogue.</summary>
     /// <param name="bias">One value per output channel, or null.</param>
     /// <param name="addend">A tensor of the output's shape added after the bias, or null.</param>
-    /// <param name="relu">Whether max(·, 0) comes last.</param>
-    public ConvEpilogue(float* bias, float* addend, bool relu)
+    /// <param name="relu">Whether max(·, 0) follows.</param>
+    /// <param name="addendAfterRelu">Whether the addend comes after the ReLU rather than before it.</param>
+    public ConvEpilogue(float* bias, float* addend, bool relu, bool addendAfterRelu = false)
     {
         _bias = bias;
         _addend = addend;
         _relu = relu;
+        _addendAfterRelu = addendAfterRelu;
     }
 
     /// <summary>True when there is nothing to do.</summary>
@@ -48,7 +51,7 @@ internal readonly unsafe struct ConvEpilogue
             source = destination;
         }
 
-        if (_addend != null)
+        if (_addend != null && !_addendAfterRelu)
         {
             TensorPrimitives.Add(source, new ReadOnlySpan<float>(_addend + offset, destination.Length), destination);
             source = destination;
@@ -57,6 +60,12 @@ internal readonly unsafe struct ConvEpilogue
         if (_relu)
         {
             TensorPrimitives.Max(source, 0f, destination);
+            source = destination;
+        }
+
+        if (_addend != null && _addendAfterRelu)
+        {
+            TensorPrimitives.Add(source, new ReadOnlySpan<float>(_addend + offset, destination.Length), destination);
             source = destination;
         }
 

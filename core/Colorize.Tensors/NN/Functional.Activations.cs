@@ -36,6 +36,14 @@ public static partial class Functional
         return y.Reshape([.. lead, weight.Shape[0]]);
     }
 
+    /// <summary>
+    /// relu(cat(<paramref name="tensors"/>, <paramref name="dim"/>)): without autograd in one pass (the ReLU applied as
+    /// the parts are copied), with it the two ops; the bits are the same either way.
+    /// </summary>
+    /// <param name="tensors">Tensors of equal shape outside <paramref name="dim"/>.</param>
+    /// <param name="dim">The dimension to concatenate along.</param>
+    public static Tensor CatRelu(IReadOnlyList<Tensor> tensors, int dim) => Tensor.Cat(tensors, dim, relu: true);
+
     /// <summary>Softmax along <paramref name="dim"/>, computed stably (max subtracted).</summary>
     public static Tensor Softmax(Tensor input, int dim)
     {

@@ -34,10 +34,11 @@ public static partial class Functional
     }
 
     /// <summary>
-    /// relu(conv2d(input, weight) + bias + addend): without autograd in one pass over the output (see
+    /// relu(conv2d(input, weight) + bias + addend), or relu(conv2d(input, weight) + bias) + addend when
+    /// <paramref name="addendAfterRelu"/>: without autograd in one pass over the output (see
     /// <see cref="Kernels.ConvEpilogue"/>), with it the separate ops; the bits are the same either way.
     /// </summary>
-    internal static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups, Tensor? addend, bool relu)
+    internal static Tensor Conv2d(Tensor input, Tensor weight, Tensor? bias, (int H, int W) stride, (int H, int W) padding, (int H, int W) dilation, int groups, Tensor? addend, bool relu, bool addendAfterRelu = false)
     {
         var geo = new ConvGeometry(stride.H, stride.W, padding.H, padding.W, dilation.H, dilation.W, groups);
         geo.Validate();
@@ -47,7 +48,7 @@ public static partial class Functional
             throw new ArgumentException($"Bias of shape {ShapeUtil.Format(bias.Shape)} does not fit {weight.Shape[0]} output channels.");
         }
 
-        return ConvOps.Forward(input, weight, bias, geo, addend, relu);
+        return ConvOps.Forward(input, weight, bias, geo, addend, relu, addendAfterRelu);
     }
 
     /// <summary>2-D convolution with the same stride, padding and dilation on both axes.</summary>
@@ -165,15 +166,19 @@ internal static class ConvOps
         return y;
     }
 
-    /// <summary>relu(conv(x, w) + bias + addend), the addend and ReLU fused into the kernel when nothing is recorded.</summary>
-    public static Tensor Forward(Tensor x, Tensor w, Tensor? bias, ConvGeometry geo, Tensor? addend, bool relu)
+    /// <summary>
+    /// relu(conv(x, w) + bias + addend) (the addend after the ReLU if <paramref name="addendAfterRelu"/>), the addend and
+    /// ReLU fused into the kernel when nothing is recorded.
+    /// </summary>
+    public static Tensor Forward(Tensor x, Tensor w, Tensor? bias, ConvGeometry geo, Tensor? addend, bool relu, bool addendAfterRelu = false)
     {
         bool record = GradMode.IsEnabled && (x.RequiresGrad || w.RequiresGrad || bias is { RequiresGrad: true } || addend is { RequiresGrad: true });
         if (record)
         {
             var sum = Forward(x, w, bias, geo);
-            sum = addend is null ? sum : sum + addend;
-            return relu ? sum.Relu() : sum;
+            sum = addend is null || addendAfterRelu ? sum : sum + addend;
+            sum = relu ? sum.Relu() : sum;
+            return addend is null || !addendAfterRelu ? sum : sum + addend;
         }
 
         int ho = geo.OutputSize(x.Shape[2], w.Shape[2], height: true);
@@ -191,7 +196,7 @@ internal static class ConvOps
 
         ExecutionScope.Checkpoint();
         var y = Tensor.Empty(shape);
-        ConvBridge.Forward(x.Storage, x.ShapeArray, w.Storage, w.ShapeArray, bias?.Storage, y.Storage, y.ShapeArray, geo, addend?.Storage, relu);
+        ConvBridge.Forward(x.Storage, x.ShapeArray, w.Storage, w.ShapeArray, bias?.Storage, y.Storage, y.ShapeArray, geo, addend?.Storage, relu, addendAfterRelu);
         return y;
     }
 

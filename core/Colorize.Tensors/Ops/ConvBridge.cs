@@ -9,10 +9,10 @@ namespace Colorize.Tensors.Ops;
 internal static class ConvBridge
 {
     /// <summary>
-    /// y[N, Cout, Ho, Wo] = conv(x[N, Cin, H, W], w[Cout, Cin/g, kh, kw]) (+ bias) (+ addend), then ReLU if asked, in
-    /// one pass over y (see <see cref="ConvEpilogue"/>).
+    /// y[N, Cout, Ho, Wo] = conv(x[N, Cin, H, W], w[Cout, Cin/g, kh, kw]) (+ bias) (+ addend), then ReLU if asked (the
+    /// addend after it if <paramref name="addendAfterRelu"/>), in one pass over y (see <see cref="ConvEpilogue"/>).
     /// </summary>
-    public static unsafe void Forward(float[] x, int[] xs, float[] w, int[] ws, float[]? bias, float[] y, int[] ys, ConvGeometry geo, float[]? addend = null, bool relu = false)
+    public static unsafe void Forward(float[] x, int[] xs, float[] w, int[] ws, float[]? bias, float[] y, int[] ys, ConvGeometry geo, float[]? addend = null, bool relu = false, bool addendAfterRelu = false)
     {
         var shape = Shape(xs, ws, geo);
         if (bias is not null && bias.Length < ws[0])
@@ -29,7 +29,7 @@ internal static class ConvBridge
         fixed (float* pa = addend)
         {
             Convolution.Conv2dForward(shape, x.AsSpan(0, (int)shape.InputLength), w.AsSpan(0, (int)shape.WeightLength),
-                y.AsSpan(0, (int)shape.OutputLength), TensorOptions.NumThreads, new ConvEpilogue(pb, pa, relu));
+                y.AsSpan(0, (int)shape.OutputLength), TensorOptions.NumThreads, new ConvEpilogue(pb, pa, relu, addendAfterRelu));
         }
     }
 

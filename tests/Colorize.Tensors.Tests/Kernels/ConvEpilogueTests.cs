@@ -53,6 +53,19 @@ public sealed class ConvEpilogueTests
                 }
 
                 Assert.Equal(separate, fused);
+
+                // The addend after the ReLU (a residual branch ending in a ReLU, added to its input).
+                Convolution.Conv2dForward(s, x, w, bias, separate, threads, chunk);
+                TensorPrimitives.Max(separate, 0f, separate);
+                TensorPrimitives.Add(addend, separate, separate);
+                Array.Fill(fused, float.NaN);
+                fixed (float* pb = bias)
+                fixed (float* pa = addend)
+                {
+                    Convolution.Conv2dForward(s, x, w, fused, threads, new ConvEpilogue(pb, pa, relu: true, addendAfterRelu: true), chunk);
+                }
+
+                Assert.Equal(separate, fused);
             }
         }
     }
@@ -73,6 +86,46 @@ public sealed class ConvEpilogueTests
             Assert.Equal(conv.Call(x).Relu().ToArray(), conv.Call(x, null, relu: true).ToArray());
             Assert.Throws<ArgumentException>(() => conv.Call(x, Tensor.Zeros(2, 5, 9, 9), relu: false));
         }
+
+        var after = conv.Call(x, addend, relu: true, addendAfterReLU: true);
+        Assert.NotNull(after.GradFn);
+        Assert.Equal((addend + conv.Call(x).Relu()).ToArray(), after.ToArray());
+        using (Tensor.NoGrad())
+        {
+            Assert.Equal(after.ToArray(), conv.Call(x, addend, relu: true, addendAfterReLU: true).ToArray());
+        }
+    }
+
+    [Fact]
+    public void CatRelu_GivesTheBitsOfCatThenRelu_WithAndWithoutAutograd()
+    {
+        var gen = new Generator(43);
+        var a = Tensor.Randn(gen, 2, 3, 70, 90);
+        var b = Tensor.Randn(gen, 2, 5, 70, 90);
+        b.Data[7] = float.NaN;
+        b.Data[8] = -0f;
+        var c = Tensor.Randn(gen, 2, 3, 11, 90);
+        float[] expected = Tensor.Cat([a, b], 1).Relu().ToArray();
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            int saved = TensorOptions.NumThreads;
+            try
+            {
+                TensorOptions.NumThreads = threads;
+                Assert.Equal(expected, Functional.CatRelu([a, b], 1).ToArray());
+                Assert.Equal(Tensor.Cat([a, c], 2).Relu().ToArray(), Functional.CatRelu([a, c], 2).ToArray());
+            }
+            finally
+            {
+                TensorOptions.NumThreads = saved;
+            }
+        }
+
+        var grad = a.Detach().SetRequiresGrad();
+        var recorded = Functional.CatRelu([grad, b], 1);
+        Assert.Equal(expected, recorded.ToArray());
+        recorded.Sum().Backward();
+        Assert.Equal(a.ToArray().Select(v => v > 0 ? 1f : 0f), grad.Grad!.ToArray());
     }
 
     [Fact]

@@ -75,18 +75,28 @@ public sealed class Conv2d : Module<Tensor, Tensor>
     /// <param name="input">[N, Cin, H, W].</param>
     /// <param name="addend">A tensor of the output's shape (a residual shortcut), or null.</param>
     /// <param name="relu">Whether max(·, 0) follows the sum.</param>
-    public Tensor Call(Tensor input, Tensor? addend, bool relu)
+    public Tensor Call(Tensor input, Tensor? addend, bool relu) => Call(input, addend, relu, addendAfterReLU: false);
+
+    /// <summary>
+    /// As <see cref="Call(Tensor, Tensor?, bool)"/>; with <paramref name="addendAfterReLU"/> the addend is added after
+    /// the ReLU instead: relu(conv(input) + bias) + addend, a residual branch that ends in a ReLU added to its input.
+    /// </summary>
+    /// <param name="input">[N, Cin, H, W].</param>
+    /// <param name="addend">A tensor of the output's shape, or null.</param>
+    /// <param name="relu">Whether max(·, 0) is applied (besides <see cref="AppliesReLU"/>).</param>
+    /// <param name="addendAfterReLU">Whether the addend comes after the ReLU.</param>
+    public Tensor Call(Tensor input, Tensor? addend, bool relu, bool addendAfterReLU)
     {
         RunPreHooks();
-        var output = Forward(input, addend, relu || AppliesReLU);
+        var output = Forward(input, addend, relu || AppliesReLU, addendAfterReLU);
         RunPostHooks();
         return output;
     }
 
-    private Tensor Forward(Tensor input, Tensor? addend, bool relu) =>
+    private Tensor Forward(Tensor input, Tensor? addend, bool relu, bool addendAfterReLU = false) =>
         addend is null && !relu
             ? Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups)
-            : Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups, addend, relu);
+            : Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups, addend, relu, addendAfterReLU);
 }
 
 /// <summary>Transposed 2-D convolution layer (<c>nn.ConvTranspose2d</c>): <c>weight</c> [Cin, Cout/groups, kh, kw].</summary>
