@@ -90,6 +90,23 @@ public sealed class ExportRefusalTests : IDisposable
     }
 
     [Fact]
+    public void NetworkOptimisedForTheEngine_IsRefused_InsteadOfLosingItsFusedReLUs()
+    {
+        // Optimising unet-classic folds its BatchNorms into the convolutions (weights and a bias the exporter writes as
+        // plain convolutions, the identities left behind pass through) and fuses its ReLUs: every layer the exporter
+        // walks is still there, so without the check the graph would be written with every fused ReLU left out.
+        var source = ExportKit.RandomNetwork("unet-classic", """{"width": 8, "depth": 2}""", seed: 3);
+        var optimisation = Colorize.Tensors.NN.InferenceOptimizer.Optimize(source.Built.Module);
+        Assert.True(optimisation.ReLUs > 0, "the test network should have a ReLU to fuse");
+        string output = Path.Combine(_folder, "optimised.onnx");
+
+        var refusal = Assert.Throws<Colorize.Trainer.TrainerException>(() => OnnxExport.Write(source, output));
+
+        Assert.Contains("ReLU fused", refusal.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_folder));
+    }
+
+    [Fact]
     public void WrittenModel_ReadsBack_WithTheDeclaredContract()
     {
         var source = ExportKit.RandomNetwork("resnet-unet", """{"encoderDepth": 18, "width": 0.25, "hints": true}""", seed: 5);

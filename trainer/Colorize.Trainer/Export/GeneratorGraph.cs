@@ -25,6 +25,14 @@ internal sealed class GeneratorGraph
     public GeneratorGraph(Module network, OnnxGraphBuilder builder)
     {
         _modules = network.NamedModules().ToDictionary(m => m.Name, m => m.Module, StringComparer.Ordinal);
+
+        // InferenceOptimizer.FuseReLU moves a ReLU into the convolution before it and leaves an identity in its place;
+        // Conv would then emit the convolution without it, and the graph would silently lose the ReLU.
+        if (_modules.FirstOrDefault(m => m.Value is Conv2d { AppliesReLU: true }).Key is { } fused)
+        {
+            throw new TrainerException($"export: convolution '{fused}' has a ReLU fused into it (the network was optimised for the engine's inference); export the network as built or loaded, before InferenceOptimizer.Optimize.");
+        }
+
         _state = network.StateDict();
         Builder = builder;
     }
