@@ -147,7 +147,9 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
         x = Tensor.Cat([x, l], 1);
         if (_hintHead is not null)
         {
-            x = x + _hintHead.Call(hintPlanes);
+            // x added in hint_head's epilogue as it writes its output: (conv + bias) + x has the bits of
+            // x + (conv + bias), without a second full-resolution tensor and pass over it.
+            x = _hintHead.Call(hintPlanes, x, relu: false);
         }
 
         x = Residual(x);
