@@ -85,6 +85,39 @@ public sealed class InferenceOptimizationTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ZeroHintPlanes_SkippedBranch_GivesTheComputedBranchsBits_AtOneTwoAndThreeThreads(bool optimized)
+    {
+        var net = TrainedLike(hints: true, seed: 6);
+        if (optimized)
+        {
+            InferenceOptimizer.Optimize(net);
+        }
+
+        var unet = Assert.IsType<ResNetUnet>(net);
+        var l = Input(hints: false);
+        var input = Tensor.Cat([l, Tensor.Zeros(l.Shape[0], ResNetUnet.HintChannels, l.Shape[2], l.Shape[3])], 1);
+        int saved = TensorOptions.NumThreads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                TensorOptions.NumThreads = threads;
+                unet.SkipZeroHints = false;
+                var computed = Forward(net, input);
+                unet.SkipZeroHints = true;
+                Assert.Equal(computed, Forward(net, input));
+            }
+        }
+        finally
+        {
+            TensorOptions.NumThreads = saved;
+            unet.SkipZeroHints = true;
+        }
+    }
+
     [Fact]
     public void FoldedEncoder_RefusesAnAddendNothingScaled()
     {

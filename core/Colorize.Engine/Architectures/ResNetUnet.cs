@@ -1,4 +1,6 @@
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 using Colorize.Tensors;
+using Colorize.Tensors.Autograd;
 using Colorize.Tensors.NN;
 
 namespace Colorize.Engine.Architectures;
@@ -136,7 +138,14 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
             hintPlanes = input.Narrow(1, 1, HintChannels);
         }
 
-        var features = _encoder.Features(_imageNetInput ? ImageNetInput.FromGrey(l) : l, conv1Addend: _hintInput?.Call(_imageNetInput ? hintPlanes.Mul(HintInputScale) : hintPlanes));
+        // No hint (all planes zero: what the pipeline feeds a hint pack given none): both hint convolutions would
+        // compute 0 + bias everywhere, so their outputs are written as that, without two convolutions over zeros.
+        bool noHints = SkipZeroHints && _hintInput is { Bias: not null } && _hintHead is { Bias: not null } && !GradMode.IsEnabled
+            && !hintPlanes.Data.ContainsAnyExcept(0f);
+        Tensor? conv1Addend = _hintInput is null ? null
+            : noHints ? BiasPlanes(_hintInput, input.Shape[0], input.Shape[2], input.Shape[3])
+            : _hintInput.Call(_imageNetInput ? hintPlanes.Mul(HintInputScale) : hintPlanes);
+        var features = _encoder.Features(_imageNetInput ? ImageNetInput.FromGrey(l) : l, conv1Addend: conv1Addend);
         var x = _middle.Call(features[4]);
         for (int i = 0; i < 4; i++)
         {
@@ -145,7 +154,12 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
 
         x = _finalShuffle.Call(x);
         x = Tensor.Cat([x, l], 1);
-        if (_hintHead is not null)
+        if (_hintHead is not null && noHints)
+        {
+            // x + (0 + bias) in place: x is the concatenation's new tensor, shared with nothing.
+            AddBias(x, _hintHead.Bias!);
+        }
+        else if (_hintHead is not null)
         {
             // x added in hint_head's epilogue as it writes its output: (conv + bias) + x has the bits of
             // x + (conv + bias), without a second full-resolution tensor and pass over it.
@@ -154,6 +168,39 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
 
         x = Residual(x);
         return _head.Call(x).Tanh();
+    }
+
+    /// <summary>
+    /// Whether an inference pass with all-zero hint planes writes the hint convolutions' outputs as their biases instead
+    /// of computing them (true; tests turn it off to compare the two).
+    /// </summary>
+    internal bool SkipZeroHints { get; set; } = true;
+
+    /// <summary>
+    /// What <paramref name="conv"/> outputs for an all-zero N×3×H×W input: 0 + bias[c] in every position of channel c
+    /// (the GEMM's sum of products with zeros is +0, to which the epilogue adds the bias).
+    /// </summary>
+    private static Tensor BiasPlanes(Conv2d conv, int batch, int height, int width)
+    {
+        var weight = conv.Weight.Shape;
+        int outH = ((height + (2 * conv.Padding.H) - (conv.Dilation.H * (weight[2] - 1)) - 1) / conv.Stride.H) + 1;
+        int outW = ((width + (2 * conv.Padding.W) - (conv.Dilation.W * (weight[3] - 1)) - 1) / conv.Stride.W) + 1;
+        var planes = Tensor.Zeros(batch, conv.OutChannels, outH, outW);
+        AddBias(planes, conv.Bias!);
+        return planes;
+    }
+
+    /// <summary>Adds 0 + bias[c] to every element of channel c of an N×C×H×W tensor, in place.</summary>
+    private static void AddBias(Tensor x, Tensor bias)
+    {
+        var data = x.Data;
+        ReadOnlySpan<float> b = bias.Data;
+        int channels = x.Shape[1], plane = x.Shape[2] * x.Shape[3];
+        for (int i = 0; i < x.Shape[0] * channels; i++)
+        {
+            var span = data.Slice(i * plane, plane);
+            TensorPrimitives.Add(span, 0f + b[i % channels], span);
+        }
     }
 
     /// <summary>x + residual(x).</summary>
