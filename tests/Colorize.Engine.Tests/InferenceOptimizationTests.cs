@@ -118,6 +118,45 @@ public sealed class InferenceOptimizationTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FewHints_BandConvolutions_GiveTheFullConvolutionsBits_AtOneTwoAndThreeThreads(bool optimized)
+    {
+        var net = TrainedLike(hints: true, seed: 7);
+        if (optimized)
+        {
+            InferenceOptimizer.Optimize(net);
+        }
+
+        var unet = Assert.IsType<ResNetUnet>(net);
+        // Two hinted squares (rows 10–13 and 40–43 of 64) and one on the top edge, where the band reads the padding.
+        var input = Input(hints: true);
+        for (int y = 0; y < 2; y++)
+        {
+            input[0, 1, y, 5] = 0.3f;
+            input[0, 3, y, 5] = 1f;
+        }
+
+        int saved = TensorOptions.NumThreads;
+        try
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                TensorOptions.NumThreads = threads;
+                unet.SkipZeroHints = false;
+                var computed = Forward(net, input);
+                unet.SkipZeroHints = true;
+                Assert.Equal(computed, Forward(net, input));
+            }
+        }
+        finally
+        {
+            TensorOptions.NumThreads = saved;
+            unet.SkipZeroHints = true;
+        }
+    }
+
     [Fact]
     public void FoldedEncoder_RefusesAnAddendNothingScaled()
     {

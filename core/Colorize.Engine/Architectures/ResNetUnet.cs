@@ -142,9 +142,12 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
         // compute 0 + bias everywhere, so their outputs are written as that, without two convolutions over zeros.
         bool noHints = SkipZeroHints && _hintInput is { Bias: not null } && _hintHead is { Bias: not null } && !GradMode.IsEnabled
             && !hintPlanes.Data.ContainsAnyExcept(0f);
+        // A few hints (a handful of small discs): the convolutions computed on the bands of rows they reach only.
+        bool[]? hintRows = !noHints && SkipZeroHints && _hintInput is { Bias: not null } && !GradMode.IsEnabled ? NonZeroRows(hintPlanes) : null;
         Tensor? conv1Addend = _hintInput is null ? null
             : noHints ? BiasPlanes(_hintInput, input.Shape[0], input.Shape[2], input.Shape[3])
-            : _hintInput.Call(_imageNetInput ? hintPlanes.Mul(HintInputScale) : hintPlanes);
+            : (hintRows is not null ? BandConv(_hintInput, _imageNetInput ? hintPlanes.Mul(HintInputScale) : hintPlanes, hintRows, accumulate: null) : null)
+              ?? _hintInput.Call(_imageNetInput ? hintPlanes.Mul(HintInputScale) : hintPlanes);
         var features = _encoder.Features(_imageNetInput ? ImageNetInput.FromGrey(l) : l, conv1Addend: conv1Addend);
         var x = _middle.Call(features[4]);
         for (int i = 0; i < 4; i++)
@@ -162,8 +165,10 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
         else if (_hintHead is not null)
         {
             // x added in hint_head's epilogue as it writes its output: (conv + bias) + x has the bits of
-            // x + (conv + bias), without a second full-resolution tensor and pass over it.
-            x = _hintHead.Call(hintPlanes, x, relu: false);
+            // x + (conv + bias), without a second full-resolution tensor and pass over it; with a few hints, into x
+            // band by band (null, x untouched, when the bands would cover most rows).
+            x = (hintRows is not null && _hintHead.Bias is not null ? BandConv(_hintHead, hintPlanes, hintRows, accumulate: x) : null)
+                ?? _hintHead.Call(hintPlanes, x, relu: false);
         }
 
         x = Residual(x);
@@ -172,7 +177,8 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
 
     /// <summary>
     /// Whether an inference pass with all-zero hint planes writes the hint convolutions' outputs as their biases instead
-    /// of computing them (true; tests turn it off to compare the two).
+    /// of computing them, and one with a few hints convolves only the bands of rows they reach (<see cref="BandConv"/>)
+    /// (true; tests turn it off to compare with the full convolutions).
     /// </summary>
     internal bool SkipZeroHints { get; set; } = true;
 
@@ -188,6 +194,131 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
         var planes = Tensor.Zeros(batch, conv.OutChannels, outH, outW);
         AddBias(planes, conv.Bias!);
         return planes;
+    }
+
+    /// <summary>Which rows of the N×C×H×W planes hold a value other than 0 in any image and plane.</summary>
+    private static bool[] NonZeroRows(Tensor planes)
+    {
+        ReadOnlySpan<float> data = planes.Data;
+        int height = planes.Shape[2], width = planes.Shape[3];
+        var rows = new bool[height];
+        for (int plane = 0; plane < planes.Shape[0] * planes.Shape[1]; plane++)
+        {
+            for (int y = 0; y < height; y++)
+            {
+                rows[y] |= data.Slice(((plane * height) + y) * width, width).ContainsAnyExcept(0f);
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>
+    /// <paramref name="conv"/>(<paramref name="planes"/>) where only the rows in <paramref name="rows"/> hold non-zero
+    /// values: each band of output rows whose receptive field reaches such a row is convolved from a copy of the input
+    /// rows it reads (zero rows where the padding is), every other output row is 0 + bias, what the full convolution
+    /// computes there (see <see cref="BiasPlanes"/>). Each output element is the same sum of the same products in the
+    /// same order as in the full convolution. With <paramref name="accumulate"/> the output is added into it row by row
+    /// (the bits of accumulate + output, as an epilogue's addend) and it is returned; else a new tensor. Null when the bands
+    /// cover more than half the output rows (the full convolution is then as cheap) or the geometry is not handled.
+    /// </summary>
+    private static Tensor? BandConv(Conv2d conv, Tensor planes, bool[] rows, Tensor? accumulate)
+    {
+        var weight = conv.Weight.Shape;
+        int kernelH = weight[2], strideH = conv.Stride.H, padH = conv.Padding.H;
+        int batch = planes.Shape[0], inC = planes.Shape[1], height = planes.Shape[2], width = planes.Shape[3];
+        if (conv.Dilation.H != 1 || conv.Groups != 1)
+        {
+            return null;
+        }
+
+        int outH = ((height + (2 * padH) - kernelH) / strideH) + 1;
+        var affected = new bool[outH];
+        int count = 0;
+        for (int oy = 0; oy < outH; oy++)
+        {
+            for (int ky = 0; ky < kernelH && !affected[oy]; ky++)
+            {
+                int iy = (oy * strideH) - padH + ky;
+                affected[oy] = iy >= 0 && iy < height && rows[iy];
+            }
+
+            count += affected[oy] ? 1 : 0;
+        }
+
+        if (2 * count > outH)
+        {
+            return null;
+        }
+
+        // Accumulating, the rows go straight into the target (no full-size output tensor and pass over it).
+        var output = accumulate ?? BiasPlanes(conv, batch, height, width);
+        int channels = output.Shape[1], outW = output.Shape[3];
+        var outData = output.Data;
+        ReadOnlySpan<float> bias = conv.Bias!.Data;
+        if (accumulate is not null)
+        {
+            for (int plane = 0; plane < batch * channels; plane++)
+            {
+                for (int oy = 0; oy < outH; oy++)
+                {
+                    if (!affected[oy])
+                    {
+                        var row = outData.Slice(((plane * outH) + oy) * outW, outW);
+                        TensorPrimitives.Add(row, 0f + bias[plane % channels], row);
+                    }
+                }
+            }
+        }
+
+        ReadOnlySpan<float> inData = planes.Data;
+        for (int o0 = 0; o0 < outH;)
+        {
+            if (!affected[o0])
+            {
+                o0++;
+                continue;
+            }
+
+            int o1 = o0;
+            while (o1 < outH && affected[o1])
+            {
+                o1++;
+            }
+
+            // The input rows the band reads, rows outside the image (the padding) left zero.
+            int r0 = (o0 * strideH) - padH, bandRows = ((o1 - 1 - o0) * strideH) + kernelH;
+            var band = Tensor.Zeros(batch, inC, bandRows, width);
+            var bandData = band.Data;
+            for (int plane = 0; plane < batch * inC; plane++)
+            {
+                for (int r = Math.Max(0, -r0); r < bandRows && r0 + r < height; r++)
+                {
+                    inData.Slice(((plane * height) + r0 + r) * width, width).CopyTo(bandData.Slice(((plane * bandRows) + r) * width, width));
+                }
+            }
+
+            var result = Functional.Conv2d(band, conv.Weight, conv.Bias, conv.Stride, (0, conv.Padding.W), conv.Dilation, conv.Groups);
+            ReadOnlySpan<float> resultData = result.Data;
+            int rowsOut = o1 - o0;
+            for (int plane = 0; plane < batch * channels; plane++)
+            {
+                var source = resultData.Slice(plane * rowsOut * outW, rowsOut * outW);
+                var target = outData.Slice(((plane * outH) + o0) * outW, rowsOut * outW);
+                if (accumulate is null)
+                {
+                    source.CopyTo(target);
+                }
+                else
+                {
+                    TensorPrimitives.Add(target, source, target);
+                }
+            }
+
+            o0 = o1;
+        }
+
+        return output;
     }
 
     /// <summary>Adds 0 + bias[c] to every element of channel c of an N×C×H×W tensor, in place.</summary>
