@@ -1,11 +1,13 @@
 #!/usr/bin/python3
-"""Writes the trainer's golden fixture: one WGAN-GP critic step of the wgan-gp recipe, computed by PyTorch.
+"""Writes the trainer's golden fixtures, computed by PyTorch: one WGAN-GP critic step of the wgan-gp recipe, and
+the learning rates of OneCycleLR that pretrain.oneCycle reproduces.
 
 Run with Debian's Python and python3-torch (1.13), like generate.py:
 
-    /usr/bin/python3 tests/golden/generate_trainer.py
+    /usr/bin/python3 tests/golden/generate_trainer.py                # both
+    /usr/bin/python3 tests/golden/generate_trainer.py one_cycle      # only some (wgan_gp, one_cycle)
 
-Writes tests/golden/fixtures/trainer/wgan_gp_critic_step.safetensors, read by
+1. tests/golden/fixtures/trainer/wgan_gp_critic_step.safetensors, read by
 tests/Colorize.Trainer.Tests/WganGpGoldenTests.cs. The critic is the recipe's instance-norm PatchGAN (a small one:
 ndf 8, 2 layers; architectures.PatchGan has the engine's state-dict keys) with random weights; the batch is an L
 plane, a real and a generated ab pair and fixed interpolation weights alpha. The critic sees L||ab as the trainer's
@@ -18,10 +20,21 @@ critic step does, and PyTorch computes in float64:
 
 Stored (as float32): state/<key> (the critic's state dict), in/l, in/real_ab, in/fake_ab, in/alpha, distance,
 penalty, loss, grad/<parameter> (d loss / d parameter). Metadata "critic": architecture, hyperparameters, keys,
-lambda. Deterministic: same bytes on every run.
+lambda.
+
+2. tests/golden/fixtures/trainer/one_cycle_lr.json, read by tests/Colorize.Trainer.Tests/OneCycleTests.cs: for a few
+(max_lr, total_steps, pct_start, div_factor, final_div_factor), torch.optim.lr_scheduler.OneCycleLR with
+anneal_strategy "cos", three_phase False and cycle_momentum False on Adam; "lr" is every group's rate after
+construction and after each scheduler.step() that follows an optimizer step, i.e. the rate of optimizer steps 0 to
+total_steps - 1. JSON, not safetensors: the rates are float64 (Python's repr round-trips them exactly) and the C#
+test allows only ~1e-12 relative error, which float32 storage could not carry. A case with a list of max_lr has
+one group per entry (the generator's groups each peak at their own rate).
+
+Deterministic: same bytes on every run.
 """
 import json
 import os
+import sys
 from collections import OrderedDict
 
 import torch
@@ -34,7 +47,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "fixtures", "trainer")
 
 
-def main():
+def gen_wgan_gp():
     torch.manual_seed(601)
     hp = {"ndf": 8, "layers": 2, "norm": "instance"}
     critic = architectures.build("patchgan", hp)
@@ -80,5 +93,47 @@ def main():
     print(f"{os.path.getsize(path):9d}  {path}")
 
 
+def gen_one_cycle():
+    # (max_lr, total_steps, pct_start, div_factor, final_div_factor): the trainer's defaults; PyTorch's; DeOldify's
+    # warm-up-heavy pretraining (pct_start 0.8) and its near-immediate peak (1e-8: the warm-up ends before step 0);
+    # a warm-up ending between steps (0.3 * 7 - 1 = 1.1); the one-step cycle; two groups (generator, encoder x 0.1).
+    cases = [
+        ("trainer_defaults", 1e-3, 100, 0.25, 25.0, 1e4),
+        ("pytorch_defaults", 3e-4, 37, 0.3, 25.0, 1e4),
+        ("deoldify_pretrain", 1e-3, 50, 0.8, 25.0, 1e4),
+        ("immediate_peak", 3e-4, 23, 1e-8, 25.0, 1e4),
+        ("fractional_warm_up", 2e-4, 7, 0.3, 10.0, 100.0),
+        ("one_step", 1e-2, 1, 0.25, 25.0, 1e4),
+        ("two_groups", [1e-3, 1e-4], 40, 0.25, 4.0, 3.0),
+    ]
+    out = []
+    for name, max_lr, total, pct, div, final_div in cases:
+        groups = max_lr if isinstance(max_lr, list) else [max_lr]
+        opt = torch.optim.Adam([{"params": [torch.nn.Parameter(torch.zeros(1))]} for _ in groups], lr=1.0)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=max_lr, total_steps=total, pct_start=pct,
+                                                    anneal_strategy="cos", cycle_momentum=False, div_factor=div,
+                                                    final_div_factor=final_div, three_phase=False)
+        lrs = [[g["lr"] for g in opt.param_groups]]
+        for _ in range(total - 1):
+            opt.step()
+            sched.step()
+            lrs.append([g["lr"] for g in opt.param_groups])
+        out.append(OrderedDict(name=name, max_lr=groups, total_steps=total, pct_start=pct, div_factor=div,
+                               final_div_factor=final_div, lr=[list(r) for r in zip(*lrs)]))
+    os.makedirs(OUT, exist_ok=True)
+    path = os.path.join(OUT, "one_cycle_lr.json")
+    doc = OrderedDict(torch=torch.__version__, cases=out)
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    print(f"{os.path.getsize(path):9d}  {path}")
+
+
+def main(names):
+    gens = {"wgan_gp": gen_wgan_gp, "one_cycle": gen_one_cycle}
+    for name in names or gens:
+        gens[name]()
+
+
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -28,6 +28,11 @@ internal sealed record PretrainConfig
     public double? LearningRate { get; init; }
     public double? Beta1 { get; init; }
     public double? Beta2 { get; init; }
+    /// <summary>
+    /// Make each L1 phase one cycle of the one-cycle policy, peaking at each generator group's configured rate
+    /// (null: constant rates); see <see cref="OneCycleConfig"/>.
+    /// </summary>
+    public OneCycleConfig? OneCycle { get; init; }
 }
 
 /// <summary>How the adversarial phases train: loss, step ratio, critic learning rate and the adaptive switch.</summary>
@@ -155,6 +160,9 @@ internal sealed record TrainConfig
             Require(p.EpochsPerSize is >= 0 and <= 100_000, $"pretrain.epochsPerSize must be from 0 to 100000, got {p.EpochsPerSize}.");
             Require(p.Sizes.All(s => s is >= 16 and <= 1024), "pretrain.sizes must be from 16 to 1024 pixels.");
             Require(p.LearningRate is null or (> 0 and < 1), $"pretrain.learningRate must be in (0, 1), got {p.LearningRate}.");
+            p.OneCycle?.Validate();
+            // Both would set the same rates: the plateau's reductions would be overwritten at the next step.
+            Require(p.OneCycle is null || LrDecayOnPlateau is null, "pretrain.oneCycle and lrDecayOnPlateau cannot be used together (both set the learning rate); set one of them to null.");
         }
 
         Require(Split.Train > 0 && Split.Validation >= 0 && Split.Train + Split.Validation <= 1, "split shares must be positive and add up to at most 1.");

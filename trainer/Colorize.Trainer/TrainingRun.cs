@@ -247,6 +247,7 @@ internal sealed partial class TrainingRun
             {
                 int start = batches * _config.Batch;
                 int count = batch.L.Shape[0];
+                OneCycle.SetRates(_config.Pretrain?.OneCycle, phase, _optG, epoch, batches, order.Length, _config.Batch);
                 var losses = Step(phase, batch);
                 sumG += losses.SumG;
                 sumAdv += losses.SumAdv;
