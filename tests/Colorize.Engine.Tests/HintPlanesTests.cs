@@ -156,6 +156,42 @@ public sealed class HintPlanesTests
     }
 
     [Fact]
+    public void LabUnits_AreTheSamePixelsWithTheColoursLab_LaterHintsOverEarlier()
+    {
+        // The exported ONNX graph's hint input: Lab a*, b* as they are (the graph divides by 110 × gain itself).
+        var geo = RenderGeometry.For(200, 100, 64, 32);
+        ColorHint[] hints = [Hint(100, 50, 10), Hint(104, 52, 4, 10, 90, 200), Hint(20, 20, 3, 250, 220, 10)];
+        var network = HintPlanes.Rasterise(hints, 200, 100, geo, 1.15);
+        var lab = HintPlanes.RasteriseLab(hints, 200, 100, geo);
+        int plane = geo.PaddedWidth * geo.PaddedHeight;
+        var colours = hints.Select(h => CieLab.FromSrgb(h.Red / 255.0, h.Green / 255.0, h.Blue / 255.0)).ToArray();
+        var seen = new HashSet<int>();
+        for (int i = 0; i < plane; i++)
+        {
+            Assert.Equal(network[(HintPlanes.Mask * plane) + i], lab[(HintPlanes.Mask * plane) + i]);
+            if (lab[(HintPlanes.Mask * plane) + i] == 0f)
+            {
+                Assert.Equal(0f, lab[(HintPlanes.A * plane) + i]);
+                Assert.Equal(0f, lab[(HintPlanes.B * plane) + i]);
+                continue;
+            }
+
+            // Which hint painted the pixel: the one whose Lab colour it carries; the network planes carry the same one.
+            int k = Array.FindLastIndex(colours, c => (float)c.A == lab[(HintPlanes.A * plane) + i] && (float)c.B == lab[(HintPlanes.B * plane) + i]);
+            Assert.True(k >= 0, $"pixel {i} carries no hint's colour");
+            seen.Add(k);
+            Assert.Equal((float)(colours[k].A / 1.15 / 110), network[(HintPlanes.A * plane) + i]);
+            Assert.Equal((float)(colours[k].B / 1.15 / 110), network[(HintPlanes.B * plane) + i]);
+        }
+
+        // The second hint lies inside the first and is drawn later, so it shows; the first still shows around it.
+        Assert.Equal([0, 1, 2], seen.Order());
+        double scale = geo.Width / 200.0;
+        int centre = ((int)(52 * scale) * geo.PaddedWidth) + (int)(104 * scale);
+        Assert.Equal((float)colours[1].A, lab[(HintPlanes.A * plane) + centre]);
+    }
+
+    [Fact]
     public void NoHints_GiveZeroPlanes()
     {
         var geo = RenderGeometry.For(90, 60, 64, 32);

@@ -87,33 +87,6 @@ internal static class ExportKit
         ];
     }
 
-    /// <summary>
-    /// The exported graph's hint input for <paramref name="hints"/>, as its contract states it: a* and b* in Lab units
-    /// (nothing divided: the graph divides by 110 × the chroma gain itself) and a mask of 1, in each hint's pixels at the
-    /// render size, later hints over earlier ones. The pixels are the engine's (HintPlanes' mask of the hint alone).
-    /// </summary>
-    public static float[] LabHintPlanes(IReadOnlyList<ColorHint> hints, int width, int height, RenderGeometry geometry)
-    {
-        int plane = geometry.PaddedWidth * geometry.PaddedHeight;
-        var planes = new float[3 * plane];
-        foreach (var hint in hints)
-        {
-            var alone = HintPlanes.Rasterise([hint], width, height, geometry);
-            var (_, a, b) = CieLab.FromSrgb(hint.Red / 255.0, hint.Green / 255.0, hint.Blue / 255.0);
-            for (int i = 0; i < plane; i++)
-            {
-                if (alone[(HintPlanes.Mask * plane) + i] == 1f)
-                {
-                    planes[(HintPlanes.A * plane) + i] = (float)a;
-                    planes[(HintPlanes.B * plane) + i] = (float)b;
-                    planes[(HintPlanes.Mask * plane) + i] = 1f;
-                }
-            }
-        }
-
-        return planes;
-    }
-
     /// <summary>The engine's input of one image: L·(1/50) − 1 as the pipeline computes it, then hint planes already in the network's units (HintPlanes.Rasterise's).</summary>
     public static Tensor EngineInput(float[] l, float[] networkHintPlanes, int width, int height) =>
         Tensor.Cat([Tensor.FromArray(l, 1, 1, height, width).Mul(1f / 50f).Add(-1f), Tensor.FromArray(networkHintPlanes, 1, 3, height, width)], 1);

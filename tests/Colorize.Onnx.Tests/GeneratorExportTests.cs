@@ -100,7 +100,7 @@ public sealed class GeneratorExportTests(ITestOutputHelper output)
                 var (l, _) = ExportKit.Batch(1, width, height, offset: 2);
                 var hints = ExportKit.PhotoHints(ExportKit.Photos[2], width, height);
                 hintCount = hints.Length;
-                var labPlanes = ExportKit.LabHintPlanes(hints, width, height, geometry);
+                var labPlanes = HintPlanes.RasteriseLab(hints, width, height, geometry);
                 var ort = ExportKit.RunOrt(session, l, labPlanes, 1, width, height);
                 var ortWithoutHints = ExportKit.RunOrt(session, l, new float[labPlanes.Length], 1, width, height);
                 // The hints must move the output well beyond the tolerance, or the comparison would not see a hint

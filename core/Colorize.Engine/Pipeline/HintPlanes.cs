@@ -64,6 +64,24 @@ public static class HintPlanes
             throw new ArgumentOutOfRangeException(nameof(chromaGain), chromaGain, "The chroma gain must be a positive number.");
         }
 
+        return Draw(hints, width, height, geometry, chromaGain);
+    }
+
+    /// <summary>
+    /// The same pixels as <see cref="Rasterise"/> with a* and b* in Lab units (nothing divided) and the mask: the
+    /// <c>hints</c> input of a graph that <c>colorize-train export --onnx</c> writes, which divides by 110 × the pack's
+    /// chroma gain itself, so that a caller of ONNX Runtime needs neither number.
+    /// </summary>
+    /// <param name="hints">The hints, in source pixels.</param>
+    /// <param name="width">The source's width.</param>
+    /// <param name="height">The source's height.</param>
+    /// <param name="geometry">The render geometry.</param>
+    public static float[] RasteriseLab(IReadOnlyList<ColorHint>? hints, int width, int height, RenderGeometry geometry) =>
+        Draw(hints, width, height, geometry, chromaGain: null);
+
+    // chromaGain null: Lab units; otherwise the network's units, divided exactly as the pipeline always has.
+    private static float[] Draw(IReadOnlyList<ColorHint>? hints, int width, int height, RenderGeometry geometry, double? chromaGain)
+    {
         Validate(hints, width, height);
         int pw = geometry.PaddedWidth, plane = pw * geometry.PaddedHeight;
         var planes = new float[3 * plane];
@@ -75,7 +93,8 @@ public static class HintPlanes
         foreach (var hint in hints)
         {
             var (_, labA, labB) = CieLab.FromSrgb(hint.Red / 255.0, hint.Green / 255.0, hint.Blue / 255.0);
-            float a = (float)(labA / chromaGain / ColorizationPipeline.AbScale), b = (float)(labB / chromaGain / ColorizationPipeline.AbScale);
+            float a = (float)(chromaGain is { } g ? labA / g / ColorizationPipeline.AbScale : labA);
+            float b = (float)(chromaGain is { } g2 ? labB / g2 / ColorizationPipeline.AbScale : labB);
             var disc = RenderDisc.Of(hint, width, height, geometry);
             for (int y = disc.Y0; y <= disc.Y1; y++)
             {

@@ -279,7 +279,7 @@ public sealed class OnnxInputs
             var geometry = new RenderGeometry(side, side, side, side);
             var list = hints.Hints(side);
             var planes = HintPlanes.Rasterise(list, side, side, geometry, hints.ChromaGain);
-            var ortHints = LabUnits(list, side, geometry);
+            var ortHints = HintPlanes.RasteriseLab(list, side, side, geometry);
             return new OnnxInputs(l, ortHints, Tensor.Cat([engineL, Tensor.FromArray(planes, 1, 3, side, side)], 1), 1);
         }
 
@@ -299,32 +299,6 @@ public sealed class OnnxInputs
         }
 
         return new OnnxInputs(bgr, null, Tensor.FromArray((float[])bgr.Clone(), 1, 3, side, side), 3);
-    }
-
-    /// <summary>
-    /// The exported graph's hint input: each hint's a* and b* in Lab units (nothing divided) and a mask of 1 over its
-    /// pixels (HintPlanes' pixels for the hint alone), later hints over earlier ones, as HintPlanes draws them.
-    /// </summary>
-    private static float[] LabUnits(IReadOnlyList<ColorHint> hints, int side, RenderGeometry geometry)
-    {
-        int plane = side * side;
-        var planes = new float[3 * plane];
-        foreach (var hint in hints)
-        {
-            var alone = HintPlanes.Rasterise([hint], side, side, geometry);
-            var (_, a, b) = CieLab.FromSrgb(hint.Red / 255.0, hint.Green / 255.0, hint.Blue / 255.0);
-            for (int i = 0; i < plane; i++)
-            {
-                if (alone[(HintPlanes.Mask * plane) + i] == 1f)
-                {
-                    planes[(HintPlanes.A * plane) + i] = (float)a;
-                    planes[(HintPlanes.B * plane) + i] = (float)b;
-                    planes[(HintPlanes.Mask * plane) + i] = 1f;
-                }
-            }
-        }
-
-        return planes;
     }
 }
 
