@@ -7,13 +7,14 @@ using Colorize.Tensors.NN;
 namespace Colorize.Benchmarks.Onnx;
 
 /// <summary>
-/// Where the engine loses to ONNX Runtime (issue 17 §3): one generator pass at <c>--size</c> (512) after a warm-up pass,
+/// Where the engine loses to ONNX Runtime (issue 17 §3): one generator pass (or, with <c>--network enc</c>, one pass of
+/// the ResNet18 encoder cut at layer4) at <c>--size</c> (512) after a warm-up pass,
 /// timed per module by forward hooks (self time: the module's forward minus its hooked children, so a container's
 /// own inline work, such as the residual add and concatenations, is its self time; spectral norm's weight computation
 /// counts as its layer's), summed by module kind; then the same pass in ONNX Runtime with its own profiler
 /// (SessionOptions.EnableProfiling), summed by operator from the JSON it writes.
 /// A single pass on a loaded machine is a finding, not a figure to publish.
-/// Run: <c>dotnet Colorize.Benchmarks.dll onnx-profile [--size 512] [--threads 2] [--profile-dir DIR] [--hints N]</c>.
+/// Run: <c>dotnet Colorize.Benchmarks.dll onnx-profile [--network gen|enc] [--size 512] [--threads 2] [--profile-dir DIR] [--hints N]</c>.
 /// </summary>
 public static class LayerProfile
 {
@@ -26,13 +27,14 @@ public static class LayerProfile
         var threadCounts = args.Contains("--threads") ? options.Threads : [2];
         var files = options.Files;
         files.Check();
-        var c = new OnnxCase(OnnxNetwork.Generator, options.Size);
+        var c = new OnnxCase(options.ProfileNetwork, options.Size);
         var engine = EngineNetworks.Load(files);
         var hints = HintFeed.For(files.PackFolder, options.Hints);
         var inputs = OnnxInputs.Create(c, hints);
-        var profiler = new ModuleProfiler(engine.Generator);
+        var profiler = new ModuleProfiler(c.Network == OnnxNetwork.Generator ? engine.Generator : engine.Encoder);
+        byte[] model = OrtModels.Load(files).For(c);
         Directory.CreateDirectory(options.ProfileDirectory);
-        Console.WriteLine(Invariant($"Generator pass at {c.Size}×{c.Size} ({hints.Description}), one pass after a warm-up; load average at start: {OnnxTable.LoadAverage()}"));
+        Console.WriteLine(Invariant($"{c.Description} ({hints.Description}), one pass after a warm-up; load average at start: {OnnxTable.LoadAverage()}"));
         foreach (int threads in threadCounts)
         {
             TensorOptions.NumThreads = threads;
@@ -45,9 +47,9 @@ public static class LayerProfile
             profiler.Enabled = false;
             PrintEngine(profiler, threads, total);
 
-            string prefix = Path.Combine(options.ProfileDirectory, Invariant($"ort-gen{c.Size}-t{threads}"));
+            string prefix = Path.Combine(options.ProfileDirectory, Invariant($"ort-{c.Id}-t{threads}"));
             string json;
-            using (var ort = new OrtRunner(File.ReadAllBytes(files.GeneratorOnnx), threads, inputs, c.Size, prefix))
+            using (var ort = new OrtRunner(model, threads, inputs, c.Size, prefix))
             {
                 ort.Run();
                 ort.Run();

@@ -128,6 +128,9 @@ public static class OnnxTable
 /// <summary>The options of <c>onnx-table</c> and <c>onnx-profile</c> (each reads the ones it needs).</summary>
 internal sealed record OnnxOptions(OnnxFiles Files, IReadOnlyList<int> Threads, IReadOnlyList<OnnxCase> Cases, int Rounds, int Repeats, double MinTime, int Size, string ProfileDirectory, int Hints)
 {
+    /// <summary>The network <c>onnx-profile</c> times (<c>--network gen|enc</c>; the generator unless asked).</summary>
+    public OnnxNetwork ProfileNetwork { get; init; } = OnnxNetwork.Generator;
+
     public static OnnxOptions Parse(IReadOnlyList<string> args)
     {
         var options = new OnnxOptions(OnnxFiles.FromEnvironment(), [1, 2], OnnxCase.All, 2, 5, 0.2, 512, "/tmp/colorize-bench/ort-profile", HintFeed.CountFromEnvironment());
@@ -144,6 +147,7 @@ internal sealed record OnnxOptions(OnnxFiles Files, IReadOnlyList<int> Threads, 
                 "--size" => options with { Size = int.Parse(value, CultureInfo.InvariantCulture) },
                 "--profile-dir" => options with { ProfileDirectory = value },
                 "--hints" => options with { Hints = int.Parse(value, CultureInfo.InvariantCulture) },
+                "--network" => options with { ProfileNetwork = value == "enc" ? OnnxNetwork.Encoder : value == "gen" ? OnnxNetwork.Generator : throw new ArgumentException($"--network takes gen or enc, not {value}") },
                 "--pack" => options with { Files = options.Files with { PackFolder = value } },
                 "--generator-onnx" => options with { Files = options.Files with { GeneratorOnnx = value } },
                 "--encoder-onnx" => options with { Files = options.Files with { EncoderOnnx = value } },
