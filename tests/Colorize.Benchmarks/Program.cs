@@ -19,12 +19,6 @@ public static class Program
             return;
         }
 
-        if (args.Length > 0 && args[0] == "conv-paths")
-        {
-            ConvPathTable.Run(args[1..]);
-            return;
-        }
-
         if (args.Length > 0 && args[0] == "png-table")
         {
             Imaging.PngTable.Run(args[1..]);

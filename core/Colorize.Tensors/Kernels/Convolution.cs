@@ -87,14 +87,6 @@ internal static partial class Convolution
             return;
         }
 
-        if (chunkColumns == 0 && TransposedConvolution.Applies(shape))
-        {
-            // Few output positions (7×7 to 28×28 maps): positions as the GEMM's rows and channels as its columns fill
-            // the tiles that the usual product leaves a tenth to a quarter empty; the same bits.
-            TransposedConvolution.Forward(shape, input, weight, output, threads, epilogue);
-            return;
-        }
-
         if (chunkColumns == 0 && PhaseConvolution.Applies(shape))
         {
             // Im2col rows as contiguous runs of a padded, phase-split input copy: the GEMM packs B with plain copies;

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 
 namespace Colorize.Tensors.Kernels;
 
@@ -241,56 +240,6 @@ internal readonly record struct Im2ColWalk(int Image, int Y, int X)
         for (; i < n; i++)
         {
             d[i] = 0f;
-        }
-    }
-}
-
-/// <summary>
-/// Packs im2col(input) (one group) as B, like <see cref="Im2ColBPacker"/>, from a zero-padded copy of the input and a
-/// table of each output position's offset in it: im2col[(c, ki, kj), j] = padded[c, ki·dH + kj·dW + offset[j]]. Every
-/// row is then one indexed gather with no borders to find; on small maps, where a row of an im2col row is only 7 to 28
-/// positions long, that costs a fraction of <see cref="Im2ColBPacker"/>'s segment-by-segment walk. Same values, so
-/// the same bits.
-/// </summary>
-/// <param name="shape">The convolution geometry (one group).</param>
-/// <param name="padded">[N, C_in, H + 2·pH, W + 2·pW], the input with zero borders.</param>
-/// <param name="offsets">Per output position j of the batch: image·C_in·Hp·Wp + y·sH·Wp + x·sW.</param>
-internal readonly unsafe struct PaddedIm2ColBPacker(Conv2dShape shape, float* padded, int* offsets) : IGemmBPacker
-{
-    /// <summary>Packs rows [p0, p0 + kc) and columns [j0, j0 + nc) into ⌈nc/nr⌉ zero-padded panels of kc·nr floats.</summary>
-    public void Pack(int p0, int kc, int j0, int nc, int nr, float* dst)
-    {
-        int kh = shape.KernelHeight, kw = shape.KernelWidth;
-        int wp = shape.InWidth + (2 * shape.PaddingWidth), plane = (shape.InHeight + (2 * shape.PaddingHeight)) * wp;
-        nint panelStride = (nint)nr * kc;
-        int* first = offsets + j0;
-        for (int p = 0; p < kc; p++)
-        {
-            int r = p0 + p, c = r / (kh * kw), ki = r / kw % kh, kj = r % kw;
-            float* src = padded + ((long)c * plane) + (ki * shape.DilationHeight * wp) + (kj * shape.DilationWidth);
-            float* panel = dst + ((nint)p * nr);
-            for (int j = 0; j < nc; j += nr, panel += panelStride)
-            {
-                int width = Math.Min(nr, nc - j), t = 0;
-                int* o = first + j;
-                if (Avx2.IsSupported)
-                {
-                    for (; t <= width - 8; t += 8)
-                    {
-                        Vector256.Store(Avx2.GatherVector256(src, Vector256.Load(o + t), 4), panel + t);
-                    }
-                }
-
-                for (; t < width; t++)
-                {
-                    panel[t] = src[o[t]];
-                }
-
-                for (; t < nr; t++)
-                {
-                    panel[t] = 0f;
-                }
-            }
         }
     }
 }
