@@ -7,7 +7,8 @@ namespace Colorize.Benchmarks;
 /// Entry point. BenchmarkDotNet: <c>dotnet run -c Release --project tests/Colorize.Benchmarks -- --filter '*Gemm*'</c>;
 /// the side-by-side tables for docs/benchmarks.md: <c>... -- kernel-table 1 2</c> and <c>... -- png-table ...</c>
 /// (through <c>pil/bench_png.py</c>); the engine against ONNX Runtime (issue 17 §3): <c>... -- onnx-table</c> and its
-/// per-layer profile <c>... -- onnx-profile</c> (through <c>ort/bench_onnxruntime.sh</c>).
+/// per-layer profile <c>... -- onnx-profile</c> (through <c>ort/bench_onnxruntime.sh</c>); where the 3×3 convolutions' GEMM
+/// loses time against the core's FMA peak: <c>... -- gemm-probe</c>.
 /// </summary>
 public static class Program
 {
@@ -16,6 +17,12 @@ public static class Program
         if (args.Length > 0 && args[0] == "kernel-table")
         {
             KernelTable.Run(args[1..]);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "gemm-probe")
+        {
+            GemmProbe.Run(args[1..]);
             return;
         }
 
