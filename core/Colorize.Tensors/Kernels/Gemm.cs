@@ -414,6 +414,14 @@ internal static class Gemm
                     for (int jc = n0; jc < n1; jc += ncEven)
                     {
                         int nc = Math.Min(ncEven, n1 - jc);
+                        if (typeof(TB) == typeof(OffsetRowsBPacker) && cfg.RowsKernel != null)
+                        {
+                            // B's rows are runs in memory already: the kernel reads them where they are (same bits).
+                            OffsetRowsBPacker rows = Unsafe.As<TB, OffsetRowsBPacker>(ref b);
+                            RowsMacroKernel(cfg, mc, nc, kc, packedA, rows.Planes + jc, rows.Offsets + pc, c + ((long)ic * ldc) + jc, ldc, alpha, blockBeta, tile);
+                            continue;
+                        }
+
                         b.Pack(pc, kc, jc, nc, nr, packedB);
                         MacroKernel(cfg, mc, nc, kc, packedA, packedB, c + ((long)ic * ldc) + jc, ldc, alpha, blockBeta, tile);
                     }
@@ -447,6 +455,46 @@ internal static class Gemm
                 {
                     // A partial tile runs the same kernel on a scratch tile, so its elements get the same bits.
                     EdgeTile(kernel, kc, ap, bp, cRow + jr, ldc, rows, cols, nr, alpha, beta, tile);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="MacroKernel"/> with B read in place: column j of step p at b[offsets[p] + j]. A partial tile runs the
+    /// kernel on the scratch tile like <see cref="EdgeTile"/>; its B loads then read up to NR − 1 floats past the last
+    /// column, which land only in the scratch tile's dropped columns (<see cref="OffsetRowsBPacker"/> asks for that slack).
+    /// </summary>
+    private static unsafe void RowsMacroKernel(in GemmConfig cfg, int mc, int nc, int kc, float* packedA, float* b, int* offsets, float* c, int ldc, float alpha, float beta, float* tile)
+    {
+        int mr = cfg.MR, nr = cfg.NR;
+        delegate*<int, float*, float*, int*, float*, nint, float, float, void> kernel = cfg.RowsKernel;
+        for (int ir = 0; ir < mc; ir += mr)
+        {
+            int rows = Math.Min(mr, mc - ir);
+            float* ap = packedA + ((nint)ir * kc);
+            float* cRow = c + ((long)ir * ldc);
+            for (int jr = 0; jr < nc; jr += nr)
+            {
+                int cols = Math.Min(nr, nc - jr);
+                if (rows == mr && cols == nr)
+                {
+                    kernel(kc, ap, b + jr, offsets, cRow + jr, ldc, alpha, beta);
+                    continue;
+                }
+
+                if (beta != 0f)
+                {
+                    for (int i = 0; i < rows; i++)
+                    {
+                        new ReadOnlySpan<float>(cRow + jr + ((long)i * ldc), cols).CopyTo(new Span<float>(tile + (i * nr), cols));
+                    }
+                }
+
+                kernel(kc, ap, b + jr, offsets, tile, nr, alpha, beta);
+                for (int i = 0; i < rows; i++)
+                {
+                    new ReadOnlySpan<float>(tile + (i * nr), cols).CopyTo(new Span<float>(cRow + jr + ((long)i * ldc), cols));
                 }
             }
         }

@@ -22,6 +22,32 @@ internal readonly unsafe struct MatrixBPacker(bool transB, float* b, int ldb) : 
 }
 
 /// <summary>
+/// op(B)[p, j] = planes[offsets[p] + j]: each K row is a contiguous run. Kernels with a rows twin
+/// (<see cref="GemmConfig.RowsKernel"/>) read the runs in place; the others get them packed with plain copies.
+/// The memory must be readable for <see cref="Slack"/> floats past the end of every run (a partial tile's loads).
+/// </summary>
+internal readonly unsafe struct OffsetRowsBPacker(float* planes, int* offsets) : IGemmBPacker
+{
+    /// <summary>Floats past the end of a run that the rows kernels may read (at least the widest NR − 1).</summary>
+    public const int Slack = 32;
+
+    /// <summary>Gets the base of the runs.</summary>
+    public float* Planes => planes;
+
+    /// <summary>Gets the offset of each K row's run from <see cref="Planes"/>.</summary>
+    public int* Offsets => offsets;
+
+    /// <inheritdoc/>
+    public void Pack(int p0, int kc, int j0, int nc, int nr, float* dst)
+    {
+        for (int p = 0; p < kc; p++)
+        {
+            GemmPacking.DealRow(planes + offsets[p0 + p] + j0, nc, nr, kc, p, dst);
+        }
+    }
+}
+
+/// <summary>
 /// op(B) = the im2col matrix of one channel group of <paramref name="images"/> consecutive images, for the output
 /// positions [start, start + …) of the first image (or all positions of each image when images &gt; 1): column j
 /// is position start + j of image j / OutSpatial. It is packed straight from the input, never stored.

@@ -21,6 +21,12 @@ internal readonly unsafe struct GemmConfig
     /// <summary>The micro-kernel.</summary>
     public delegate*<int, float*, float*, float*, nint, float, float, void> Kernel { get; private init; }
 
+    /// <summary>
+    /// The twin of <see cref="Kernel"/> that reads B unpacked, as rows at offsets (see <see cref="GemmRowsMicroKernels"/>),
+    /// or null where there is none; the driver uses it for a B given as <see cref="OffsetRowsBPacker"/>.
+    /// </summary>
+    public delegate*<int, float*, float*, int*, float*, nint, float, float, void> RowsKernel { get; private init; }
+
     /// <summary>Multiply-adds a thread must get before a product is split among threads.</summary>
     public double MinMultiplyAddsPerThread { get; private init; }
 
@@ -28,9 +34,9 @@ internal readonly unsafe struct GemmConfig
     // (KC × MR) stays in L1 while it sweeps a KC × NC block of B held in L2. The packed A block is only streamed
     // (each micro-panel once per B block), so MC is large: B is then packed once per K block for most products.
     private static readonly GemmConfig s_avx512 = new() { MR = 14, NR = 32, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Avx51214x32, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
-    private static readonly GemmConfig s_avx512Short = new() { MR = 8, NR = 32, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Avx5128x32, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
+    private static readonly GemmConfig s_avx512Short = new() { MR = 8, NR = 32, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Avx5128x32, RowsKernel = &GemmRowsMicroKernels.Avx5128x32, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
     private static readonly GemmConfig s_avx512Narrow = new() { MR = 28, NR = 16, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Avx51228x16, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
-    private static readonly GemmConfig s_avx2 = new() { MR = 6, NR = 16, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Avx26x16, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
+    private static readonly GemmConfig s_avx2 = new() { MR = 6, NR = 16, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Avx26x16, RowsKernel = &GemmRowsMicroKernels.Avx26x16, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
     private static readonly GemmConfig s_vector128 = new() { MR = 6, NR = 8, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Vector1286x8, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
     private static readonly GemmConfig s_scalar = new() { MR = 4, NR = 4, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Scalar4x4, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
 

@@ -13,8 +13,8 @@ namespace Colorize.Tensors.Kernels;
 /// padded pixels at rows ≡ a and columns ≡ b modulo the strides), each of Hv × Wv = ⌈H_pad/s_h⌉ × ⌈W_pad/s_w⌉ floats,
 /// the chunk's images one after another inside a plane. Output position (i, y, x) becomes the "virtual" column
 /// v = i·Hv·Wv + y·Wv + x, and kernel tap (c, ki, kj) reads P[off(c, ki, kj) + v]: im2col row k is the run of P
-/// starting at off(k). The GEMM then packs its B panels with plain vector copies (<see cref="OffsetRowsBPacker"/>)
-/// instead of building im2col segments with borders and strides; the columns with x ≥ W_out or y ≥ H_out are computed
+/// starting at off(k). The GEMM then reads those runs in place, or packs them with plain copies where its kernel has no
+/// rows twin (<see cref="OffsetRowsBPacker"/>), instead of building im2col segments with borders and strides; the columns with x ≥ W_out or y ≥ H_out are computed
 /// too (a few per cent more work at the sizes where this is used) and dropped. The weight gradient reads the same runs
 /// transposed, against a copy of the output gradient that is zero in those columns; the input gradient adds each row of
 /// the column gradient back as one run (col2im without borders or strides) and crops the planes. Everything is laid out by shape
@@ -299,7 +299,8 @@ internal static class PhaseConvolution
     {
         public ChunkBuffers(in Layout layout, int stagingRows, int rows)
         {
-            Planes = KernelBuffers.RentFloats((int)layout.PlaneFloats);
+            // The slack: a partial tile of a rows kernel reads a little past the last run.
+            Planes = KernelBuffers.RentFloats((int)layout.PlaneFloats + OffsetRowsBPacker.Slack);
             Staging = KernelBuffers.RentFloats(stagingRows * layout.Columns);
             Offsets = KernelBuffers.RentInts(rows);
         }
@@ -539,19 +540,6 @@ internal static class PhaseConvolution
                     }
                 }
             }
-        }
-    }
-}
-
-/// <summary>op(B)[p, j] = planes[offsets[p] + j]: each K row is a contiguous run, packed with plain copies.</summary>
-internal readonly unsafe struct OffsetRowsBPacker(float* planes, int* offsets) : IGemmBPacker
-{
-    /// <inheritdoc/>
-    public void Pack(int p0, int kc, int j0, int nc, int nr, float* dst)
-    {
-        for (int p = 0; p < kc; p++)
-        {
-            GemmPacking.DealRow(planes + offsets[p0 + p] + j0, nc, nr, kc, p, dst);
         }
     }
 }
