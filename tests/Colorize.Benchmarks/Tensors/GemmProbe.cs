@@ -12,7 +12,7 @@ namespace Colorize.Benchmarks.Tensors;
 /// the core's FMA peak (registers only), each micro-kernel alone on panels that stay in cache (the upper bound for the
 /// kernel), the blocked GEMM on the layers' shapes split into its parts (packing alone, the macro-kernel loops alone on
 /// panels packed beforehand, the whole GEMM) and the whole convolution forward.
-/// Run: <c>dotnet Colorize.Benchmarks.dll gemm-probe [--min-time s] [--only kernel|gemm]</c>; use
+/// Run: <c>dotnet Colorize.Benchmarks.dll gemm-probe [--min-time s] [--only kernel|gemm|conv]</c>; use
 /// <c>DOTNET_TieredCompilation=0</c> so every method runs fully optimised from the first call.
 /// </summary>
 public static unsafe class GemmProbe
@@ -54,6 +54,11 @@ public static unsafe class GemmProbe
         if (only is "" or "gemm")
         {
             Layered();
+        }
+
+        if (only is "" or "conv")
+        {
+            ConvOnly();
         }
     }
 
@@ -148,6 +153,45 @@ public static unsafe class GemmProbe
             double conv = Best(() => Convolution.Conv2dForward(shape, input, aArr, [], output, 1));
             Console.WriteLine(FormattableString.Invariant(
                 $"| {name} | {m}×{n}×{k} | {cfg.MR}×{cfg.NR} | {pack * 1e3:F2} | {macro * 1e3:F2} | {gemm * 1e3:F2} | {conv * 1e3:F2} | {realMacs / macro / 1e9:F1} | {realMacs / gemm / 1e9:F1} | {realMacs / conv / 1e9:F1} |"));
+        }
+    }
+
+    /// <summary>The convolution forward alone at 1 and 2 threads, on the layers above and the generator's full-resolution residual ones.</summary>
+    private static void ConvOnly()
+    {
+        Console.WriteLine();
+        Console.WriteLine("| Layer | threads | conv ms | real G multiply-adds/s | its GEMM alone ms |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+        foreach ((string name, int cout, int cin, int size) in Layers.Concat([("gen residual 33→33 @256²", 33, 33, 256), ("gen residual 33→33 @512²", 33, 33, 512)]))
+        {
+            var shape = new Conv2dShape(1, cin, size, size, cout, 3, 3, 1, 1, 1, 1);
+            float[] weight = Random((int)shape.WeightLength), input = Random((int)shape.InputLength), output = new float[shape.OutputLength];
+            // The GEMM of the phase-plane path alone, on planes of the same layout (3×3, padding 1).
+            int wv = size + 2, plane = wv * wv, columns = ((size - 1) * wv) + size;
+            float[] planes = Random((cin * plane) + OffsetRowsBPacker.Slack), staging = new float[cout * columns];
+            int[] offsets = new int[cin * 9];
+            for (int i = 0; i < offsets.Length; i++)
+            {
+                offsets[i] = (i / 9 * plane) + (i % 9 / 3 * wv) + (i % 3);
+            }
+
+            GemmConfig cfg = GemmConfig.For(Gemm.DefaultKernel, cout, columns);
+            foreach (int threads in new[] { 1, 2 })
+            {
+                double conv = Best(() => Convolution.Conv2dForward(shape, input, weight, [], output, threads));
+                double gemm = Best(() =>
+                {
+                    fixed (float* pw = weight)
+                    fixed (float* pp = planes)
+                    fixed (int* po = offsets)
+                    fixed (float* pc = staging)
+                    {
+                        Gemm.Run(cfg, false, cout, columns, cin * 9, 1f, pw, cin * 9, new OffsetRowsBPacker(pp, po), 0f, pc, columns, threads);
+                    }
+                });
+                double realMacs = (double)cout * cin * 9 * size * size;
+                Console.WriteLine(FormattableString.Invariant($"| {name} | {threads} | {conv * 1e3:F2} | {realMacs / conv / 1e9:F1} | {gemm * 1e3:F2} |"));
+            }
         }
     }
 
