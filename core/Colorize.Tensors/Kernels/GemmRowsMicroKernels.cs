@@ -34,6 +34,11 @@ internal static class GemmRowsMicroKernels
         for (int p = 0; p < kc; p++)
         {
             float* row = b + offsets[p];
+            // The next tile to the right reads this row's next 32 floats: ask for their lines now, a whole tile ahead
+            // (the rows are scattered over the planes, so the hardware prefetcher does not see them as streams).
+            Sse.Prefetch0(row + 32);
+            Sse.Prefetch0(row + 48);
+            Sse.Prefetch0(row + 63);
             Vector512<float> b0 = Vector512.Load(row);
             Vector512<float> b1 = Vector512.Load(row + 16);
             c00 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[0]), b0, c00);
@@ -99,6 +104,9 @@ internal static class GemmRowsMicroKernels
         for (int p = 0; p < kc; p++)
         {
             float* row = b + offsets[p];
+            // The next tile's 16 floats of this row, a tile ahead, as in the AVX-512 kernel.
+            Sse.Prefetch0(row + 16);
+            Sse.Prefetch0(row + 31);
             Vector256<float> b0 = Vector256.Load(row);
             Vector256<float> b1 = Vector256.Load(row + 8);
             Vector256<float> x;
