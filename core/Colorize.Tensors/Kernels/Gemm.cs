@@ -483,6 +483,12 @@ internal static class Gemm
                     continue;
                 }
 
+                if (rows <= GemmConfig.MaxSingleRows && cfg.RowsKernel1 != null)
+                {
+                    SingleRows(cfg.RowsKernel1, kc, ap, mr, b + jr, offsets, cRow + jr, ldc, rows, cols, nr, alpha, beta, tile);
+                    continue;
+                }
+
                 if (beta != 0f)
                 {
                     for (int i = 0; i < rows; i++)
@@ -497,6 +503,31 @@ internal static class Gemm
                     new ReadOnlySpan<float>(tile + (i * nr), cols).CopyTo(new Span<float>(cRow + jr + ((long)i * ldc), cols));
                 }
             }
+        }
+    }
+
+    /// <summary>A partial row panel of the rows path, one row at a time; a partial column range goes through the scratch tile.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe void SingleRows(
+        delegate*<int, float*, nint, float*, int*, float*, float, float, void> kernel, int kc, float* ap, int mr, float* b, int* offsets,
+        float* c, int ldc, int rows, int cols, int nr, float alpha, float beta, float* tile)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            float* ci = c + ((long)i * ldc);
+            if (cols == nr)
+            {
+                kernel(kc, ap + i, mr, b, offsets, ci, alpha, beta);
+                continue;
+            }
+
+            if (beta != 0f)
+            {
+                new ReadOnlySpan<float>(ci, cols).CopyTo(new Span<float>(tile, cols));
+            }
+
+            kernel(kc, ap + i, mr, b, offsets, tile, alpha, beta);
+            new ReadOnlySpan<float>(tile, cols).CopyTo(new Span<float>(ci, cols));
         }
     }
 

@@ -27,6 +27,15 @@ internal readonly unsafe struct GemmConfig
     /// </summary>
     public delegate*<int, float*, float*, int*, float*, nint, float, float, void> RowsKernel { get; private init; }
 
+    /// <summary>
+    /// One row of <see cref="RowsKernel"/>'s tile (A step stride, B, offsets, C row, alpha, beta), or null: the driver
+    /// runs it per row on a partial row panel of at most <see cref="MaxSingleRows"/> rows instead of the whole tile.
+    /// </summary>
+    public delegate*<int, float*, nint, float*, int*, float*, float, float, void> RowsKernel1 { get; private init; }
+
+    /// <summary>The most rows of a partial panel that <see cref="RowsKernel1"/> does row by row (each row costs a quarter of the 8-row tile).</summary>
+    public const int MaxSingleRows = 3;
+
     /// <summary>Multiply-adds a thread must get before a product is split among threads.</summary>
     public double MinMultiplyAddsPerThread { get; private init; }
 
@@ -34,7 +43,7 @@ internal readonly unsafe struct GemmConfig
     // (KC × MR) stays in L1 while it sweeps a KC × NC block of B held in L2. The packed A block is only streamed
     // (each micro-panel once per B block), so MC is large: B is then packed once per K block for most products.
     private static readonly GemmConfig s_avx512 = new() { MR = 14, NR = 32, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Avx51214x32, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
-    private static readonly GemmConfig s_avx512Short = new() { MR = 8, NR = 32, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Avx5128x32, RowsKernel = &GemmRowsMicroKernels.Avx5128x32, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
+    private static readonly GemmConfig s_avx512Short = new() { MR = 8, NR = 32, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Avx5128x32, RowsKernel = &GemmRowsMicroKernels.Avx5128x32, RowsKernel1 = &GemmRowsMicroKernels.Avx5121x32, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
     private static readonly GemmConfig s_avx512Narrow = new() { MR = 28, NR = 16, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Avx51228x16, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
     private static readonly GemmConfig s_avx2 = new() { MR = 6, NR = 16, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Avx26x16, RowsKernel = &GemmRowsMicroKernels.Avx26x16, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };
     private static readonly GemmConfig s_vector128 = new() { MR = 6, NR = 8, KC = 256, MC = 4200, NC = 512, Kernel = &GemmMicroKernels.Vector1286x8, MinMultiplyAddsPerThread = Gemm.MinMultiplyAddsPerThread };

@@ -85,6 +85,38 @@ internal static class GemmRowsMicroKernels
         }
     }
 
+    /// <summary>
+    /// One row of the 8×32 tile: the row <paramref name="a"/> points at in a packed A panel whose steps are
+    /// <paramref name="aStride"/> apart. The driver runs it once per row for a panel of at most
+    /// <see cref="GemmConfig.MaxSingleRows"/> rows (33 output channels: 8-row tiles leave one), where the full tile
+    /// would do eight rows' FMAs: its two accumulator chains take 4 cycles a step (the FMA latency) against 16.
+    /// Each element gets the same operations as in <see cref="Avx5128x32"/>, so the bits are the same.
+    /// </summary>
+    [SkipLocalsInit]
+    internal static unsafe void Avx5121x32(int kc, float* a, nint aStride, float* b, int* offsets, float* c, float alpha, float beta)
+    {
+        Vector512<float> c0 = default, c1 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            float* row = b + offsets[p];
+            Vector512<float> x = Vector512.Create(*a);
+            c0 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(row), c0);
+            c1 = Avx512F.FusedMultiplyAdd(x, Vector512.Load(row + 16), c1);
+            a += aStride;
+        }
+
+        Vector512<float> va = Vector512.Create(alpha), vb = Vector512.Create(beta);
+        if (beta == 0f)
+        {
+            Vector512.Store(va * c0, c);
+            Vector512.Store(va * c1, c + 16);
+        }
+        else
+        {
+            Store512(c, c0, c1, va, vb);
+        }
+    }
+
     /// <summary>The rows-B twin of <see cref="GemmMicroKernels.Avx26x16"/>: a 6×16 tile in 12 ymm accumulators.</summary>
     [SkipLocalsInit]
     internal static unsafe void Avx26x16(int kc, float* a, float* b, int* offsets, float* c, nint ldc, float alpha, float beta)

@@ -23,6 +23,7 @@ public sealed class GemmRowsTests
             if (Gemm.IsSupported(GemmKernelKind.Avx512))
             {
                 Assert.True(GemmConfig.For(GemmKernelKind.Avx512, 64, 100).RowsKernel != null);
+                Assert.True(GemmConfig.For(GemmKernelKind.Avx512, 33, 100).RowsKernel1 != null);
                 Assert.True(GemmConfig.For(GemmKernelKind.Avx512, 70, 100).RowsKernel == null);   // 14×32: packed
             }
 
@@ -41,7 +42,9 @@ public sealed class GemmRowsTests
     {
         GemmKernelKind kind = Enum.Parse<GemmKernelKind>(kernel);
         // Rows not a multiple of any MR, columns past a tile and not a multiple of NR, K across KC blocks (256).
-        (int M, int N, int K)[] shapes = [(16, 70, 300), (13, 33, 19), (40, 95, 577), (24, 5, 9), (1, 40, 6), (64, 32, 64)];
+        // 33, 2, 19 and 1 rows leave 1–3 rows of an 8-row tile (done row by row with AVX-512), 21 leaves 5 (a whole tile).
+        (int M, int N, int K)[] shapes =
+            [(16, 70, 300), (13, 33, 19), (40, 95, 577), (24, 5, 9), (1, 40, 6), (64, 32, 64), (33, 70, 300), (2, 64, 7), (19, 45, 260), (21, 33, 20)];
         foreach ((int m, int n, int k) in shapes)
         {
             GemmConfig real = GemmConfig.For(kind, m, n);
