@@ -333,6 +333,53 @@ class UnetUpBlock(nn.Module):
         return self.convs(F.relu(torch.cat([x, self.bn(skip)], 1)))
 
 
+# The classification head (abHead "classes"; AbGamut.cs, AbClassHead.cs): bins of the ab plane in gamut when the ab
+# of some 8-bit sRGB colour rounds to them, written here from the colour-space formulas (float64, as
+# Colorize.Imaging's CieLab/CieXyz/SrgbTransfer), not from the C# code.
+
+def srgb_gamut_centres(bin_size=10, ab_range=110):
+    """The centres (a, b) of the in-gamut bins of side `bin_size` within +-ab_range, a-major: the classes' order."""
+    half = ab_range // bin_size
+    side = 2 * half + 1
+    v = np.arange(256) / 255.0
+    lin = np.where(v > 0.04045, ((v + 0.055) / 1.055) ** 2.4, v / 12.92)
+    g, b = np.meshgrid(lin, lin, indexing="ij")
+    g, b = g.ravel(), b.ravel()
+    white = (0.95047, 1.0, 1.08883)
+
+    def f(t):
+        return np.where(t > 0.008856, np.cbrt(t), 7.787 * t + 16.0 / 116)
+
+    def bin_index(v):
+        q = v / bin_size
+        return np.clip((np.sign(q) * np.floor(np.abs(q) + 0.5)).astype(np.int64) + half, 0, side - 1)
+
+    in_gamut = np.zeros(side * side, dtype=bool)
+    for r in lin:
+        x = 0.412453 * r + 0.357580 * g + 0.180423 * b
+        y = 0.212671 * r + 0.715160 * g + 0.072169 * b
+        z = 0.019334 * r + 0.119193 * g + 0.950227 * b
+        fx, fy, fz = f(x / white[0]), f(y / white[1]), f(z / white[2])
+        in_gamut[bin_index(500 * (fx - fy)) * side + bin_index(200 * (fy - fz))] = True
+    cells = np.nonzero(in_gamut)[0]
+    return np.stack([(cells // side - half) * bin_size, (cells % side - half) * bin_size], 1)
+
+
+class AbClassHead(nn.Module):
+    """Annealed mean: softmax(logits * (1/T), dim 1), then the expectation of the centres / 110 (a 1x1 conv with the
+    fixed centres as its weights). The centres are a plain attribute: neither a parameter nor a buffer, as in C#."""
+
+    def __init__(self, centres, temperature):
+        super().__init__()
+        self.temperature = temperature
+        w = torch.tensor(np.asarray(centres, dtype=np.float64).T / 110.0, dtype=torch.float32)
+        self.centres = w.reshape(2, -1, 1, 1)
+
+    def forward(self, logits):
+        p = torch.softmax(logits * (1.0 / self.temperature), 1)
+        return F.conv2d(p, self.centres.to(p.dtype))
+
+
 class ResNetUnet(nn.Module):
     """ResNet encoder, middle (BN, ReLU, 512->1024->512 3x3 convs), four UnetUpBlocks (attention in the second, at
     1/8 resolution), a final PixelShuffleIcnr, the input concatenated, a residual block, a 1x1 conv and tanh.
@@ -346,7 +393,7 @@ class ResNetUnet(nn.Module):
     load weights) and never spectral-normalised."""
 
     def __init__(self, encoder_depth=34, input_nc=1, output_nc=2, width=1.0, self_attention=True, spectral=True,
-                 layer4_blocks=None, imagenet_input=False, hints=False):
+                 layer4_blocks=None, imagenet_input=False, hints=False, class_centres=None, temperature=0.38):
         super().__init__()
         if imagenet_input and input_nc != 1:
             raise ValueError("The ImageNet input takes one L channel")
@@ -372,7 +419,8 @@ class ResNetUnet(nn.Module):
         res = up_in + input_nc
         self.residual = nn.Sequential(conv_layer(res, res, 3, spectral), nn.ReLU(),
                                       conv_layer(res, res, 3, spectral), nn.ReLU())
-        self.head = conv_layer(res, output_nc, 1, spectral)
+        self.head = conv_layer(res, output_nc if class_centres is None else len(class_centres), 1, spectral)
+        self.classes = None if class_centres is None else AbClassHead(class_centres, temperature)
         self.hints = hints
         if hints:  # registered last, as in C#
             self.hint_input = nn.Conv2d(3, 64, 7, stride=2, padding=3)
@@ -392,7 +440,7 @@ class ResNetUnet(nn.Module):
         if self.hints:
             x = x + self.hint_head(hint)
         x = x + self.residual(x)
-        return torch.tanh(self.head(x))
+        return torch.tanh(self.head(x)) if self.classes is None else self.classes(self.head(x))
 
 
 class SaganCritic(nn.Module):
@@ -436,7 +484,9 @@ def build(name, hp=None):
         depth = hp.get("encoderDepth", 34)
         return ResNetUnet(depth, 1, 2, hp.get("width", 1.0), hp.get("selfAttention", True),
                           hp.get("spectralNorm", True), hp.get("layer4Blocks", 2 if depth == 18 else 3),
-                          hp.get("imageNetInput", False), hp.get("hints", False))
+                          hp.get("imageNetInput", False), hp.get("hints", False),
+                          srgb_gamut_centres(hp.get("abBinSize", 10)) if hp.get("abHead", "tanh") == "classes" else None,
+                          hp.get("annealTemperature", 0.38))
     if name == "patchgan":
         return PatchGan(3, hp.get("ndf", 64), hp.get("layers", 3), hp.get("norm", "batch"))
     if name == "sagan-critic":

@@ -89,6 +89,12 @@ CONFIGS = [
          shape=(1, 4, 64, 64),
          train_hp={"encoderDepth": 18, "layer4Blocks": 3, "imageNetInput": True, "width": 0.25, "hints": True},
          synthetic=4096, hint_planes=True),
+    # The classification head (abHead "classes", issue 14): 261 logits per pixel decoded by the annealed mean at the
+    # default T 0.38; classes/centres holds the bin centres this script computed (architectures.srgb_gamut_centres), so
+    # the C# test also checks the engine's gamut against it.
+    dict(name="resnet_unet18_classes", arch="resnet-unet",
+         hp={"encoderDepth": 18, "width": 0.25, "abHead": "classes"}, shape=(2, 1, 32, 64),
+         train_hp={"encoderDepth": 18, "width": 0.25, "abHead": "classes"}, synthetic=4096, class_centres=True),
 ]
 
 ROLES = {"pix2pix-unet": "generator", "unet-classic": "generator", "resnet-unet": "generator",
@@ -221,7 +227,7 @@ def hinted_input(shape):
     return x
 
 
-def generate(index, name, arch, hp, shape, train_hp, synthetic, lab_case=None, hint_planes=False):
+def generate(index, name, arch, hp, shape, train_hp, synthetic, lab_case=None, hint_planes=False, class_centres=False):
     synthetic_over = synthetic
     torch.manual_seed(4000 + index)
     model = architectures.build(arch, hp)
@@ -250,6 +256,9 @@ def generate(index, name, arch, hp, shape, train_hp, synthetic, lab_case=None, h
     io["x"] = ("F32", x)
     if lab_case is not None:
         io.update(lab_case_io(lab_case, 5000 + index))
+    if class_centres:
+        io["classes/centres"] = ("F32", torch.tensor(architectures.srgb_gamut_centres(hp.get("abBinSize", 10)),
+                                                      dtype=torch.float32))
 
     model = model.double()
     model.eval()

@@ -34,6 +34,8 @@ public sealed record ArchitectureDescriptor(ArchitectureInfo Info, ArchitectureR
 /// </summary>
 public static class ArchitectureRegistry
 {
+    private static readonly string[] s_classHeadOnly = ["abBinSize", "annealTemperature"];
+
     private static readonly ArchitectureDescriptor[] s_all =
     [
         new(new ArchitectureInfo("pix2pix-unet", 1, "pix2pix U-Net (unet_256 family): numDowns, ngf, norm (batch|instance), dropout"), ArchitectureRole.Generator, (h, g) =>
@@ -47,7 +49,7 @@ public static class ArchitectureRegistry
             int depth = h.Int("depth", 4, 1, 6);
             return new BuiltArchitecture(new ClassicUnet(1, 2, h.Int("width", 64, 4, 256), depth, g), 1 << depth);
         }),
-        new(new ArchitectureInfo("resnet-unet", 1, "ResNet18/34 U-Net with PixelShuffle_ICNR+blur: encoderDepth, layer4Blocks, imageNetInput, width, selfAttention, spectralNorm, hints"), ArchitectureRole.Generator, (h, g) =>
+        new(new ArchitectureInfo("resnet-unet", 1, "ResNet18/34 U-Net with PixelShuffle_ICNR+blur: encoderDepth, layer4Blocks, imageNetInput, width, selfAttention, spectralNorm, hints, abHead (tanh|classes), abBinSize, annealTemperature"), ArchitectureRole.Generator, (h, g) =>
         {
             int depth = h.Int("encoderDepth", 34, 18, 34);
             if (depth is not (18 or 34))
@@ -56,7 +58,7 @@ public static class ArchitectureRegistry
             }
 
             int layer4 = h.Int("layer4Blocks", depth == 18 ? 2 : 3, 1, 8);
-            var net = new ResNetUnet(depth, 1, 2, h.Float("width", 1f, 0.125f, 4f), h.Bool("selfAttention", true), h.Bool("spectralNorm", true), g, layer4, h.Bool("imageNetInput", false), h.Bool("hints", false));
+            var net = new ResNetUnet(depth, 1, 2, h.Float("width", 1f, 0.125f, 4f), h.Bool("selfAttention", true), h.Bool("spectralNorm", true), g, layer4, h.Bool("imageNetInput", false), h.Bool("hints", false), ParseAbHead(h));
             return new BuiltArchitecture(net, 32, net.TakesHints);
         }),
         new(new ArchitectureInfo("patchgan", 1, "pix2pix 70×70 PatchGAN on L‖ab: ndf, layers, norm (batch|instance)"), ArchitectureRole.Discriminator, (h, g) =>
@@ -86,6 +88,28 @@ public static class ArchitectureRegistry
         var built = descriptor.Factory(hyper, generator);
         hyper.RejectUnknown(spec.Name);
         return built;
+    }
+
+    /// <summary>
+    /// resnet-unet's <c>abHead</c>: "tanh" (null) or "classes" with <c>abBinSize</c> (default 10) and
+    /// <c>annealTemperature</c> (default 0.38); the latter two are refused with the tanh head, which would ignore them.
+    /// </summary>
+    private static AbClassHead? ParseAbHead(Hyperparameters h)
+    {
+        if (h.Choice("abHead", "tanh", "tanh", "classes") == "tanh")
+        {
+            var stray = s_classHeadOnly.Where(h.Contains).ToList();
+            if (stray.Count > 0)
+            {
+                throw new ModelPackException($"Hyperparameter {string.Join(" and ", stray.Select(s => $"'{s}'"))} applies only with abHead \"classes\".");
+            }
+
+            return null;
+        }
+
+        // Bins of 5 already give about a thousand classes (a 1×1 conv of that many outputs at full resolution); of
+        // more than 55 at most a handful.
+        return new AbClassHead(h.Int("abBinSize", 10, 5, 55), h.Float("annealTemperature", 0.38f, 0.01f, 10f));
     }
 
     private static NormKind ParseNorm(Hyperparameters h) => h.Choice("norm", "batch", "batch", "instance") == "batch" ? NormKind.Batch : NormKind.Instance;

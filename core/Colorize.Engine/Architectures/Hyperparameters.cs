@@ -16,6 +16,9 @@ public sealed class Hyperparameters
         _values = values ?? new Dictionary<string, JsonElement>();
     }
 
+    /// <summary>Whether the manifest gives <paramref name="name"/> (does not count as reading it).</summary>
+    public bool Contains(string name) => _values.ContainsKey(name);
+
     /// <summary>An integer in [min, max], or <paramref name="fallback"/> when absent.</summary>
     public int Int(string name, int fallback, int min, int max)
     {

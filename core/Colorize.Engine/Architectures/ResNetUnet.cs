@@ -15,7 +15,8 @@ namespace Colorize.Engine.Architectures;
 /// channels, ICNR init, ReLU, PixelShuffle(2), blur = replication pad (1,0,1,0) + 2×2 average pool stride 1),
 /// concatenating the BatchNorm'd skip feature, ReLU, and two 3×3 convs + ReLU; the block at 1/8 resolution ends with
 /// SAGAN self-attention. A last PixelShuffle_ICNR reaches full resolution, the input L is concatenated, a residual
-/// block of two 3×3 convs follows, and a 1×1 conv with tanh gives ab. Decoder and head convs are spectral-normalised when
+/// block of two 3×3 convs follows, and a 1×1 conv with tanh gives ab (or, with <c>abHead</c> "classes", one logit per ab bin
+/// decoded by <see cref="AbClassHead"/>: ResNetUnet.Classes.cs). Decoder and head convs are spectral-normalised when
 /// <c>spectralNorm</c> is on (DeOldify's NormType.Spectral). The input side must be divisible by 32.
 /// <para>
 /// With <c>hints</c> (colour hints, Zhang et al. 2017's local hints input) the input has four channels: L, the hint
@@ -28,7 +29,7 @@ namespace Colorize.Engine.Architectures;
 /// spectral normalisation would divide by it.
 /// </para>
 /// </remarks>
-public sealed class ResNetUnet : Module<Tensor, Tensor>
+public sealed partial class ResNetUnet : Module<Tensor, Tensor>
 {
     private readonly ResNetEncoder _encoder;
     private readonly Sequential _middle;
@@ -39,6 +40,7 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
     private readonly bool _imageNetInput;
     private readonly Conv2d? _hintInput;
     private readonly Conv2d? _hintHead;
+    private readonly AbClassHead? _classes;
 
     /// <summary>Creates the network.</summary>
     /// <param name="encoderDepth">18 or 34.</param>
@@ -55,8 +57,16 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
     /// unchanged; conv1 then has three input channels. The decoder still sees L itself.</param>
     /// <param name="hints">Take colour hints: the input is L, hint a, hint b and mask (<see cref="HintChannels"/> more
     /// channels than <paramref name="inputChannels"/>), through the zero-initialised branch described above.</param>
-    public ResNetUnet(int encoderDepth = 34, int inputChannels = 1, int outputChannels = 2, float width = 1f, bool selfAttention = true, bool spectralNorm = true, Generator? generator = null, int? layer4Blocks = null, bool imageNetInput = false, bool hints = false)
+    /// <param name="classes">The classification head (the <c>resnet-unet</c> hyperparameter <c>abHead</c> "classes"):
+    /// <c>head</c> gives one logit per ab bin instead of <paramref name="outputChannels"/> values and the output is their
+    /// annealed mean (<see cref="AbClassHead"/>); null for the 1×1 conv + tanh head.</param>
+    public ResNetUnet(int encoderDepth = 34, int inputChannels = 1, int outputChannels = 2, float width = 1f, bool selfAttention = true, bool spectralNorm = true, Generator? generator = null, int? layer4Blocks = null, bool imageNetInput = false, bool hints = false, AbClassHead? classes = null)
     {
+        if (classes is not null && outputChannels != 2)
+        {
+            throw new ArgumentException("The class head's output is ab: two channels.", nameof(outputChannels));
+        }
+
         if (imageNetInput && inputChannels != 1)
         {
             throw new ArgumentException("The ImageNet input takes one L channel.", nameof(inputChannels));
@@ -90,7 +100,8 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
         _residual = RegisterModule("residual", new Sequential(
             Layers.Conv(resChannels, resChannels, 3, spectralNorm, generator), new ReLU(),
             Layers.Conv(resChannels, resChannels, 3, spectralNorm, generator), new ReLU()));
-        _head = RegisterModule("head", Layers.Conv(resChannels, outputChannels, 1, spectralNorm, generator));
+        _classes = classes;
+        _head = RegisterModule("head", Layers.Conv(resChannels, classes?.Count ?? outputChannels, 1, spectralNorm, generator));
         if (hints)
         {
             // Registered last, so the automatic network's keys keep their order and its weights their random draws.
@@ -118,8 +129,8 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
     /// <summary>The state-dict key prefixes of the hint branch (absent from an automatic network's weights).</summary>
     public static IReadOnlyList<string> HintKeyPrefixes { get; } = ["hint_input.", "hint_head."];
 
-    /// <inheritdoc/>
-    public override Tensor Forward(Tensor input)
+    /// <summary>Everything before the head: the input of its 1×1 convolution.</summary>
+    private Tensor Trunk(Tensor input)
     {
         if (input.Shape[2] % 32 != 0 || input.Shape[3] % 32 != 0)
         {
@@ -171,8 +182,7 @@ public sealed class ResNetUnet : Module<Tensor, Tensor>
                 ?? _hintHead.Call(hintPlanes, x, relu: false);
         }
 
-        x = Residual(x);
-        return _head.Call(x).Tanh();
+        return Residual(x);
     }
 
     /// <summary>

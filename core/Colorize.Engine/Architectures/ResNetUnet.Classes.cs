@@ -1,0 +1,30 @@
+using Colorize.Tensors;
+
+namespace Colorize.Engine.Architectures;
+
+// The head of ResNetUnet: 1×1 conv + tanh, or with abHead "classes" one logit per ab bin decoded by the annealed mean
+// (AbClassHead). Kept apart from ResNetUnet.cs, which holds the trunk.
+public sealed partial class ResNetUnet
+{
+    /// <summary>The classification head's bins and temperature, or null for the tanh head.</summary>
+    public AbClassHead? ClassHead => _classes;
+
+    /// <inheritdoc/>
+    public override Tensor Forward(Tensor input)
+    {
+        var x = _head.Call(Trunk(input));
+        return _classes is null ? x.Tanh() : _classes.Decode(x);
+    }
+
+    /// <summary>
+    /// The class head's logits (N×Q×H×W, before the temperature) and the ab they decode to (what <see cref="Forward"/>
+    /// returns), from one pass: the trainer's cross-entropy needs the former, every other term the latter.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The network has the tanh head.</exception>
+    public (Tensor Ab, Tensor Logits) ForwardWithLogits(Tensor input)
+    {
+        var classes = _classes ?? throw new InvalidOperationException("This ResNetUnet has the tanh head: it gives no class logits.");
+        var logits = _head.Call(Trunk(input));
+        return (classes.Decode(logits), logits);
+    }
+}
