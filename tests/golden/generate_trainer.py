@@ -1,11 +1,11 @@
 #!/usr/bin/python3
-"""Writes the trainer's golden fixtures, computed by PyTorch: one WGAN-GP critic step of the wgan-gp recipe, and
-the learning rates of OneCycleLR that pretrain.oneCycle reproduces.
+"""Writes the trainer's golden fixtures, computed by PyTorch: one WGAN-GP critic step of the wgan-gp recipe, the
+learning rates of OneCycleLR that pretrain.oneCycle reproduces, and the class head's loss (gen_class_loss).
 
 Run with Debian's Python and python3-torch (1.13), like generate.py:
 
     /usr/bin/python3 tests/golden/generate_trainer.py                # both
-    /usr/bin/python3 tests/golden/generate_trainer.py one_cycle      # only some (wgan_gp, one_cycle)
+    /usr/bin/python3 tests/golden/generate_trainer.py one_cycle      # only some (wgan_gp, one_cycle, class_loss)
 
 1. tests/golden/fixtures/trainer/wgan_gp_critic_step.safetensors, read by
 tests/Colorize.Trainer.Tests/WganGpGoldenTests.cs. The critic is the recipe's instance-norm PatchGAN (a small one:
@@ -129,8 +129,51 @@ def gen_one_cycle():
     print(f"{os.path.getsize(path):9d}  {path}")
 
 
+def gen_class_loss():
+    """3. tests/golden/fixtures/trainer/class_loss.safetensors, read by tests/Colorize.Trainer.Tests/ClassLossTests.cs:
+    the classLoss of a resnet-unet with abHead "classes" (Zhang et al. 2016, section 2.1) on a small batch. centres:
+    the in-gamut bins of 10 (architectures.srgb_gamut_centres, from the colour-space formulas); in/ab: true ab/110
+    (uniform over +-100 ab units, some out of gamut); in/logits: N x Q x H x W; in/weights: per-pixel rarity weights.
+    target: each pixel's 5 nearest centres weighted by exp(-d^2 / (2 sigma^2)), sigma 5, normalised (torch.topk on the
+    distances, float64); loss = mean over pixels of -sum_q target_q log_softmax(logits)_q and grad/logits its gradient;
+    loss_weighted, grad_weighted/logits the same with each pixel's cross-entropy times its weight."""
+    g = torch.Generator().manual_seed(1414)
+    centres = torch.tensor(architectures.srgb_gamut_centres(10), dtype=torch.float64)
+    n, h, w, k, sigma = 2, 3, 5, 5, 5.0
+    ab = (torch.rand((n, 2, h, w), generator=g) * 200 - 100).float() / 110
+    logits = (torch.randn((n, len(centres), h, w), generator=g) * 3).float()
+    weights = (torch.rand((n, 1, h, w), generator=g) * 2.7 + 0.3).float()
+
+    pix = ab.double().permute(0, 2, 3, 1).reshape(-1, 2) * 110
+    d2 = ((pix[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
+    near_d2, near = torch.topk(d2, k, dim=1, largest=False)
+    wts = torch.exp(-near_d2 / (2 * sigma * sigma))
+    wts = wts / wts.sum(1, keepdim=True)
+    target = torch.zeros_like(d2).scatter_(1, near, wts)
+    target = target.reshape(n, h, w, -1).permute(0, 3, 1, 2).contiguous()
+
+    io = OrderedDict()
+    io["centres"] = centres.float()
+    io["in/ab"] = ab
+    io["in/logits"] = logits
+    io["in/weights"] = weights
+    io["target"] = target.float()
+    for suffix, pixel_weights in (("", None), ("_weighted", weights.double())):
+        x = logits.double().requires_grad_(True)
+        ce = -(target * F.log_softmax(x, 1)).sum(1, keepdim=True)
+        loss = (ce if pixel_weights is None else ce * pixel_weights).mean()
+        loss.backward()
+        io[f"loss{suffix}"] = loss.detach().float().reshape(1)
+        io[f"grad{suffix}/logits"] = x.grad.float()
+    os.makedirs(OUT, exist_ok=True)
+    path = os.path.join(OUT, "class_loss.safetensors")
+    write_safetensors(path, io, {"classLoss": json.dumps(dict(binSize=10, sigma=sigma, neighbours=k))})
+    print(f"{os.path.getsize(path):9d}  {path}: Q {len(centres)}, loss {io['loss'].item():.5f}, "
+          f"weighted {io['loss_weighted'].item():.5f}")
+
+
 def main(names):
-    gens = {"wgan_gp": gen_wgan_gp, "one_cycle": gen_one_cycle}
+    gens = {"wgan_gp": gen_wgan_gp, "one_cycle": gen_one_cycle, "class_loss": gen_class_loss}
     for name in names or gens:
         gens[name]()
 

@@ -1,5 +1,4 @@
-using System.Collections.Concurrent;
-using Colorize.Imaging.ColorSpaces;
+using Colorize.Engine.Architectures;
 
 namespace Colorize.Trainer;
 
@@ -17,9 +16,8 @@ namespace Colorize.Trainer;
 internal sealed class AbGrid
 {
     /// <summary>The largest |a| and |b| the grid covers (the network's output range, tanh × 110).</summary>
-    public const int Range = 110;
+    public const int Range = AbGamut.Range;
 
-    private static readonly ConcurrentDictionary<int, bool[]> s_gamuts = new();
     private readonly int[] _nearest;
 
     /// <summary>A grid whose in-gamut bins are <paramref name="inGamut"/> (indexed a-major, <see cref="Index"/>).</summary>
@@ -59,8 +57,9 @@ internal sealed class AbGrid
     /// <summary>Q: how many bins are in gamut.</summary>
     public int GamutCount { get; }
 
-    /// <summary>The grid for <paramref name="binSize"/> with the sRGB gamut (computed once per bin size and process).</summary>
-    public static AbGrid Srgb(int binSize) => new(binSize, s_gamuts.GetOrAdd(binSize, SrgbGamut));
+    /// <summary>The grid for <paramref name="binSize"/> with the sRGB gamut (<see cref="AbGamut.Srgb"/>, the engine's: the
+    /// classification head's classes are the same bins).</summary>
+    public static AbGrid Srgb(int binSize) => new(binSize, AbGamut.Srgb(binSize));
 
     /// <summary>The index of the bin whose centre is ((<paramref name="ia"/> − Half)·binSize, (<paramref name="ib"/> − Half)·binSize).</summary>
     public int Index(int ia, int ib) => ia * Side + ib;
@@ -77,29 +76,5 @@ internal sealed class AbGrid
         int ia = Math.Clamp((int)Math.Round(a / BinSize, MidpointRounding.AwayFromZero) + Half, 0, Side - 1);
         int ib = Math.Clamp((int)Math.Round(b / BinSize, MidpointRounding.AwayFromZero) + Half, 0, Side - 1);
         return _nearest[Index(ia, ib)];
-    }
-
-    /// <summary>The bins that the ab of the 16.7 million 8-bit sRGB colours round to (about a second, once per run).</summary>
-    private static bool[] SrgbGamut(int binSize)
-    {
-        int half = Range / binSize, side = 2 * half + 1;
-        var linear = Enumerable.Range(0, 256).Select(v => SrgbTransfer.ToLinear(v / 255.0)).ToArray();
-        var inGamut = new bool[side * side];
-        for (int r = 0; r < 256; r++)
-        {
-            for (int g = 0; g < 256; g++)
-            {
-                for (int b = 0; b < 256; b++)
-                {
-                    var (x, y, z) = CieXyz.FromLinearRgb(linear[r], linear[g], linear[b]);
-                    var (_, la, lb) = CieLab.FromXyz(x, y, z);
-                    int ia = Math.Clamp((int)Math.Round(la / binSize, MidpointRounding.AwayFromZero) + half, 0, side - 1);
-                    int ib = Math.Clamp((int)Math.Round(lb / binSize, MidpointRounding.AwayFromZero) + half, 0, side - 1);
-                    inGamut[ia * side + ib] = true;
-                }
-            }
-        }
-
-        return inGamut;
     }
 }

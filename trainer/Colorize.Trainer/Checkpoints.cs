@@ -42,6 +42,8 @@ internal sealed record EpochProgress
     public double SumL1 { get; init; }
     public double SumAdv { get; init; }
     public double SumD { get; init; }
+    /// <summary>The class head's cross-entropy summed over the generator steps (0 without <c>classLoss</c>).</summary>
+    public double SumClass { get; init; }
     /// <summary>Generator and critic optimizer steps so far, and the batches whose L1 was summed (the loss means' divisors).</summary>
     public int GSteps { get; init; }
     public int DSteps { get; init; }

@@ -31,12 +31,22 @@ internal static class InitialWeights
     /// Copies every tensor of the source into <paramref name="generator"/>. The source must have every tensor of the
     /// generator but the hint branch (an automatic pack fine-tuned into a hint network: the branch stays zero, so the
     /// network starts as the automatic one) and nothing else, each of the same shape; otherwise one line says what
-    /// does not fit. Returns a line for the log.
+    /// does not fit. A tanh-head source into a generator with the class head (abHead "classes") gives everything but
+    /// <c>head.*</c>, which keeps its random weights. Returns a line for the log.
     /// </summary>
     public static string LoadInto(Module generator, InitConfig init)
     {
         var (tensors, source) = Read(init);
         var expected = generator.StateDict();
+        // A tanh head's 2 outputs cannot start a class head's Q logits: everything else is taken and the head keeps its
+        // random initial weights (fine-tuning a trained network into the classification head of issue 14).
+        bool skipHead = generator is ResNetUnet { ClassHead: { } classes }
+            && tensors.Any(t => IsHead(t.Key) && t.Value.Rank >= 1 && t.Value.Shape[0] == 2 && classes.Count != 2);
+        if (skipHead)
+        {
+            tensors = tensors.Where(t => !IsHead(t.Key)).ToDictionary(StringComparer.Ordinal);
+        }
+
         foreach (var (key, tensor) in tensors)
         {
             if (!expected.TryGetValue(key, out var target))
@@ -51,15 +61,18 @@ internal static class InitialWeights
         }
 
         var missing = expected.Keys.Where(k => !tensors.ContainsKey(k)).ToList();
-        var notHint = missing.Where(k => !ResNetUnet.HintKeyPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToList();
+        var notHint = missing.Where(k => !ResNetUnet.HintKeyPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal)) && !(skipHead && IsHead(k))).ToList();
         if (notHint.Count > 0)
         {
             throw new TrainerException($"init: {source} lacks {notHint.Count} of the generator's tensors ({string.Join(", ", notHint.Take(3))}{(notHint.Count > 3 ? ", …" : "")}).");
         }
 
         generator.LoadStateDict(tensors, strict: false);
-        return string.Create(CultureInfo.InvariantCulture, $"init: {tensors.Count} tensors from {source}{(missing.Count > 0 ? $"; {missing.Count} hint-branch tensors start at zero" : "")}");
+        int hintMissing = missing.Count(k => !(skipHead && IsHead(k)));
+        return string.Create(CultureInfo.InvariantCulture, $"init: {tensors.Count} tensors from {source}{(hintMissing > 0 ? $"; {hintMissing} hint-branch tensors start at zero" : "")}{(skipHead ? "; its tanh head (head.*) left out: the class head starts from random weights" : "")}");
     }
+
+    private static bool IsHead(string key) => key.StartsWith("head.", StringComparison.Ordinal);
 
     private static (Dictionary<string, Tensor> Tensors, string Source) Read(InitConfig init)
     {

@@ -121,6 +121,11 @@ internal sealed record TrainConfig
     public CutoutConfig? Cutouts { get; init; }
     /// <summary>Weight the generator's per-pixel ab L1 by colour rarity (null: plain L1); see <see cref="RebalanceConfig"/>.</summary>
     public RebalanceConfig? Rebalance { get; init; }
+    /// <summary>
+    /// The class head's cross-entropy against soft-encoded targets, added to the ab term (null: none; needs a generator
+    /// with <c>abHead</c> "classes"); see <see cref="ClassLossConfig"/>.
+    /// </summary>
+    public ClassLossConfig? ClassLoss { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -176,6 +181,8 @@ internal sealed record TrainConfig
         Init?.Validate();
         Cutouts?.Validate();
         Rebalance?.Validate();
+        ClassLoss?.Validate(Generator);
+        Require(L1Weight >= 0, $"l1Weight must not be negative, got {L1Weight}.");
         return this;
     }
 

@@ -12,10 +12,14 @@ internal sealed record EpochRecord(int Epoch, long Step, double? LossG, double L
     double Psnr, double PsnrGrey, double AbMae, double ColorfulnessPred, double ColorfulnessTruth, double DeltaColorfulness,
     int ValidationImages, double Seconds, double TrainSeconds, double ImagesPerSecond,
     double? Auc = null, double? AucGrey = null, double? LearningRate = null, string? Phase = null, int? Size = null,
-    double? CpuSeconds = null);
+    double? CpuSeconds = null)
+{
+    /// <summary>The mean cross-entropy of the class head over the epoch's generator steps (unweighted; null without <c>classLoss</c>).</summary>
+    public double? LossClass { get; init; }
+}
 
-/// <summary>The losses summed over one batch's optimizer steps.</summary>
-internal readonly record struct StepLosses(double SumG, double SumAdv, int GSteps, double SumD, int DSteps, double L1);
+/// <summary>The losses summed over one batch's optimizer steps (<c>SumClass</c>: the class head's cross-entropy over its generator steps).</summary>
+internal readonly record struct StepLosses(double SumG, double SumAdv, int GSteps, double SumD, int DSteps, double L1, double SumClass = 0);
 
 /// <summary>The processor time this process has used since <see cref="Start"/>, on all its threads.</summary>
 internal readonly struct CpuClock

@@ -1,9 +1,10 @@
+using Colorize.Engine.Architectures;
 using Colorize.Tensors;
 using Colorize.Tensors.NN;
 
 namespace Colorize.Trainer;
 
-// The generator's ab term (plain or colour-rebalanced L1) and small helpers of the steps in TrainingRun.cs.
+// The generator's ab term (plain or colour-rebalanced L1, the class head's cross-entropy) and small helpers of the steps in TrainingRun.cs.
 internal sealed partial class TrainingRun
 {
     private static void SetRequiresGrad(Module module, bool value)
@@ -15,20 +16,62 @@ internal sealed partial class TrainingRun
     }
 
     /// <summary>
-    /// The generator's ab term and the L1 the metrics report. Without rebalancing both are the plain L1 (the same
-    /// tensor, computed as before the option existed); with it the term is the per-pixel weighted L1 and the reported
-    /// value the unweighted one, so that lossL1 compares across runs.
+    /// The generator's ab term (already weighted: l1Weight·L1, plus classLoss.weight·CE with a class loss), the L1 the
+    /// metrics report and the unweighted cross-entropy (null without a class loss). Without rebalancing the L1 is the
+    /// plain L1 (the same tensor, computed as before the option existed); with it the term is the per-pixel weighted L1
+    /// and the reported value the unweighted one, so that lossL1 compares across runs. The cross-entropy takes the
+    /// rarity weights too when rebalancing (Zhang et al.'s full loss).
     /// </summary>
-    private (Tensor Loss, double L1) AbTerm(Tensor fake, Tensor truth)
+    private (Tensor Loss, double L1, double? Class) AbTerm(Tensor fake, Tensor? logits, Tensor truth)
     {
+        Tensor l1Term;
+        double l1;
         if (Rebalance is null)
         {
-            var l1 = Losses.L1(fake, truth);
-            return (l1, l1.Item());
+            l1Term = Losses.L1(fake, truth);
+            l1 = l1Term.Item();
+        }
+        else
+        {
+            l1Term = ColourRebalance.WeightedL1(fake, truth, Rebalance.WeightMap(truth));
+            l1 = L1Value(fake, truth);
         }
 
-        return (ColourRebalance.WeightedL1(fake, truth, Rebalance.WeightMap(truth)), L1Value(fake, truth));
+        var loss = l1Term.Mul(_config.L1Weight);
+        if (_classLoss is null || logits is null)
+        {
+            return (loss, l1, null);
+        }
+
+        var ce = ClassLoss.CrossEntropy(logits, _classLoss.Targets(truth), Rebalance?.WeightMap(truth));
+        return (loss + ce.Mul((float)_classLoss.Config.Weight), l1, ce.Item());
     }
+
+    /// <summary>
+    /// The generator's ab for <paramref name="batch"/> and, with a class loss, the class head's logits it was decoded
+    /// from (one forward pass; <see cref="ResNetUnet.ForwardWithLogits"/> runs the head's own hooks, and the network
+    /// registers none of its own).
+    /// </summary>
+    private (Tensor Ab, Tensor? Logits) Generate(Batch batch)
+    {
+        var input = batch.InputFor(_takesHints);
+        if (_classLoss is not null)
+        {
+            var (ab, logits) = ((ResNetUnet)_g).ForwardWithLogits(input);
+            return (ab, logits);
+        }
+
+        return (_g.Call(input), null);
+    }
+
+    /// <summary>The class loss of a <c>classLoss</c> config (validated: the generator is a resnet-unet with the class head), or null.</summary>
+    private static ClassLoss? MakeClassLoss(TrainConfig config, Module<Tensor, Tensor> generator) =>
+        config.ClassLoss is { } classConfig
+            ? new ClassLoss(classConfig, (generator as ResNetUnet)?.ClassHead ?? throw new TrainerException("classLoss needs a resnet-unet with \"abHead\": \"classes\"."))
+            : null;
+
+    /// <summary>The cross-entropy of the class head (config <c>classLoss</c>), or null.</summary>
+    private readonly ClassLoss? _classLoss;
 
     /// <summary>The colour weights of the L1 term (set when training starts with <c>rebalance</c>; tests set it directly).</summary>
     internal ColourRebalance? Rebalance

@@ -77,6 +77,7 @@ internal sealed partial class TrainingRun
         }
 
         _featureLoss = config.FeatureLoss is { } featureConfig ? new FeatureLoss(featureConfig) : null;
+        _classLoss = MakeClassLoss(config, _g);
         if (config.Discriminator is not null)
         {
             _d = ArchitectureRegistry.Build(config.Discriminator, ArchitectureRole.Discriminator, _criticRandom).Module;
@@ -238,7 +239,7 @@ internal sealed partial class TrainingRun
                 throw new TrainerException("The checkpoint's data order does not match the training photos; was the data folder changed?");
             }
 
-            double sumG = within.SumG, sumL1 = within.SumL1, sumAdv = within.SumAdv, sumD = within.SumD;
+            double sumG = within.SumG, sumL1 = within.SumL1, sumAdv = within.SumAdv, sumD = within.SumD, sumClass = within.SumClass;
             int gSteps = within.GSteps, dSteps = within.DSteps, l1Count = within.L1Count;
             int batches = within.BatchesDone, images = 0;
             progress.EpochStarted(new EpochStart(epoch + 1, _schedule.TotalEpochs, phase.Name, order.Length, Math.Min(order.Length, batches * _config.Batch)));
@@ -255,6 +256,7 @@ internal sealed partial class TrainingRun
                 sumD += losses.SumD;
                 dSteps += losses.DSteps;
                 sumL1 += losses.L1;
+                sumClass += losses.SumClass;
                 l1Count++;
                 batches++;
                 images += count;
@@ -266,7 +268,7 @@ internal sealed partial class TrainingRun
                 {
                     var partialEpoch = new EpochProgress
                     {
-                        Order = order, BatchesDone = batches, SumG = sumG, SumL1 = sumL1, SumAdv = sumAdv, SumD = sumD,
+                        Order = order, BatchesDone = batches, SumG = sumG, SumL1 = sumL1, SumAdv = sumAdv, SumD = sumD, SumClass = sumClass,
                         GSteps = gSteps, DSteps = dSteps, L1Count = l1Count,
                     };
                     Checkpoints.Save(_runDirectory, CollectTensors(), State(epoch, step, bestPsnr, bestEpoch, null, partialEpoch, cpuBefore + cpuClock.Seconds), isBest: false);
@@ -285,7 +287,8 @@ internal sealed partial class TrainingRun
                 phase.Kind != PhaseKind.Gan || gSteps == 0 ? null : sumAdv / gSteps, _d is null || dSteps == 0 ? null : sumD / dSteps,
                 metrics.Psnr, metrics.PsnrGrey, metrics.AbMae, metrics.ColorfulnessPred, metrics.ColorfulnessTruth, metrics.DeltaColorfulness,
                 metrics.Images, seconds, trainSeconds, images / trainSeconds)
-                { Auc = metrics.Auc, AucGrey = metrics.AucGrey, LearningRate = _optG.ParamGroups[0].LearningRate, Phase = phase.Name, Size = phase.Size, CpuSeconds = cpuBefore + cpuClock.Seconds };
+                { Auc = metrics.Auc, AucGrey = metrics.AucGrey, LearningRate = _optG.ParamGroups[0].LearningRate, Phase = phase.Name, Size = phase.Size, CpuSeconds = cpuBefore + cpuClock.Seconds,
+                  LossClass = _classLoss is null || gSteps == 0 ? null : sumClass / gSteps };
             records.Add(record);
             File.AppendAllText(Path.Combine(_runDirectory, "metrics.jsonl"), JsonSerializer.Serialize(record, s_jsonLine) + "\n");
             // With adversarial phases the recipe's product is the adversarially trained generator: pretraining
@@ -302,6 +305,7 @@ internal sealed partial class TrainingRun
             bool keep = _config.KeepEveryEpochs > 0 && (epoch + 1) % _config.KeepEveryEpochs == 0;
             Checkpoints.Save(_runDirectory, CollectTensors(), State(epoch + 1, step, bestPsnr, bestEpoch, MetricsDictionary(metrics, epoch + 1), null, record.CpuSeconds.Value), isBest, keep);
             string losses2 = string.Create(CultureInfo.InvariantCulture, $"L1 {record.LossL1:F4}")
+                + (record.LossClass is { } lc ? string.Create(CultureInfo.InvariantCulture, $", CE {lc:F4}") : "")
                 + (record.LossG is { } lg ? string.Create(CultureInfo.InvariantCulture, $", G {lg:F4}") : "")
                 + (record.LossGAdv is { } la ? string.Create(CultureInfo.InvariantCulture, $", adv {la:F4}") : "")
                 + (record.LossD is { } ld ? string.Create(CultureInfo.InvariantCulture, $", D {ld:F4}") : "");
@@ -329,9 +333,8 @@ internal sealed partial class TrainingRun
             case PhaseKind.Pretrain:
             {
                 _optG.ZeroGrad();
-                var fake = _g.Call(batch.InputFor(_takesHints));
-                var (abLoss, l1) = AbTerm(fake, batch.AB);
-                var loss = abLoss.Mul(_config.L1Weight);
+                var (fake, logits) = Generate(batch);
+                var (loss, l1, ce) = AbTerm(fake, logits, batch.AB);
                 if (_featureLoss is not null)
                 {
                     loss += _featureLoss.Compute(batch.L, fake, batch.AB).Mul(_featureLoss.Config.Weight);
@@ -339,7 +342,7 @@ internal sealed partial class TrainingRun
 
                 loss.Backward();
                 _optG.Step();
-                return new StepLosses(loss.Item(), 0, 1, 0, 0, l1);
+                return new StepLosses(loss.Item(), 0, 1, 0, 0, l1, ce ?? 0);
             }
 
             case PhaseKind.Critic:
@@ -375,24 +378,25 @@ internal sealed partial class TrainingRun
     /// </summary>
     private StepLosses FixedGanStep(Batch batch)
     {
-        var fake = _g.Call(batch.InputFor(_takesHints));
+        var (fake, logits) = Generate(batch);
         double lossD = CriticStep(batch, fake.Detach());
-        double sumG = 0, sumAdv = 0, l1 = 0;
+        double sumG = 0, sumAdv = 0, l1 = 0, sumClass = 0;
         int steps = _config.Gan.GeneratorStepsPerCriticStep;
         for (int i = 0; i < steps; i++)
         {
             if (i > 0)
             {
-                fake = _g.Call(batch.InputFor(_takesHints));
+                (fake, logits) = Generate(batch);
             }
 
-            var (g, adv, l) = GeneratorStep(batch, fake);
+            var (g, adv, l, ce) = GeneratorStep(batch, fake, logits);
             sumG += g;
             sumAdv += adv;
+            sumClass += ce;
             l1 = i == 0 ? l : l1;
         }
 
-        return new StepLosses(sumG, sumAdv, steps, lossD, 1, l1);
+        return new StepLosses(sumG, sumAdv, steps, lossD, 1, l1, sumClass);
     }
 
     /// <summary>
@@ -419,9 +423,10 @@ internal sealed partial class TrainingRun
             return new StepLosses(0, 0, 0, lossD, 1, L1Value(fake, batch.AB));
         }
 
-        var (g, adv, l1) = GeneratorStep(batch, _g.Call(batch.InputFor(_takesHints)));
+        var (generated, logits) = Generate(batch);
+        var (g, adv, l1, ce) = GeneratorStep(batch, generated, logits);
         _criticMode = true;
-        return new StepLosses(g, adv, 1, 0, 0, l1);
+        return new StepLosses(g, adv, 1, 0, 0, l1, ce);
     }
 
     /// <summary>
@@ -455,8 +460,8 @@ internal sealed partial class TrainingRun
         return loss.Item();
     }
 
-    /// <summary>One generator update: fool the critic and stay close to the truth (adversarialWeight·adv + l1Weight·L1).</summary>
-    private (double Loss, double Adv, double L1) GeneratorStep(Batch batch, Tensor fake)
+    /// <summary>One generator update: fool the critic and stay close to the truth (adversarialWeight·adv + the ab term).</summary>
+    private (double Loss, double Adv, double L1, double Class) GeneratorStep(Batch batch, Tensor fake, Tensor? logits)
     {
         _optG.ZeroGrad();
         // The critic only passes gradients through here; not computing its weight gradients saves a third of its backward.
@@ -464,8 +469,8 @@ internal sealed partial class TrainingRun
         try
         {
             var adv = AdversarialLosses.Generator(_config.Gan.Loss, _d!.Call(Tensor.Cat([batch.L, fake], 1)));
-            var (abLoss, l1) = AbTerm(fake, batch.AB);
-            var loss = (_config.Gan.AdversarialWeight == 1f ? adv : adv.Mul(_config.Gan.AdversarialWeight)) + abLoss.Mul(_config.L1Weight);
+            var (abLoss, l1, ce) = AbTerm(fake, logits, batch.AB);
+            var loss = (_config.Gan.AdversarialWeight == 1f ? adv : adv.Mul(_config.Gan.AdversarialWeight)) + abLoss;
             if (_featureLoss is { Config.InGan: true })
             {
                 loss += _featureLoss.Compute(batch.L, fake, batch.AB).Mul(_featureLoss.Config.Weight);
@@ -473,7 +478,7 @@ internal sealed partial class TrainingRun
 
             loss.Backward();
             _optG.Step();
-            return (loss.Item(), adv.Item(), l1);
+            return (loss.Item(), adv.Item(), l1, ce ?? 0);
         }
         finally
         {
