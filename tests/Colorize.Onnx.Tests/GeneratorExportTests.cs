@@ -28,6 +28,9 @@ public sealed class GeneratorExportTests(ITestOutputHelper output)
         { "resnet-unet hints", "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "hints": true}""", 32 },
         // The default pack's layout: the hint planes are scaled like the photo before hint_input (ResNetUnet.HintInputScale).
         { "resnet-unet ImageNet input + hints", "resnet-unet", """{"encoderDepth": 18, "layer4Blocks": 3, "imageNetInput": true, "width": 0.25, "hints": true}""", 32 },
+        // The classification head (issue 14): logits × 1/T, Softmax over the 261 bins, the centres as a 1×1 Conv.
+        { "resnet-unet class head", "resnet-unet", """{"encoderDepth": 18, "layer4Blocks": 3, "imageNetInput": true, "width": 0.25, "abHead": "classes"}""", 32 },
+        { "resnet-unet class head, bins of 20, T 1, SN", "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "abHead": "classes", "abBinSize": 20, "annealTemperature": 1.0}""", 32 },
     };
 
     [Theory]

@@ -19,6 +19,7 @@ public sealed class OnnxImportTests(ITestOutputHelper output) : IDisposable
         { "pix2pix-unet", """{"numDowns": 5, "ngf": 8, "norm": "batch"}""" },
         { "unet-classic", """{"width": 8, "depth": 2}""" },
         { "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "hints": true}""" },
+        { "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "abHead": "classes", "annealTemperature": 0.5}""" },
     };
 
     [Theory]

@@ -160,17 +160,19 @@ internal static class OnnxExport
             hints = b.AddNode("Div", [InputHints, b.AddInitializer("hint_scale", [hintScale, hintScale, 1f], [1, 3, 1, 1])], "hints_norm");
         }
 
+        var classes = (source.Built.Module as ResNetUnet)?.ClassHead;
+        string decode = classes is null ? "tanh(network)" : "the annealed mean of the network's ab classes (softmax(logits / T) · bin centres / 110)";
         string tanh = spec.Name switch
         {
             "pix2pix-unet" => Pix2PixExport.Emit(g, l),
             "unet-classic" => ClassicUnetExport.Emit(g, l),
-            _ => ResNetUnetExport.Emit(g, l, hints),
+            _ => ResNetUnetExport.Emit(g, l, hints, classes),
         };
         g.CheckAllUsed(spec.Name);
 
         float abScale = Colorize.Engine.Pipeline.ColorizationPipeline.AbScale * (float)source.ChromaGain;
         b.AddNode("Mul", [tanh, b.AddScalar("ab_scale", abScale)], OutputAb);
-        b.AddOutput(OutputAb, OnnxElementType.Float, Dims(2), "CIE a*, b* = 110 x chroma gain x tanh(network)");
+        b.AddOutput(OutputAb, OnnxElementType.Float, Dims(2), $"CIE a*, b* = 110 x chroma gain x {decode}");
 
         string hyper = JsonSerializer.Serialize(spec.Hyperparameters ?? new Dictionary<string, JsonElement>());
         string gain = source.ChromaGain.ToString("R", CultureInfo.InvariantCulture);
@@ -186,7 +188,7 @@ internal static class OnnxExport
                 """) + (hints is null ? "" : $"\nInput '{InputHints}': float32 N x 3 x H x W: hint a*, hint b* in Lab units, the colour wanted (0 where there is no hint; divided inside by 110 x the chroma gain), and a mask (1 where hinted, else 0).")
                 + string.Create(CultureInfo.InvariantCulture, $"""
 
-                Output '{OutputAb}': float32 N x 2 x H x W, CIE a* and b* = {abScale:R} x tanh(network(L/50 - 1)) (110 x the pack's chroma gain {gain}), the colours at strength 1; with the input L they give the Lab colour photo.
+                Output '{OutputAb}': float32 N x 2 x H x W, CIE a* and b* = {abScale:R} x {decode} of L/50 - 1 (110 x the pack's chroma gain {gain}), the colours at strength 1; with the input L they give the Lab colour photo.
                 """),
             Properties =
             [

@@ -59,12 +59,14 @@ internal static class ResNetUnetExport
     /// <summary>
     /// The encoder (ImageNet grey input when the network has three conv1 input channels; hint branch added to conv1's
     /// output), middle, four decoder blocks (PixelShuffle_ICNR + blur, BatchNorm'd skip, convs, self-attention),
-    /// final shuffle, L concatenated (plus the hint head), the residual block and the 1×1 head with tanh.
+    /// final shuffle, L concatenated (plus the hint head), the residual block and the 1×1 head with tanh, or with the
+    /// class head its annealed mean (<see cref="ClassHead"/>).
     /// </summary>
     /// <param name="g">The graph being written.</param>
     /// <param name="l">L/50 − 1, N×1×H×W.</param>
     /// <param name="hints">Hint a/110, b/110 and mask (N×3×H×W), or null for a network without hints.</param>
-    public static string Emit(GeneratorGraph g, string l, string? hints)
+    /// <param name="classes">The network's class head (abHead "classes"), or null for the tanh head.</param>
+    public static string Emit(GeneratorGraph g, string l, string? hints, Colorize.Engine.Architectures.AbClassHead? classes = null)
     {
         if (g.Has("hint_input") != (hints is not null))
         {
@@ -108,7 +110,21 @@ internal static class ResNetUnetExport
         }
 
         x = g.Op("Add", x, g.Layer("residual", x));
-        return g.Op("Tanh", g.Layer("head", x));
+        return classes is null ? g.Op("Tanh", g.Layer("head", x)) : ClassHead(g, classes, g.Layer("head", x));
+    }
+
+    /// <summary>
+    /// <c>AbClassHead.Decode</c>: the logits times 1/T (the engine's own Mul), Softmax over the channels (axis 1), and
+    /// the expectation of the bin centres as a 1×1 convolution without bias whose weights (centre/110, 2×Q×1×1) are an
+    /// initializer: constants of the bin size, not state-dict weights.
+    /// </summary>
+    private static string ClassHead(GeneratorGraph g, Colorize.Engine.Architectures.AbClassHead classes, string logits)
+    {
+        var b = g.Builder;
+        string scaled = g.Op("Mul", logits, b.AddScalar("class_head.inv_temperature", 1f / classes.Temperature));
+        string p = b.AddNode("Softmax", [scaled], "class_probabilities", A.Int("axis", 1));
+        return b.AddNode("Conv", [p, b.AddInitializer("class_head.centres", classes.CentreWeights())], "annealed_mean",
+            A.Ints("kernel_shape", 1, 1), A.Ints("strides", 1, 1), A.Ints("pads", 0, 0, 0, 0), A.Ints("dilations", 1, 1), A.Int("group", 1));
     }
 
     private static string BasicBlock(GeneratorGraph g, string name, string x)
