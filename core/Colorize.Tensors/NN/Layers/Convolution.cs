@@ -93,6 +93,29 @@ public sealed class Conv2d : Module<Tensor, Tensor>
         return output;
     }
 
+    /// <summary>
+    /// <see cref="Functional.SoftmaxExpectation"/> with this layer as the 1×1 convolution to the logits, through the
+    /// hooks as <see cref="Module{TIn, TOut}.Call"/> (spectral norm's weight is computed first): what
+    /// <c>Conv2d(Softmax(Call(input).Mul(scale), 1), values)</c> gives, without the logits' and probabilities' planes
+    /// when nothing is recorded.
+    /// </summary>
+    /// <param name="input">[N, Cin, H, W].</param>
+    /// <param name="scale">Multiplies the logits before the softmax.</param>
+    /// <param name="values">[V, Cout, 1, 1].</param>
+    /// <exception cref="InvalidOperationException">The layer is not a plain 1×1 convolution (stride 1, no padding, one group, no ReLU).</exception>
+    public Tensor CallSoftmaxExpectation(Tensor input, float scale, Tensor values)
+    {
+        if (Stride != (1, 1) || Padding != (0, 0) || Dilation != (1, 1) || Groups != 1 || AppliesReLU)
+        {
+            throw new InvalidOperationException("The softmax expectation needs a plain 1×1 convolution (stride 1, no padding, one group, no ReLU).");
+        }
+
+        RunPreHooks();
+        var output = Functional.SoftmaxExpectation(input, Weight, Bias, scale, values);
+        RunPostHooks();
+        return output;
+    }
+
     private Tensor Forward(Tensor input, Tensor? addend, bool relu, bool addendAfterReLU = false) =>
         addend is null && !relu
             ? Functional.Conv2d(input, Weight, Bias, Stride, Padding, Dilation, Groups)
