@@ -3,6 +3,7 @@ using Colorize.Abstractions.Packs;
 using Colorize.Engine.Architectures;
 using Colorize.Engine.Tests.Golden;
 using Colorize.Tensors;
+using Colorize.Tensors.NN;
 
 namespace Colorize.Engine.Tests;
 
@@ -11,6 +12,7 @@ namespace Colorize.Engine.Tests;
 /// state dict and what it decodes to. Its parity with PyTorch (forward, gradients) is in the golden tests
 /// (<c>resnet_unet18_classes</c>).
 /// </summary>
+[Collection("EngineTensorOptions")]
 public sealed class ClassHeadTests
 {
     private static ArchitectureSpec Spec(params (string Name, object Value)[] extra)
@@ -108,13 +110,70 @@ public sealed class ClassHeadTests
         {
             var (ab, logits) = net.ForwardWithLogits(x);
             Assert.Equal([1, 261, 32, 64], logits.GetShape());
-            Assert.Equal(net.Call(x).ToArray(), ab.ToArray());
             Assert.Equal(net.ClassHead!.Decode(logits).ToArray(), ab.ToArray());
+
+            // Call without autograd takes the fused head (no logits planes): the same colours to rounding.
+            float[] fused = net.Call(x).ToArray(), unfused = ab.ToArray();
+            Assert.Equal(unfused.Length, fused.Length);
+            Assert.All(Enumerable.Range(0, fused.Length), i => Assert.True(MathF.Abs(fused[i] - unfused[i]) <= 1e-5f, $"element {i}: {fused[i]} against {unfused[i]}"));
         }
 
         var tanh = Assert.IsType<ResNetUnet>(ArchitectureRegistry.Build(Spec(), ArchitectureRole.Generator, new Generator(4)).Module);
         Assert.Null(tanh.ClassHead);
         Assert.Throws<InvalidOperationException>(() => tanh.ForwardWithLogits(x));
+    }
+
+    [Fact]
+    public void FusedDecode_IsTheUnfusedDecode_ForLogitsOfLargeSpread_WithTheSameBitsForAnyThreadCount()
+    {
+        // The fused inference path takes the trunk's features and the head convolution; an identity convolution makes
+        // its logits exactly the random ones here, ±50 (±130 after 1/T): exp of them overflows unless the maximum is
+        // subtracted first. 37×45 positions cross the kernel's 256-position tiles; two images.
+        var head = new AbClassHead();
+        int q = head.Count;
+        var logits = Tensor.Rand(new Generator(14), -50f, 50f, 2, q, 37, 45);
+        var identity = new Conv2d(q, q, 1, bias: false);
+        identity.Weight.Data.Clear();
+        for (int c = 0; c < q; c++)
+        {
+            identity.Weight[c, c, 0, 0] = 1f;
+        }
+
+        float[] expected;
+        using (Tensor.NoGrad())
+        {
+            expected = head.Decode(logits).ToArray();
+        }
+
+        float[]? first = null;
+        foreach (int threads in new[] { 1, 2 })
+        {
+            int saved = TensorOptions.NumThreads;
+            try
+            {
+                TensorOptions.NumThreads = threads;
+                float[] actual;
+                using (Tensor.NoGrad())
+                {
+                    actual = head.Decode(logits, identity).ToArray();
+                }
+
+                Assert.Equal(expected.Length, actual.Length);
+                Assert.All(Enumerable.Range(0, actual.Length), i => Assert.True(MathF.Abs(actual[i] - expected[i]) <= 1e-5f, $"element {i}: {actual[i]} against {expected[i]}"));
+                first ??= actual;
+                Assert.Equal(first, actual);
+            }
+            finally
+            {
+                TensorOptions.NumThreads = saved;
+            }
+        }
+
+        // With autograd recording, Decode(features, head) is the unfused ops: the same bits as Decode(head(features)).
+        var features = logits.Detach().SetRequiresGrad();
+        var recorded = head.Decode(features, identity);
+        Assert.False(recorded.IsLeaf);
+        Assert.Equal(head.Decode(identity.Call(features)).ToArray(), recorded.ToArray());
     }
 
     [Theory]

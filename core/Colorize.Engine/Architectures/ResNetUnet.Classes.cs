@@ -12,8 +12,8 @@ public sealed partial class ResNetUnet
     /// <inheritdoc/>
     public override Tensor Forward(Tensor input)
     {
-        var x = _head.Call(Trunk(input));
-        return _classes is null ? x.Tanh() : _classes.Decode(x);
+        var features = Trunk(input);
+        return _classes is null ? _head.Call(features).Tanh() : _classes.Decode(features, _head);
     }
 
     /// <summary>
