@@ -84,14 +84,57 @@ public sealed class ClassLossTests
         var tanh = ClassConfig() with { Generator = ClassConfig().Generator with { Hyperparameters = TinyPhotos.Hyper("""{ "encoderDepth": 18, "width": 0.25 }""") } };
         Assert.Contains("abHead", Assert.Throws<TrainerException>(() => tanh.Validate()).Message, StringComparison.Ordinal);
         Assert.Throws<TrainerException>(() => (TinyPhotos.TinyConfig("unet-l1", 1) with { ClassLoss = new ClassLossConfig() }).Validate());
-        foreach (var (bad, name) in new[] { (new ClassLossConfig { Weight = 0 }, "weight"), (new ClassLossConfig { Sigma = 0 }, "sigma"), (new ClassLossConfig { Neighbours = 0 }, "neighbours") })
+        foreach (var (bad, name) in new[] { (new ClassLossConfig { Weight = 0 }, "weight"), (new ClassLossConfig { Sigma = 0 }, "sigma"), (new ClassLossConfig { Neighbours = 0 }, "neighbours"), (new ClassLossConfig { HeadLrMultiplier = 0 }, "headLrMultiplier") })
         {
             Assert.Contains($"classLoss.{name}", Assert.Throws<TrainerException>(() => (ClassConfig() with { ClassLoss = bad }).Validate()).Message, StringComparison.Ordinal);
         }
 
         Assert.Contains("l1Weight", Assert.Throws<TrainerException>(() => (ClassConfig() with { L1Weight = -1 }).Validate()).Message, StringComparison.Ordinal);
-        var parsed = JsonSerializer.Deserialize<TrainConfig>("""{ "recipe": "x", "generator": { "name": "resnet-unet", "version": 1 }, "classLoss": { "weight": 1.5, "sigma": 4, "neighbours": 3 } }""", TrainConfig.Json)!;
-        Assert.Equal(new ClassLossConfig { Weight = 1.5, Sigma = 4, Neighbours = 3 }, parsed.ClassLoss);
+        var parsed = JsonSerializer.Deserialize<TrainConfig>("""{ "recipe": "x", "generator": { "name": "resnet-unet", "version": 1 }, "classLoss": { "weight": 1.5, "sigma": 4, "neighbours": 3, "headLrMultiplier": 10 } }""", TrainConfig.Json)!;
+        Assert.Equal(new ClassLossConfig { Weight = 1.5, Sigma = 4, Neighbours = 3, HeadLrMultiplier = 10 }, parsed.ClassLoss);
+    }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(10.0)]
+    public void ClassHead_GetsItsOwnLearningRate_WhenAMultiplierIsSet(double multiplier)
+    {
+        var config = ClassConfig() with { ClassLoss = new ClassLossConfig { HeadLrMultiplier = multiplier } };
+        var generator = ArchitectureRegistry.Build(config.Generator, ArchitectureRole.Generator, new Generator(1));
+        var named = generator.Module.NamedParameters().ToList();
+        var groups = GeneratorParamGroups.Build(generator.Module, 1e-3, 0.9, 0.999, config, frozenEncoder: false);
+
+        // Every parameter in exactly one group; head.* (and only it) at the multiplied rate.
+        Assert.Equal(named.Count, groups.Sum(g => g.Parameters.Count));
+        var rateOf = new Dictionary<Tensor, double>(ReferenceEqualityComparer.Instance);
+        foreach (var g in groups)
+        {
+            foreach (var p in g.Parameters)
+            {
+                rateOf.Add(p, g.LearningRate);
+            }
+        }
+
+        Assert.Contains(named, n => n.Name.StartsWith("head.", StringComparison.Ordinal));
+        foreach (var (name, parameter) in named)
+        {
+            double expected = name.StartsWith("head.", StringComparison.Ordinal) ? 1e-3 * multiplier : 1e-3;
+            Assert.Equal(expected, rateOf[parameter], 12);
+        }
+    }
+
+    [Fact]
+    public void ClassHead_IsAPlainConvolution_EvenWithSpectralNorm()
+    {
+        // Spectral norm caps a 1×1 conv's output at its input's size: too flat a softmax over 261 bins. The tanh head
+        // of the same network keeps it.
+        var hyper = """{ "encoderDepth": 18, "width": 0.25, "selfAttention": false, "spectralNorm": true, "abHead": "classes" }""";
+        var spec = new Colorize.Abstractions.Packs.ArchitectureSpec { Name = "resnet-unet", Version = 1, Hyperparameters = TinyPhotos.Hyper(hyper) };
+        var classes = ArchitectureRegistry.Build(spec, ArchitectureRole.Generator, new Generator(1)).Module.StateDict().Keys.Where(k => k.StartsWith("head.", StringComparison.Ordinal)).Order().ToList();
+        var tanhSpec = spec with { Hyperparameters = TinyPhotos.Hyper("""{ "encoderDepth": 18, "width": 0.25, "selfAttention": false, "spectralNorm": true }""") };
+        var tanh = ArchitectureRegistry.Build(tanhSpec, ArchitectureRole.Generator, new Generator(1)).Module.StateDict().Keys.Where(k => k.StartsWith("head.", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["head.bias", "head.weight"], classes);
+        Assert.Contains(tanh, k => k.Contains("weight_orig", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -419,7 +419,9 @@ class ResNetUnet(nn.Module):
         res = up_in + input_nc
         self.residual = nn.Sequential(conv_layer(res, res, 3, spectral), nn.ReLU(),
                                       conv_layer(res, res, 3, spectral), nn.ReLU())
-        self.head = conv_layer(res, output_nc if class_centres is None else len(class_centres), 1, spectral)
+        # The class head is a plain convolution (ResNetUnet.cs: spectral norm would cap the logits' spread).
+        self.head = conv_layer(res, output_nc if class_centres is None else len(class_centres), 1,
+                               spectral and class_centres is None)
         self.classes = None if class_centres is None else AbClassHead(class_centres, temperature)
         self.hints = hints
         if hints:  # registered last, as in C#

@@ -25,11 +25,19 @@ internal sealed record ClassLossConfig
     /// <summary>How many nearest bins share each pixel's target (the paper's 5).</summary>
     public int Neighbours { get; init; } = 5;
 
+    /// <summary>
+    /// The class head's (<c>head.*</c>) rate as a multiple of the phase's. Its logits must spread over several units to
+    /// make a peaked distribution over hundreds of bins, and Adam moves a parameter by about the rate per step: at a
+    /// fine-tuning rate a new head on a trained trunk would barely leave the uniform distribution in an epoch.
+    /// </summary>
+    public double HeadLrMultiplier { get; init; } = 1;
+
     public void Validate(ArchitectureSpec generator)
     {
         TrainConfig.Require(Weight is > 0 and <= 10_000, $"classLoss.weight must be in (0, 10000], got {Weight}.");
         TrainConfig.Require(Sigma is > 0 and <= 50, $"classLoss.sigma must be in (0, 50] ab units, got {Sigma}.");
         TrainConfig.Require(Neighbours is >= 1 and <= 32, $"classLoss.neighbours must be from 1 to 32, got {Neighbours}.");
+        TrainConfig.Require(HeadLrMultiplier is > 0 and <= 1000, $"classLoss.headLrMultiplier must be in (0, 1000], got {HeadLrMultiplier}.");
         bool classes = generator.Name == "resnet-unet"
             && generator.Hyperparameters is { } h && h.TryGetValue("abHead", out var head)
             && head.ValueKind == JsonValueKind.String && head.GetString() == "classes";

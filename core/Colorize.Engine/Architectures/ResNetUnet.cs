@@ -16,8 +16,10 @@ namespace Colorize.Engine.Architectures;
 /// concatenating the BatchNorm'd skip feature, ReLU, and two 3×3 convs + ReLU; the block at 1/8 resolution ends with
 /// SAGAN self-attention. A last PixelShuffle_ICNR reaches full resolution, the input L is concatenated, a residual
 /// block of two 3×3 convs follows, and a 1×1 conv with tanh gives ab (or, with <c>abHead</c> "classes", one logit per ab bin
-/// decoded by <see cref="AbClassHead"/>: ResNetUnet.Classes.cs). Decoder and head convs are spectral-normalised when
-/// <c>spectralNorm</c> is on (DeOldify's NormType.Spectral). The input side must be divisible by 32.
+/// decoded by <see cref="AbClassHead"/>: ResNetUnet.Classes.cs). Decoder and tanh-head convs are spectral-normalised when
+/// <c>spectralNorm</c> is on (DeOldify's NormType.Spectral); the class head's conv never is, because a unit spectral
+/// norm caps its logits' spread at the size of its input features, too flat a softmax over hundreds of bins (Zhang et
+/// al.'s head is a plain convolution). The input side must be divisible by 32.
 /// <para>
 /// With <c>hints</c> (colour hints, Zhang et al. 2017's local hints input) the input has four channels: L, the hint
 /// plane's a and b (ab/110, 0 where no hint) and a mask (1 where hinted). L alone takes L's usual path; the three hint
@@ -101,7 +103,7 @@ public sealed partial class ResNetUnet : Module<Tensor, Tensor>
             Layers.Conv(resChannels, resChannels, 3, spectralNorm, generator), new ReLU(),
             Layers.Conv(resChannels, resChannels, 3, spectralNorm, generator), new ReLU()));
         _classes = classes;
-        _head = RegisterModule("head", Layers.Conv(resChannels, classes?.Count ?? outputChannels, 1, spectralNorm, generator));
+        _head = RegisterModule("head", Layers.Conv(resChannels, classes?.Count ?? outputChannels, 1, spectralNorm && classes is null, generator));
         if (hints)
         {
             // Registered last, so the automatic network's keys keep their order and its weights their random draws.
