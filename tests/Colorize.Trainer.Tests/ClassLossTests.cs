@@ -106,14 +106,7 @@ public sealed class ClassLossTests
 
         // Every parameter in exactly one group; head.* (and only it) at the multiplied rate.
         Assert.Equal(named.Count, groups.Sum(g => g.Parameters.Count));
-        var rateOf = new Dictionary<Tensor, double>(ReferenceEqualityComparer.Instance);
-        foreach (var g in groups)
-        {
-            foreach (var p in g.Parameters)
-            {
-                rateOf.Add(p, g.LearningRate);
-            }
-        }
+        var rateOf = ParamGroupRates.Of(groups);
 
         Assert.Contains(named, n => n.Name.StartsWith("head.", StringComparison.Ordinal));
         foreach (var (name, parameter) in named)

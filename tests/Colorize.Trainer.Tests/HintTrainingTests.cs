@@ -238,14 +238,7 @@ public sealed class HintTrainingTests
 
         // Every parameter in exactly one group; the hint branch (and only it) at the multiplied rate when split.
         Assert.Equal(named.Count, groups.Sum(g => g.Parameters.Count));
-        var rateOf = new Dictionary<Tensor, double>(ReferenceEqualityComparer.Instance);
-        foreach (var g in groups)
-        {
-            foreach (var p in g.Parameters)
-            {
-                rateOf.Add(p, g.LearningRate);
-            }
-        }
+        var rateOf = ParamGroupRates.Of(groups);
 
         Assert.Contains(named, n => HintSimulation.IsHintBranchParameter(n.Name));
         foreach (var (name, parameter) in named)
