@@ -155,15 +155,24 @@ internal static class PackWriter
         string full = Path.GetFullPath(outputPath);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         string temp = full + ".tmp";
-        using (var zip = new ZipArchive(File.Create(temp), ZipArchiveMode.Create))
+        try
         {
-            foreach (var (entryName, content) in files)
+            using (var zip = new ZipArchive(File.Create(temp), ZipArchiveMode.Create))
             {
-                AddEntry(zip, entryName, content);
+                foreach (var (entryName, content) in files)
+                {
+                    AddEntry(zip, entryName, content);
+                }
             }
+
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            AtomicFile.DeleteQuietly(temp);
+            throw;
         }
 
-        File.Move(temp, full, overwrite: true);
         return manifest;
     }
 
@@ -176,9 +185,18 @@ internal static class PackWriter
         string full = Path.GetFullPath(Path.TrimEndingDirectorySeparator(folder));
         string temp = full + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
         Directory.CreateDirectory(temp);
-        foreach (var (name, content) in files)
+        try
         {
-            File.WriteAllBytes(Path.Combine(temp, name), content);
+            foreach (var (name, content) in files)
+            {
+                File.WriteAllBytes(Path.Combine(temp, name), content);
+            }
+        }
+        catch
+        {
+            // A full disk must not leave a half-written pack folder beside the one asked for.
+            AtomicFile.DeleteQuietly(temp);
+            throw;
         }
 
         string? old = null;

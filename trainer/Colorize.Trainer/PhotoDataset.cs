@@ -322,18 +322,51 @@ internal static class PhotoDataset
     }
 }
 
-/// <summary>Writes files so that a crash leaves either the old or the new content, never half of one.</summary>
+/// <summary>
+/// Writes files so that a crash leaves either the old or the new content, never half of one; a write that fails (a
+/// full disk) removes its temporary file, so a failed checkpoint leaves nothing behind.
+/// </summary>
 internal static class AtomicFile
 {
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> bytes)
     {
         string temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        try
         {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        }
+            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
 
-        File.Move(temp, path, overwrite: true);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            DeleteQuietly(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Removes a temporary file or folder after a failed write; a failure to remove it must not hide the write's.</summary>
+    public static void DeleteQuietly(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            else
+            {
+                File.Delete(path);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 }
