@@ -20,7 +20,14 @@ internal sealed record DataSplit(
     IReadOnlyList<PhotoEntry> Test,
     IReadOnlyList<string> Unreadable,
     IReadOnlyList<string> Grayscale,
-    bool ValidationFallsBackToTrain);
+    bool ValidationFallsBackToTrain)
+{
+    /// <summary>
+    /// The photos an epoch's training order is drawn over: <see cref="Train"/> itself, or with the <c>oversample</c>
+    /// option the training photos followed by extra rounds of the listed ones (<see cref="Oversampling.EpochPhotos"/>).
+    /// </summary>
+    public IReadOnlyList<PhotoEntry> EpochPhotos { get; init; } = Train;
+}
 
 /// <summary>A batch: L normalised to [-1, 1] (N×1×S×S) and ab / 110 (N×2×S×S).</summary>
 internal sealed record Batch(Tensor L, Tensor AB)
@@ -56,6 +63,8 @@ internal static class PhotoDataset
         int cacheShortSide = (int)Math.Ceiling(config.MaxSize * config.CacheScale);
         var files = ListImageFiles(dataDirectory);
         var validationList = config.Split.ValidationList is { } listPath ? ReadValidationList(dataDirectory, listPath, files) : null;
+        // Read before decoding, so a missing list stops the run at once rather than after the photos are cached.
+        var oversampled = config.Oversample is { } oversample ? Oversampling.ReadList(dataDirectory, oversample) : null;
         var train = new List<PhotoEntry>();
         var validation = new List<PhotoEntry>();
         var test = new List<PhotoEntry>();
@@ -103,6 +112,12 @@ internal static class PhotoDataset
         }
 
         var split = new DataSplit(train, validation, test, unreadable, grayscale, fallback);
+        if (oversampled is not null)
+        {
+            split = split with { EpochPhotos = Oversampling.EpochPhotos(split, oversampled, config.Oversample!.Factor, dataDirectory) };
+            log.WriteLine($"oversampling {oversampled.Count} listed training photos x{config.Oversample.Factor}: {split.EpochPhotos.Count} samples per pass over the {train.Count} training photos");
+        }
+
         WriteSplit(Path.Combine(runDirectory, "split.json"), split, config);
         return split;
     }

@@ -126,6 +126,11 @@ internal sealed record TrainConfig
     /// with <c>abHead</c> "classes"); see <see cref="ClassLossConfig"/>.
     /// </summary>
     public ClassLossConfig? ClassLoss { get; init; }
+    /// <summary>
+    /// Listed training photos appear several times in each epoch's order (null: each photo once); see
+    /// <see cref="OversampleConfig"/>.
+    /// </summary>
+    public OversampleConfig? Oversample { get; init; }
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -182,6 +187,7 @@ internal sealed record TrainConfig
         Cutouts?.Validate();
         Rebalance?.Validate();
         ClassLoss?.Validate(Generator);
+        Oversample?.Validate();
         Require(L1Weight >= 0, $"l1Weight must not be negative, got {L1Weight}.");
         return this;
     }

@@ -229,21 +229,23 @@ internal sealed partial class TrainingRun
 
             var clock = Stopwatch.StartNew();
             // With epochRepeats r the epoch's order is a permutation of r copies of the photos (index i is photo
-            // i mod count), so each photo is seen r times per epoch, each time with its own random crop.
-            int epochLength = data.Train.Count * _config.EpochRepeats;
+            // i mod count), so each photo is seen r times per epoch, each time with its own random crop. The photos
+            // are the training photos, with oversampling plus extra copies of the listed ones (validation keeps one).
+            var photos = data.EpochPhotos;
+            int epochLength = photos.Count * _config.EpochRepeats;
             var within = resumeWithin ?? new EpochProgress { Order = Permutation(epochLength, _dataRandom) };
             resumeWithin = null;
             var order = within.Order;
             if (order.Length != epochLength || order.Any(i => i < 0 || i >= epochLength))
             {
-                throw new TrainerException("The checkpoint's data order does not match the training photos; was the data folder changed?");
+                throw new TrainerException("The checkpoint's data order does not match the training photos; was the data folder (or the oversample list) changed?");
             }
 
             double sumG = within.SumG, sumL1 = within.SumL1, sumAdv = within.SumAdv, sumD = within.SumD, sumClass = within.SumClass;
             int gSteps = within.GSteps, dSteps = within.DSteps, l1Count = within.L1Count;
             int batches = within.BatchesDone, images = 0;
             progress.EpochStarted(new EpochStart(epoch + 1, _schedule.TotalEpochs, phase.Name, order.Length, Math.Min(order.Length, batches * _config.Batch)));
-            using var loader = new BatchLoader(data.Train, order, batches, _config.Batch, phase.Size, _config, epoch, cutouts: _cutouts);
+            using var loader = new BatchLoader(photos, order, batches, _config.Batch, phase.Size, _config, epoch, cutouts: _cutouts);
             foreach (var batch in loader.Batches())
             {
                 int start = batches * _config.Batch;
