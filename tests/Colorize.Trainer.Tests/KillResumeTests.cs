@@ -8,8 +8,10 @@ public sealed class KillResumeTests
 {
     private static string TrainerAssembly => Path.Combine(AppContext.BaseDirectory, "colorize-train.dll");
 
-    [Fact]
-    public void KilledAfterItsFirstCheckpoint_AndResumed_GivesTheWeightsOfAnUninterruptedRun()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void KilledAfterItsFirstCheckpoint_AndResumed_GivesTheWeightsOfAnUninterruptedRun(bool oversample)
     {
         using var photos = new TinyPhotos(8, withGrayscale: false, withBroken: false);
         // Eight photos, batches of two, a checkpoint after every step; noise and lr decay on, so their random draws and
@@ -21,6 +23,14 @@ public sealed class KillResumeTests
             Noise = new NoiseConfig { Probability = 0.8, GaussianSigma = 6, JpegProbability = 0.5, JpegQualityMin = 10, JpegQualityMax = 70 },
             LrDecayOnPlateau = new LrPlateauConfig { Metric = "l1", Factor = 0.5, Patience = 0, Threshold = 0.5 },
         };
+        if (oversample)
+        {
+            // Two of the training photos three times an epoch: a longer epoch whose order the checkpoints must restore.
+            var train = PhotoDataset.Prepare(photos.Data, photos.Run("split"), config, TextWriter.Null).Train;
+            File.WriteAllLines(Path.Combine(photos.Data, "oversample.txt"), [train[0].RelativePath, train[^1].RelativePath]);
+            config = config with { Oversample = new OversampleConfig { List = "oversample.txt", Factor = 3 } };
+        }
+
         string configFile = Path.Combine(photos.Root, "config.json");
         File.WriteAllBytes(configFile, JsonSerializer.SerializeToUtf8Bytes(config, TrainConfig.Json));
 
@@ -63,6 +73,7 @@ public sealed class KillResumeTests
         var expected = Checkpoints.Load(straight, Checkpoints.Last);
         var actual = Checkpoints.Load(killed, Checkpoints.Last);
         Assert.Equal(config.Epochs, actual.State.EpochsCompleted);
+        Assert.Equal(expected.State.Step, actual.State.Step);
         Assert.Equal(expected.Tensors.Keys.Order(StringComparer.Ordinal), actual.Tensors.Keys.Order(StringComparer.Ordinal));
         foreach (var (name, tensor) in expected.Tensors)
         {
