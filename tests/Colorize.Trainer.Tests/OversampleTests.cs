@@ -203,6 +203,34 @@ public sealed class OversampleTests
         Assert.Equal(new OversampleConfig { List = "green-1.3.txt", Factor = 3 }, JsonSerializer.Deserialize<TrainConfig>(json, TrainConfig.Json)!.Validate().Oversample);
     }
 
+    [Fact]
+    public void GreenPackConfig_OversamplesOnlyPhotosOfTheTrainingList()
+    {
+        string data = Path.Combine(RepositoryRoot(), "packaging", "data");
+        var config = JsonSerializer.Deserialize<TrainConfig>(File.ReadAllBytes(Path.Combine(data, "default-pack-1.3-oversample-green.json")), TrainConfig.Json)!.Validate();
+        Assert.Equal(new OversampleConfig { List = "green-1.3.txt", Factor = 3 }, config.Oversample);
+
+        static HashSet<string> Read(string path) =>
+            File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToHashSet(StringComparer.Ordinal);
+        var green = Read(Path.Combine(data, "green-1.3.txt"));
+        Assert.NotEmpty(green);
+        Assert.Subset(Read(Path.Combine(data, "train-1.0.txt")), green);
+        Assert.Empty(green.Intersect(Read(Path.Combine(data, "validation-1.0.txt"))));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "packaging", "data", "default-pack-1.3-oversample-green.json")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("The repository root (with packaging/data) was not found above the test assembly.");
+    }
+
     /// <summary>The epoch lengths the progress bars are given.</summary>
     private sealed class EpochLengths : ITrainingProgress
     {
