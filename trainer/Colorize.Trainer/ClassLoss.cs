@@ -73,7 +73,9 @@ internal sealed class ClassLoss
         var data = ab.ToArray();
         var target = new float[n * q * m];
         double twoSigma2 = 2 * Config.Sigma * Config.Sigma;
-        Parallel.For(0, n * m, () => (new int[k], new float[k]), (pixel, _, scratch) =>
+        // At most --threads (TensorOptions.NumThreads), as every kernel: a run at 1 thread beside another must not take both cores.
+        var options = new ParallelOptions { MaxDegreeOfParallelism = TensorOptions.NumThreads };
+        Parallel.For(0, n * m, options, () => (new int[k], new float[k]), (pixel, _, scratch) =>
         {
             var (nearest, dist) = scratch;
             int image = pixel / m, p = pixel % m;

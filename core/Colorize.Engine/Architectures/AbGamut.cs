@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Colorize.Imaging.ColorSpaces;
+using Colorize.Tensors;
 
 namespace Colorize.Engine.Architectures;
 
@@ -63,7 +64,8 @@ public static class AbGamut
         var linear = Enumerable.Range(0, 256).Select(v => SrgbTransfer.ToLinear(v / 255.0)).ToArray();
         // One array per red value, merged afterwards: the result is a union, the same whatever the threads' order.
         var perRed = new bool[256][];
-        Parallel.For(0, 256, r =>
+        // At most TensorOptions.NumThreads, as every kernel (a host that asks for one thread gets one).
+        Parallel.For(0, 256, new ParallelOptions { MaxDegreeOfParallelism = TensorOptions.NumThreads }, r =>
         {
             var inGamut = new bool[side * side];
             for (int g = 0; g < 256; g++)
