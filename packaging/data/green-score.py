@@ -11,9 +11,11 @@ and blown-out pixels do not count) it reports:
   - green %: the share of those pixels the pack paints green too (a < -5 and b > 0);
   - mean a / mean b: the pack's mean a and b there, beside the truth's (grey is 0; the shipped 1.1.0 paints grass
     beige, a ≈ 0, b > 0);
-and over every other pixel, false green %: the share the pack paints green where the truth is not (a pack that paints
-everything green would score well on the first figure and badly on this one).
-Pixels are pooled over the photos that have any green pixels (photos without are counted for false green only).
+and over the pixels that are nowhere near green in the truth (not a < -3 with b > 0), false green %: the share the pack
+paints green there (a pack that paints everything green would score well on the first figure and badly on this one;
+the faintly green pixels between the two rules count for neither).
+Pixels are pooled over the photos that have any green pixels (photos without are counted for false green only);
+the five photos with the most false green are named per pack, and --json has every photo's figures.
 Needs Pillow, NumPy and scikit-image (Debian python3-pil, python3-skimage).
 """
 import argparse
@@ -54,7 +56,7 @@ def lab(path, size=None):
 def masks(truth):
     L, a, b = truth[..., 0], truth[..., 1], truth[..., 2]
     green = (a < -10) & (b > 5) & (L > 10) & (L < 95)
-    return green, ~green
+    return green, ~((a < -3) & (b > 0))
 
 
 def main():
@@ -74,6 +76,7 @@ def main():
             green_n = green_hit = other_n = other_hit = 0
             sum_a = sum_b = sum_ta = sum_tb = 0.0
             photos_with_green = 0
+            per_photo = []
             for path, grey in zip(photos, inputs):
                 out = lab(outputs[os.path.abspath(grey)])
                 truth = lab(path, (out.shape[1], out.shape[0]))
@@ -89,6 +92,9 @@ def main():
                     sum_tb += float(truth[..., 2][green].sum())
                 other_n += int(other.sum())
                 other_hit += int((painted & other).sum())
+                per_photo.append({"photo": os.path.relpath(path, args.data),
+                                  "greenPercent": 100.0 * int((painted & green).sum()) / max(int(green.sum()), 1),
+                                  "falseGreenPercent": 100.0 * int((painted & other).sum()) / max(int(other.sum()), 1)})
             row = {
                 "pack": label or report.get("pack") or ref,
                 "photos": len(photos),
@@ -100,6 +106,7 @@ def main():
                 "truthMeanA": sum_ta / max(green_n, 1),
                 "truthMeanB": sum_tb / max(green_n, 1),
                 "falseGreenPercent": 100.0 * other_hit / max(other_n, 1),
+                "perPhoto": per_photo,
             }
             results.append(row)
             print(f"{row['pack']}: done", file=sys.stderr)
@@ -111,6 +118,9 @@ def main():
     if results:
         r = results[0]
         print(f"\n{r['photos']} photos, {r['photosWithGreen']} with green pixels ({r['greenPixels']} pixels at the output size)")
+    for r in results:
+        worst = sorted(r["perPhoto"], key=lambda p: -p["falseGreenPercent"])[:5]
+        print(f"{r['pack']}: most false green in " + ", ".join(f"{p['photo']} {p['falseGreenPercent']:.0f} %" for p in worst))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
