@@ -138,6 +138,58 @@ public sealed class OversampleTests
             && !plainWeights[k].ToArray().AsSpan().SequenceEqual(oversampledWeights[k].ToArray()));
     }
 
+    [Fact]
+    public void PerLineFactors_OverrideTheConfigFactor_PhotoByPhoto()
+    {
+        using var photos = new TinyPhotos(6, withGrayscale: false, withBroken: false);
+        var config = Config(photos, repeats: 1);
+        // photo1 ×4 (its own), photo4 ×3 (the config's), photo2 ×2 (its own).
+        File.WriteAllLines(Path.Combine(photos.Data, "green.txt"), ["sub/photo1.png\t4", "photo4.png", " photo2.png \t 2 "]);
+        string runDir = photos.Run("run");
+        var run = TrainingRun.Start(config, runDir, resume: false, TextWriter.Null);
+        var log = new StringWriter();
+        var split = PhotoDataset.Prepare(photos.Data, runDir, run.Config, log);
+        // 5 photos + 3 + 2 + 1 more.
+        Assert.Equal(11, split.EpochPhotos.Count);
+        Assert.Contains("oversampling listed training photos 1 x4, 1 x3, 1 x2: 11 samples", log.ToString(), StringComparison.Ordinal);
+        var counts = split.EpochPhotos.GroupBy(e => e.RelativePath).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(
+            new Dictionary<string, int> { ["sub/photo1.png"] = 4, ["photo4.png"] = 3, ["photo2.png"] = 2, ["sub/photo3.png"] = 1, ["sub/photo5.png"] = 1 },
+            counts);
+
+        run.Train(split, stopAfterStep: 1);
+        Assert.Equal(11, Checkpoints.ReadState(runDir, Checkpoints.Last)!.WithinEpoch!.Order.Length);
+    }
+
+    [Fact]
+    public void UniformPerLineFactors_GiveTheSameEpochPhotosAsTheConfigFactor()
+    {
+        using var photos = new TinyPhotos(6, withGrayscale: false, withBroken: false);
+        var config = Config(photos);
+        var byConfig = PhotoDataset.Prepare(photos.Data, photos.Run("a"), config, TextWriter.Null).EpochPhotos.Select(e => e.RelativePath).ToList();
+        File.WriteAllLines(Path.Combine(photos.Data, "green.txt"), ["sub/photo1.png\t3", "photo4.png\t3"]);
+        var byLine = PhotoDataset.Prepare(photos.Data, photos.Run("b"), config with { Oversample = config.Oversample! with { Factor = 2 } }, TextWriter.Null)
+            .EpochPhotos.Select(e => e.RelativePath).ToList();
+        Assert.Equal(byConfig, byLine);
+    }
+
+    [Theory]
+    [InlineData("photo2.png\t1", "Line 1 of the oversample list")]
+    [InlineData("photo2.png\t21", "Line 1 of the oversample list")]
+    [InlineData("photo2.png\tthree", "Line 1 of the oversample list")]
+    [InlineData("photo2.png\t3\t4", "Line 1 of the oversample list")]
+    [InlineData("photo2.png\nphoto4.png\t3\nphoto2.png\t2", "names 'photo2.png' twice (line 3)")]
+    public void MalformedOrRepeatedListLines_AreRefusedBeforeDecoding(string content, string message)
+    {
+        using var photos = new TinyPhotos(6, withGrayscale: false, withBroken: false);
+        var config = Config(photos);
+        File.WriteAllText(Path.Combine(photos.Data, "green.txt"), content + "\n");
+        string runDir = photos.Run("run");
+        var e = Assert.Throws<TrainerException>(() => PhotoDataset.Prepare(photos.Data, runDir, config, TextWriter.Null));
+        Assert.Contains(message, e.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(runDir, "cache")) && Directory.EnumerateFiles(Path.Combine(runDir, "cache")).Any());
+    }
+
     [Theory]
     [InlineData("photo0.png", "'photo0.png' of the oversample list is not a training photo: it is a validation photo")]
     [InlineData("sub/photo9.png", "'sub/photo9.png' of the oversample list is not a training photo: it is not a photo in")]

@@ -10,8 +10,9 @@ internal sealed record OversampleConfig
 {
     /// <summary>
     /// A text file of '/'-separated photo paths relative to the data folder, one a line ('#' lines and blank lines
-    /// skipped); a relative path of the list itself is taken from the data folder, as split.validationList is. Every
-    /// listed photo must be a training photo of the run.
+    /// skipped), each optionally followed by a tab and its own factor (2 to 20) in place of <see cref="Factor"/>, so
+    /// one list can weigh two groups differently (green scenes ×4, people ×3); a relative path of the list itself is
+    /// taken from the data folder, as split.validationList is. Every listed photo must be a training photo of the run.
     /// </summary>
     public string? List { get; init; }
 
@@ -30,10 +31,11 @@ internal sealed record OversampleConfig
 internal static class Oversampling
 {
     /// <summary>
-    /// The listed paths, read before the photos are decoded so that a missing or empty list stops the run at once.
+    /// The listed paths with the number of times each appears per epoch (its line's factor, else the config's), read
+    /// before the photos are decoded so that a missing, empty or malformed list stops the run at once.
     /// </summary>
-    /// <exception cref="TrainerException">The list does not exist or names no photo.</exception>
-    public static HashSet<string> ReadList(string dataDirectory, OversampleConfig config)
+    /// <exception cref="TrainerException">The list does not exist, names no photo, names one twice or has a bad factor.</exception>
+    public static Dictionary<string, int> ReadList(string dataDirectory, OversampleConfig config)
     {
         config.Validate();
         string path = Path.IsPathRooted(config.List!) ? config.List! : Path.Combine(dataDirectory, config.List!);
@@ -42,7 +44,30 @@ internal static class Oversampling
             throw new TrainerException($"The oversample list '{path}' (oversample.list) does not exist.");
         }
 
-        var listed = File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToHashSet(StringComparer.Ordinal);
+        var listed = new Dictionary<string, int>(StringComparer.Ordinal);
+        string[] lines = File.ReadAllLines(path);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string line = lines[i].Trim();
+            if (line.Length == 0 || line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            string[] fields = line.Split('\t');
+            string photo = fields[0].Trim();
+            int factor = config.Factor;
+            if (fields.Length > 2 || (fields.Length == 2 && !(int.TryParse(fields[1].Trim(), out factor) && factor is >= 2 and <= 20)))
+            {
+                throw new TrainerException($"Line {i + 1} of the oversample list '{path}' must be a photo path, optionally followed by a tab and a factor from 2 to 20: '{line}'.");
+            }
+
+            if (!listed.TryAdd(photo, factor))
+            {
+                throw new TrainerException($"The oversample list '{path}' names '{photo}' twice (line {i + 1}).");
+            }
+        }
+
         if (listed.Count == 0)
         {
             throw new TrainerException($"The oversample list '{path}' names no photos.");
@@ -52,16 +77,18 @@ internal static class Oversampling
     }
 
     /// <summary>
-    /// The training photos once each, followed by <c>factor − 1</c> more rounds of the listed ones (in training
-    /// order); an epoch's order is a permutation over this list (× epochRepeats), so its length, and with it the
-    /// steps per epoch, the one-cycle step counts and the order a checkpoint saves, all follow from it.
+    /// The training photos once each, followed by more rounds of the listed ones (in training order): round r
+    /// (1-based) holds every listed photo whose factor is above r, so a photo of factor f appears f times. With one
+    /// factor for all this is <c>factor − 1</c> rounds of all of them, the order before per-line factors existed. An
+    /// epoch's order is a permutation over this list (× epochRepeats), so its length, and with it the steps per
+    /// epoch, the one-cycle step counts and the order a checkpoint saves, all follow from it.
     /// </summary>
     /// <exception cref="TrainerException">A listed photo is not a training photo; the message names it and says where it is instead.</exception>
-    public static IReadOnlyList<PhotoEntry> EpochPhotos(DataSplit split, HashSet<string> listed, int factor, string dataDirectory)
+    public static IReadOnlyList<PhotoEntry> EpochPhotos(DataSplit split, IReadOnlyDictionary<string, int> listed, string dataDirectory)
     {
         var train = split.Train.Select(e => e.RelativePath).ToHashSet(StringComparer.Ordinal);
         // Ordinal order so the message names the same photo every time.
-        foreach (string path in listed.Order(StringComparer.Ordinal))
+        foreach (string path in listed.Keys.Order(StringComparer.Ordinal))
         {
             if (!train.Contains(path))
             {
@@ -69,12 +96,12 @@ internal static class Oversampling
             }
         }
 
-        var chosen = split.Train.Where(e => listed.Contains(e.RelativePath)).ToList();
-        var photos = new List<PhotoEntry>(split.Train.Count + ((factor - 1) * chosen.Count));
+        var chosen = split.Train.Where(e => listed.ContainsKey(e.RelativePath)).ToList();
+        var photos = new List<PhotoEntry>(split.Train.Count + chosen.Sum(e => listed[e.RelativePath] - 1));
         photos.AddRange(split.Train);
-        for (int round = 1; round < factor; round++)
+        for (int round = 1; round < listed.Values.Max(); round++)
         {
-            photos.AddRange(chosen);
+            photos.AddRange(chosen.Where(e => listed[e.RelativePath] > round));
         }
 
         return photos;

@@ -114,8 +114,10 @@ internal static class PhotoDataset
         var split = new DataSplit(train, validation, test, unreadable, grayscale, fallback);
         if (oversampled is not null)
         {
-            split = split with { EpochPhotos = Oversampling.EpochPhotos(split, oversampled, config.Oversample!.Factor, dataDirectory) };
-            log.WriteLine($"oversampling {oversampled.Count} listed training photos x{config.Oversample.Factor}: {split.EpochPhotos.Count} samples per pass over the {train.Count} training photos");
+            split = split with { EpochPhotos = Oversampling.EpochPhotos(split, oversampled, dataDirectory) };
+            string factors = string.Join(", ", oversampled.GroupBy(p => p.Value).OrderByDescending(g => g.Key).Select(g => $"{g.Count()} x{g.Key}"));
+            string what = oversampled.Values.Distinct().Count() == 1 ? $"{oversampled.Count} listed training photos x{oversampled.Values.First()}" : $"listed training photos {factors}";
+            log.WriteLine($"oversampling {what}: {split.EpochPhotos.Count} samples per pass over the {train.Count} training photos");
         }
 
         WriteSplit(Path.Combine(runDirectory, "split.json"), split, config);
