@@ -236,10 +236,7 @@ public sealed class RebalanceTests
 
         var expected = Checkpoints.Load(straight, Checkpoints.Last).Tensors;
         var actual = Checkpoints.Load(interrupted, Checkpoints.Last).Tensors;
-        foreach (var (name, tensor) in expected)
-        {
-            Assert.True(tensor.ToArray().AsSpan().SequenceEqual(actual[name].ToArray()), $"tensor {name} differs");
-        }
+        SameWeights.Assert(expected, actual);
 
         string plain = photos.Run("plain");
         var c = TrainingRun.Start(config with { Rebalance = null }, plain, resume: false, TextWriter.Null);
