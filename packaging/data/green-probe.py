@@ -119,8 +119,8 @@ def gather(net, data, listing, size, fraction=1.0):
     step = 1 / fraction
     for rel in [rels[int(i * step)] for i in range(int(len(rels) * fraction))]:
         path = os.path.join(data, rel)
-        if not os.path.exists(path):
-            continue
+        if not os.path.isfile(path):
+            raise SystemExit(f"green-probe: {rel} of {listing} is not in {data}")
         x, y = cells(net, path, size)
         xs.append(x)
         ys.append(y)
@@ -149,6 +149,8 @@ def main():
     mu, sd = xt.mean(0), xt.std(0) + 1e-6
     xt, xv = (xt - mu) / sd, (xv - mu) / sd
     xt_t, yt_t = torch.from_numpy(xt.astype(np.float32)), torch.from_numpy(yt.astype(np.float32))
+    if not 0 < yt.sum() < len(yt) or not 0 < yv.sum() < len(yv):
+        raise SystemExit("green-probe: the training and the validation photos must each have green and non-green cells")
     pos = float(yt.mean())
     weight = torch.where(yt_t > 0, 0.5 / pos, 0.5 / (1 - pos))  # balanced classes
     if a.hidden:
