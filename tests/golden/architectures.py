@@ -380,6 +380,19 @@ class AbClassHead(nn.Module):
         return F.conv2d(p, self.centres.to(p.dtype))
 
 
+class GlobalContext(nn.Module):
+    """Iizuka et al. 2016's global features (GlobalContext.cs): the input's mean over H and W through a 1x1 conv
+    (C -> hidden), ReLU and a 1x1 conv (hidden -> C), added to every position. C# starts `expand` at zero."""
+
+    def __init__(self, channels=512, hidden=256):
+        super().__init__()
+        self.reduce = nn.Conv2d(channels, hidden, 1)
+        self.expand = nn.Conv2d(hidden, channels, 1)
+
+    def forward(self, x):
+        return x + self.expand(torch.relu(self.reduce(x.mean((2, 3), keepdim=True))))
+
+
 class ResNetUnet(nn.Module):
     """ResNet encoder, middle (BN, ReLU, 512->1024->512 3x3 convs), four UnetUpBlocks (attention in the second, at
     1/8 resolution), a final PixelShuffleIcnr, the input concatenated, a residual block, a 1x1 conv and tanh.
@@ -393,7 +406,8 @@ class ResNetUnet(nn.Module):
     load weights) and never spectral-normalised."""
 
     def __init__(self, encoder_depth=34, input_nc=1, output_nc=2, width=1.0, self_attention=True, spectral=True,
-                 layer4_blocks=None, imagenet_input=False, hints=False, class_centres=None, temperature=0.38):
+                 layer4_blocks=None, imagenet_input=False, hints=False, class_centres=None, temperature=0.38,
+                 global_context=False):
         super().__init__()
         if imagenet_input and input_nc != 1:
             raise ValueError("The ImageNet input takes one L channel")
@@ -427,6 +441,7 @@ class ResNetUnet(nn.Module):
         if hints:  # registered last, as in C#
             self.hint_input = nn.Conv2d(3, 64, 7, stride=2, padding=3)
             self.hint_head = nn.Conv2d(3, res, 3, padding=1)
+        self.global_context = GlobalContext(512, 256) if global_context else None  # after the hint branch, as in C#
 
     def forward(self, inp):
         if inp.shape[2] % 32 or inp.shape[3] % 32:
@@ -435,7 +450,7 @@ class ResNetUnet(nn.Module):
         f = self.encoder.features(imagenet_from_grey(l) if self.imagenet_input else l,
                                   conv1_addend=self.hint_input(hint * 127.5 if self.imagenet_input else hint)
                                   if self.hints else None)
-        x = self.middle(f[4])
+        x = self.middle(f[4] if self.global_context is None else self.global_context(f[4]))
         for i, block in enumerate(self.decoder):
             x = block(x, f[3 - i])
         x = torch.cat([self.final_shuffle(x), l], 1)
@@ -488,7 +503,7 @@ def build(name, hp=None):
                           hp.get("spectralNorm", True), hp.get("layer4Blocks", 2 if depth == 18 else 3),
                           hp.get("imageNetInput", False), hp.get("hints", False),
                           srgb_gamut_centres(hp.get("abBinSize", 10)) if hp.get("abHead", "tanh") == "classes" else None,
-                          hp.get("annealTemperature", 0.38))
+                          hp.get("annealTemperature", 0.38), hp.get("globalContext", False))
     if name == "patchgan":
         return PatchGan(3, hp.get("ndf", 64), hp.get("layers", 3), hp.get("norm", "batch"))
     if name == "sagan-critic":

@@ -95,6 +95,13 @@ CONFIGS = [
     dict(name="resnet_unet18_classes", arch="resnet-unet",
          hp={"encoderDepth": 18, "width": 0.25, "abHead": "classes"}, shape=(2, 1, 32, 64),
          train_hp={"encoderDepth": 18, "width": 0.25, "abHead": "classes"}, synthetic=4096, class_centres=True),
+    # Global features (globalContext, issue 14): the shipped layout with the block, its weights random here (the C#
+    # network starts `expand` at zero, which would hide the block).
+    dict(name="resnet_unet18_global", arch="resnet-unet",
+         hp={"encoderDepth": 18, "layer4Blocks": 3, "imageNetInput": True, "width": 0.25, "globalContext": True},
+         shape=(2, 1, 64, 64),
+         train_hp={"encoderDepth": 18, "layer4Blocks": 3, "imageNetInput": True, "width": 0.25, "globalContext": True},
+         synthetic=4096),
 ]
 
 ROLES = {"pix2pix-unet": "generator", "unet-classic": "generator", "resnet-unet": "generator",

@@ -61,15 +61,18 @@ internal static class InitialWeights
         }
 
         var missing = expected.Keys.Where(k => !tensors.ContainsKey(k)).ToList();
-        var notHint = missing.Where(k => !ResNetUnet.HintKeyPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal)) && !(skipHead && IsHead(k))).ToList();
+        // The hint branch and the global-context block start at zero (the network then computes what the source did).
+        var notHint = missing.Where(k => !ResNetUnet.HintKeyPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))
+            && !k.StartsWith(GlobalContext.KeyPrefix, StringComparison.Ordinal) && !(skipHead && IsHead(k))).ToList();
         if (notHint.Count > 0)
         {
             throw new TrainerException($"init: {source} lacks {notHint.Count} of the generator's tensors ({string.Join(", ", notHint.Take(3))}{(notHint.Count > 3 ? ", …" : "")}).");
         }
 
         generator.LoadStateDict(tensors, strict: false);
-        int hintMissing = missing.Count(k => !(skipHead && IsHead(k)));
-        return string.Create(CultureInfo.InvariantCulture, $"init: {tensors.Count} tensors from {source}{(hintMissing > 0 ? $"; {hintMissing} hint-branch tensors start at zero" : "")}{(skipHead ? "; its tanh head (head.*) left out: the class head starts from random weights" : "")}");
+        int contextMissing = missing.Count(k => k.StartsWith(GlobalContext.KeyPrefix, StringComparison.Ordinal));
+        int hintMissing = missing.Count(k => !(skipHead && IsHead(k))) - contextMissing;
+        return string.Create(CultureInfo.InvariantCulture, $"init: {tensors.Count} tensors from {source}{(hintMissing > 0 ? $"; {hintMissing} hint-branch tensors start at zero" : "")}{(contextMissing > 0 ? $"; {contextMissing} global-context tensors start fresh (its output at zero)" : "")}{(skipHead ? "; its tanh head (head.*) left out: the class head starts from random weights" : "")}");
     }
 
     private static bool IsHead(string key) => key.StartsWith("head.", StringComparison.Ordinal);

@@ -43,6 +43,7 @@ public sealed partial class ResNetUnet : Module<Tensor, Tensor>
     private readonly Conv2d? _hintInput;
     private readonly Conv2d? _hintHead;
     private readonly AbClassHead? _classes;
+    private readonly GlobalContext? _globalContext;
 
     /// <summary>Creates the network.</summary>
     /// <param name="encoderDepth">18 or 34.</param>
@@ -62,7 +63,9 @@ public sealed partial class ResNetUnet : Module<Tensor, Tensor>
     /// <param name="classes">The classification head (the <c>resnet-unet</c> hyperparameter <c>abHead</c> "classes"):
     /// <c>head</c> gives one logit per ab bin instead of <paramref name="outputChannels"/> values and the output is their
     /// annealed mean (<see cref="AbClassHead"/>); null for the 1×1 conv + tanh head.</param>
-    public ResNetUnet(int encoderDepth = 34, int inputChannels = 1, int outputChannels = 2, float width = 1f, bool selfAttention = true, bool spectralNorm = true, Generator? generator = null, int? layer4Blocks = null, bool imageNetInput = false, bool hints = false, AbClassHead? classes = null)
+    /// <param name="globalContext">Add the photo's mean deepest features to every position before the middle block
+    /// (<see cref="GlobalContext"/>, zero-initialised: without training it changes nothing).</param>
+    public ResNetUnet(int encoderDepth = 34, int inputChannels = 1, int outputChannels = 2, float width = 1f, bool selfAttention = true, bool spectralNorm = true, Generator? generator = null, int? layer4Blocks = null, bool imageNetInput = false, bool hints = false, AbClassHead? classes = null, bool globalContext = false)
     {
         if (classes is not null && outputChannels != 2)
         {
@@ -111,6 +114,12 @@ public sealed partial class ResNetUnet : Module<Tensor, Tensor>
             _encoder.StemAddend = _hintInput;
             _hintHead = RegisterModule("hint_head", ZeroConv(new Conv2d(HintChannels, resChannels, 3, padding: 1, generator: generator)));
         }
+
+        if (globalContext)
+        {
+            // Registered after everything else for the same reason as the hint branch.
+            _globalContext = RegisterModule(GlobalContext.KeyPrefix.TrimEnd('.'), new GlobalContext(512, 256, generator));
+        }
     }
 
     /// <summary>Channels of the hint planes that follow L when the network takes hints: a/110, b/110, mask.</summary>
@@ -127,6 +136,9 @@ public sealed partial class ResNetUnet : Module<Tensor, Tensor>
 
     /// <summary>Whether the network takes colour hints (its input has L and <see cref="HintChannels"/> hint planes).</summary>
     public bool TakesHints => _hintInput is not null;
+
+    /// <summary>Whether the network adds the photo's global features before the middle block (<see cref="GlobalContext"/>).</summary>
+    public bool HasGlobalContext => _globalContext is not null;
 
     /// <summary>The state-dict key prefixes of the hint branch (absent from an automatic network's weights).</summary>
     public static IReadOnlyList<string> HintKeyPrefixes { get; } = ["hint_input.", "hint_head."];
@@ -162,7 +174,7 @@ public sealed partial class ResNetUnet : Module<Tensor, Tensor>
             : (hintRows is not null ? BandConv(_hintInput, _imageNetInput ? hintPlanes.Mul(HintInputScale) : hintPlanes, hintRows, accumulate: null) : null)
               ?? _hintInput.Call(_imageNetInput ? hintPlanes.Mul(HintInputScale) : hintPlanes);
         var features = _encoder.Features(_imageNetInput ? ImageNetInput.FromGrey(l) : l, conv1Addend: conv1Addend);
-        var x = _middle.Call(features[4]);
+        var x = _middle.Call(_globalContext is null ? features[4] : _globalContext.Call(features[4]));
         for (int i = 0; i < 4; i++)
         {
             x = _decoder[i].Forward(x, features[3 - i]);
