@@ -96,13 +96,18 @@ def load(path, size):
     return torch.from_numpy(x[None].astype(np.float32)), lab
 
 
-def cells(net, path, size):
+def cells(net, path, size, whole=False):
     x, lab = load(path, size)
     with torch.no_grad():
         f8, f16, f32 = net.stages(x)
         g = f8.shape[2:]
-        feats = torch.cat([f8, F.interpolate(f16, g, mode="bilinear", align_corners=False),
-                           F.interpolate(f32, g, mode="bilinear", align_corners=False)], 1)[0]
+        parts = [f8, F.interpolate(f16, g, mode="bilinear", align_corners=False),
+                 F.interpolate(f32, g, mode="bilinear", align_corners=False)]
+        if whole:
+            # The whole photo's layer4 mean beside every cell (Iizuka et al. 2016's global features): does knowing
+            # the scene (a meadow, a shop, a beach) tell green cells from the rest better than the local view?
+            parts.append(f32.mean((2, 3), keepdim=True).expand(-1, -1, *g))
+        feats = torch.cat(parts, 1)[0]
     feats = feats.reshape(feats.shape[0], -1).T.numpy()
     ab = torch.from_numpy(lab[..., 1:].transpose(2, 0, 1)[None].copy())
     ab = F.avg_pool2d(ab, 8)[0].reshape(2, -1).T.numpy()
@@ -112,7 +117,7 @@ def cells(net, path, size):
     return feats[keep], green[keep]
 
 
-def gather(net, data, listing, size, fraction=1.0):
+def gather(net, data, listing, size, fraction=1.0, whole=False):
     xs, ys = [], []
     rels = [l.split("\t")[0].strip() for l in open(listing)]
     rels = [r for r in rels if r and not r.startswith("#")]
@@ -121,7 +126,7 @@ def gather(net, data, listing, size, fraction=1.0):
         path = os.path.join(data, rel)
         if not os.path.isfile(path):
             raise SystemExit(f"green-probe: {rel} of {listing} is not in {data}")
-        x, y = cells(net, path, size)
+        x, y = cells(net, path, size, whole)
         xs.append(x)
         ys.append(y)
     return np.concatenate(xs), np.concatenate(ys)
@@ -139,13 +144,15 @@ def main():
                    help="0: a linear probe; N: one hidden layer of N ReLU units (Adam, 8 epochs of 4096-cell batches)")
     p.add_argument("--train-fraction", type=float, default=1.0,
                    help="fit on this share of the training photos (every k-th), to see whether more photos would help")
+    p.add_argument("--whole-photo", action="store_true",
+                   help="add the photo's mean layer4 features (512) to every cell's: the scene as context")
     p.add_argument("--json")
     a = p.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(1)
     net = OnnxResNet(a.onnx)
-    xt, yt = gather(net, a.train_data, a.train_list, a.size, a.train_fraction)
-    xv, yv = gather(net, a.val_data, a.val_list, a.size)
+    xt, yt = gather(net, a.train_data, a.train_list, a.size, a.train_fraction, a.whole_photo)
+    xv, yv = gather(net, a.val_data, a.val_list, a.size, whole=a.whole_photo)
     mu, sd = xt.mean(0), xt.std(0) + 1e-6
     xt, xv = (xt - mu) / sd, (xv - mu) / sd
     xt_t, yt_t = torch.from_numpy(xt.astype(np.float32)), torch.from_numpy(yt.astype(np.float32))
@@ -202,7 +209,8 @@ def main():
         print(f"| {name} | {r['cells']} | {r['green']} | {r['auc']:.3f} | {at} % |")
     if a.json:
         with open(a.json, "w") as f:
-            json.dump({"size": a.size, "hidden": a.hidden, "train_fraction": a.train_fraction, **rows}, f, indent=1)
+            json.dump({"size": a.size, "hidden": a.hidden, "train_fraction": a.train_fraction,
+                       "whole_photo": a.whole_photo, **rows}, f, indent=1)
 
 
 if __name__ == "__main__":
