@@ -120,8 +120,9 @@ internal static class ExportKit
 
     /// <summary>
     /// A generator with random weights that behave like trained ones where it matters for the comparison: the
-    /// zero-initialised parts (self-attention γ, the hint branch) made non-zero, and BatchNorm running statistics
-    /// gathered by a few training-mode passes over real photos (spectral norm's vectors advance too), then eval mode.
+    /// zero-initialised parts (self-attention γ, the hint branch, the global context's expand convolution) made
+    /// non-zero, and BatchNorm running statistics gathered by a few training-mode passes over real photos (spectral
+    /// norm's vectors advance too), then eval mode.
     /// </summary>
     public static ExportSource RandomNetwork(string architecture, string hyperparameters, ulong seed)
     {
@@ -139,6 +140,14 @@ internal static class ExportKit
             else if (name.StartsWith("hint_", StringComparison.Ordinal))
             {
                 Tensor.Randn(generator, 0f, 0.05f, tensor.GetShape()).Data.CopyTo(tensor.Data);
+            }
+            else if (name.StartsWith(GlobalContext.KeyPrefix + "expand.", StringComparison.Ordinal))
+            {
+                // At its initial zero the block adds nothing, and a graph without it would match the engine. The deep
+                // path reaches a random network's output faintly (the decoder's skips dominate), so the context is
+                // made larger than the features it is added to: without spectral norm, leaving it out then moves
+                // the output by ~0.03 in tanh units, where N(0, 0.05) moved it by 4e-3.
+                Tensor.Randn(generator, 0f, 0.3f, tensor.GetShape()).Data.CopyTo(tensor.Data);
             }
             else if (architecture == "pix2pix-unet" && tensor.Rank == 4)
             {

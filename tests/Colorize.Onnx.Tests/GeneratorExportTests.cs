@@ -1,3 +1,4 @@
+using Colorize.Engine.Architectures;
 using Colorize.Engine.Pipeline;
 using Colorize.Tensors;
 using Colorize.Trainer.Export;
@@ -31,6 +32,12 @@ public sealed class GeneratorExportTests(ITestOutputHelper output)
         // The classification head (issue 14): logits × 1/T, Softmax over the 261 bins, the centres as a 1×1 Conv.
         { "resnet-unet class head", "resnet-unet", """{"encoderDepth": 18, "layer4Blocks": 3, "imageNetInput": true, "width": 0.25, "abHead": "classes"}""", 32 },
         { "resnet-unet class head, bins of 20, T 1, SN", "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "abHead": "classes", "abBinSize": 20, "annealTemperature": 1.0}""", 32 },
+        // The photo's mean layer4 features through two 1×1 convs, added before the middle block (ReduceMean, Conv,
+        // Relu, Conv, Add). Without spectral norm: a random spectral-normalised decoder passes the middle block's output
+        // on so faintly (the block moved the output by under 1e-6 with a context 50 times the features) that a graph
+        // without the block would match too. Not with the ImageNet input: without spectral norm that saturates ~40 %.
+        { "resnet-unet global context", "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "spectralNorm": false, "globalContext": true}""", 32 },
+        { "resnet-unet global context + hints", "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "spectralNorm": false, "hints": true, "globalContext": true}""", 32 },
     };
 
     [Theory]
@@ -58,6 +65,24 @@ public sealed class GeneratorExportTests(ITestOutputHelper output)
             var (count, width, height) = runs[0];
             var noHints = ExportKit.RunOrt(session, inputs[0].L, new float[inputs[0].Hints.Length], count, width, height);
             Assert.True(MaxDiff(noHints, ortByRun[0], 1f) > 1e-3f, "the hint input does not change the output");
+        }
+
+        if (source.Built.Module is ResNetUnet { HasGlobalContext: true })
+        {
+            // The global context must reach the output, or a graph that left it out would match the engine too: the
+            // same network with the block's expand convolution at zero (where training starts it) gives other colours,
+            // by well over the tolerance.
+            var without = ExportKit.RandomNetwork(architecture, hyperparameters, seed: 17);
+            foreach (var (_, tensor) in without.Built.Module.StateDict().Where(p => p.Key.StartsWith(GlobalContext.KeyPrefix + "expand.", StringComparison.Ordinal)))
+            {
+                tensor.Data.Clear();
+            }
+
+            using var withoutSession = ExportKit.Session(OnnxExport.ToBytes(without));
+            var (count, width, height) = runs[0];
+            float effect = MaxDiff(ExportKit.RunOrt(withoutSession, inputs[0].L, source.Built.TakesHints ? inputs[0].Hints : null, count, width, height), ortByRun[0], 1f) / 110f;
+            output.WriteLine(FormattableString.Invariant($"{name}: the global context changes the output by up to {effect:E2} (tanh units)"));
+            Assert.True(effect > 10 * Tolerance, FormattableString.Invariant($"the global context changes the graph's output by only {effect:E2}"));
         }
 
         // Folding BatchNorm changes the module, so the engine runs after the export and the ORT runs.

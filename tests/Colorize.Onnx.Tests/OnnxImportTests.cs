@@ -20,6 +20,8 @@ public sealed class OnnxImportTests(ITestOutputHelper output) : IDisposable
         { "unet-classic", """{"width": 8, "depth": 2}""" },
         { "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "hints": true}""" },
         { "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "abHead": "classes", "annealTemperature": 0.5}""" },
+        // Without spectral norm, so that the block reaches the output (see GeneratorExportTests).
+        { "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "spectralNorm": false, "globalContext": true}""" },
     };
 
     [Theory]

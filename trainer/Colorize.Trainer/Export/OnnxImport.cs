@@ -25,8 +25,8 @@ internal static class OnnxImport
     public static IReadOnlySet<string> SupportedOperators { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         "Add", "AveragePool", "BatchNormalization", "Clip", "Concat", "Conv", "ConvTranspose", "DepthToSpace", "Div",
-        "InstanceNormalization", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Pad", "Pow", "Relu", "Reshape", "Shape",
-        "Softmax", "Sub", "Tanh", "Transpose",
+        "InstanceNormalization", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Pad", "Pow", "ReduceMean", "Relu", "Reshape",
+        "Shape", "Softmax", "Sub", "Tanh", "Transpose",
     };
 
     /// <summary>Reads and checks <paramref name="path"/>; returns the network with its weights.</summary>

@@ -58,9 +58,10 @@ internal static class ResNetUnetExport
 
     /// <summary>
     /// The encoder (ImageNet grey input when the network has three conv1 input channels; hint branch added to conv1's
-    /// output), middle, four decoder blocks (PixelShuffle_ICNR + blur, BatchNorm'd skip, convs, self-attention),
-    /// final shuffle, L concatenated (plus the hint head), the residual block and the 1×1 head with tanh, or with the
-    /// class head its annealed mean (<see cref="ClassHead"/>).
+    /// output), the global context block when the network has one (<see cref="GlobalContext"/>), middle, four decoder
+    /// blocks (PixelShuffle_ICNR + blur, BatchNorm'd skip, convs, self-attention), final shuffle, L concatenated (plus
+    /// the hint head), the residual block and the 1×1 head with tanh, or with the class head its annealed mean
+    /// (<see cref="ClassHead"/>).
     /// </summary>
     /// <param name="g">The graph being written.</param>
     /// <param name="l">L/50 − 1, N×1×H×W.</param>
@@ -93,7 +94,7 @@ internal static class ResNetUnetExport
             features.Add(x);
         }
 
-        x = g.Layer("middle", features[4]);
+        x = g.Layer("middle", g.Has("global_context") ? GlobalContext(g, features[4]) : features[4]);
         for (int i = 0; i < 4; i++)
         {
             // The engine interpolates when the shuffled map and the skip differ in size; with sides that are multiples
@@ -125,6 +126,20 @@ internal static class ResNetUnetExport
         string p = b.AddNode("Softmax", [scaled], "class_probabilities", A.Int("axis", 1));
         return b.AddNode("Conv", [p, b.AddInitializer("class_head.centres", classes.CentreWeights())], "annealed_mean",
             A.Ints("kernel_shape", 1, 1), A.Ints("strides", 1, 1), A.Ints("pads", 0, 0, 0, 0), A.Ints("dilations", 1, 1), A.Int("group", 1));
+    }
+
+    /// <summary>
+    /// <c>GlobalContext</c> (hyperparameter globalContext): the features' mean over height and width (ReduceMean with
+    /// keepdims, so the 1×1 convolutions see N×C×1×1), reduce conv, ReLU, expand conv, added back to the features
+    /// (Add broadcasts over height and width).
+    /// </summary>
+    private static string GlobalContext(GeneratorGraph g, string x)
+    {
+        // Opset 17 (OnnxGraphBuilder.DefaultOpset) takes ReduceMean's axes as an attribute; from opset 18 they are an
+        // input, so raising the opset means writing them as an int64 initializer here.
+        string pooled = g.Builder.AddNode("ReduceMean", [x], "global_mean", A.Ints("axes", 2, 3), A.Int("keepdims", 1));
+        string context = g.Conv("global_context.expand", g.Op("Relu", g.Conv("global_context.reduce", pooled)));
+        return g.Op("Add", x, context);
     }
 
     private static string BasicBlock(GeneratorGraph g, string name, string x)
