@@ -131,6 +131,13 @@ internal sealed record TrainConfig
     /// <see cref="OversampleConfig"/>.
     /// </summary>
     public OversampleConfig? Oversample { get; init; }
+    /// <summary>
+    /// The rate of a <c>resnet-unet</c>'s <c>globalContext</c> block (<c>global_context.*</c>) as a multiple of the
+    /// phase's (1: the same). Fine-tuning a trained network into the block, whose output starts at zero, at the
+    /// fine-tuning rate leaves it at a hundredth of the features it adds to after two epochs; like the hint branch and
+    /// a new class head, it gets its own rate.
+    /// </summary>
+    public double GlobalContextLrMultiplier { get; init; } = 1;
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -188,6 +195,10 @@ internal sealed record TrainConfig
         Rebalance?.Validate();
         ClassLoss?.Validate(Generator);
         Oversample?.Validate();
+        Require(GlobalContextLrMultiplier is > 0 and <= 1000, $"globalContextLrMultiplier must be in (0, 1000], got {GlobalContextLrMultiplier}.");
+        Require(GlobalContextLrMultiplier == 1 || (Generator.Name == "resnet-unet" && Generator.Hyperparameters is { } hp
+            && hp.TryGetValue("globalContext", out var gc) && gc.ValueKind == System.Text.Json.JsonValueKind.True),
+            "globalContextLrMultiplier needs a resnet-unet generator with \"globalContext\": true.");
         Require(L1Weight >= 0, $"l1Weight must not be negative, got {L1Weight}.");
         return this;
     }
