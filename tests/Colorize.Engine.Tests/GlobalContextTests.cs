@@ -46,26 +46,7 @@ public sealed class GlobalContextTests
             load.MissingKeys.Order(StringComparer.Ordinal));
 
         var l = Tensor.Rand(new Generator(5), -1f, 1f, 2, 1, 64, 96);
-        foreach (var training in new[] { false, true })
-        {
-            if (training)
-            {
-                plain.Module.Train();
-                global.Module.Train();
-            }
-            else
-            {
-                plain.Module.Eval();
-                global.Module.Eval();
-            }
-
-            using (Tensor.NoGrad())
-            {
-                var expected = plain.Module.Call(l).Data.ToArray();
-                var actual = global.Module.Call(l).Data.ToArray();
-                Assert.True(expected.AsSpan().SequenceEqual(actual), $"training {training}: the output differs from the network's without the block.");
-            }
-        }
+        SameOutput.InBothModes(plain.Module, l, global.Module, l, "the output differs from the network's without the block.");
     }
 
     [Fact]

@@ -66,26 +66,7 @@ public sealed class HintNetworkTests
             kv => Assert.All(kv.Value.Data.ToArray(), v => Assert.Equal(0f, v)));
 
         var (l, input) = Inputs(hintedSquare);
-        foreach (var training in new[] { false, true })
-        {
-            if (training)
-            {
-                automatic.Module.Train();
-                hinted.Module.Train();
-            }
-            else
-            {
-                automatic.Module.Eval();
-                hinted.Module.Eval();
-            }
-
-            using (Tensor.NoGrad())
-            {
-                var expected = automatic.Module.Call(l).Data.ToArray();
-                var actual = hinted.Module.Call(input).Data.ToArray();
-                Assert.True(expected.AsSpan().SequenceEqual(actual), $"training {training}: the hint network's output differs from the automatic network's.");
-            }
-        }
+        SameOutput.InBothModes(automatic.Module, l, hinted.Module, input, "the hint network's output differs from the automatic network's.");
     }
 
     [Fact]
