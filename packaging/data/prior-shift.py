@@ -26,6 +26,14 @@ import sys
 import numpy as np
 
 
+def read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        sys.exit(f"prior-shift.py: cannot read {path}: {e}")
+
+
 def read_safetensors(path):
     with open(path, "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
@@ -44,11 +52,13 @@ def main():
     if len(args) != 4:
         sys.exit(__doc__.split("\n\n")[1])
     pack, rebalance_path, alpha, out = args[0], args[1], float(args[2]), args[3]
-    manifest = json.load(open(os.path.join(pack, "manifest.json")))
+    if os.path.exists(out):
+        sys.exit(f"{out} exists; not overwritten")
+    manifest = read_json(os.path.join(pack, "manifest.json"))
     hp = manifest["architecture"]["hyperparameters"]
     if hp.get("abHead") != "classes":
         sys.exit(f"{pack}: not a class-head pack (abHead {hp.get('abHead')!r})")
-    rebalance = json.load(open(rebalance_path))
+    rebalance = read_json(rebalance_path)
     if rebalance["binSize"] != hp.get("abBinSize", 10):
         sys.exit(f"bin size {rebalance['binSize']} in {rebalance_path}, {hp.get('abBinSize', 10)} in the pack")
     bins = rebalance["bins"]
@@ -58,9 +68,16 @@ def main():
     shift = np.array([alpha * temperature * math.log(b["w"]) for b in bins], dtype=np.float64)
 
     weights_path = os.path.join(pack, manifest["weights"]["file"])
-    header, data = read_safetensors(weights_path)
+    try:
+        header, data = read_safetensors(weights_path)
+    except (OSError, ValueError, struct.error) as e:
+        sys.exit(f"prior-shift.py: cannot read {weights_path}: {e}")
+    if "head.bias" not in header:
+        sys.exit(f"{weights_path}: no head.bias")
     entry = header["head.bias"]
-    dtype = {"F16": np.float16, "F32": np.float32}[entry["dtype"]]
+    dtype = {"F16": np.float16, "F32": np.float32}.get(entry["dtype"])
+    if dtype is None:
+        sys.exit(f"{weights_path}: head.bias is {entry['dtype']}; prior-shift.py reads F16 and F32")
     start, end = entry["data_offsets"]
     bias = np.frombuffer(data[start:end], dtype=dtype).astype(np.float64)
     if bias.shape != shift.shape:
@@ -87,8 +104,6 @@ def main():
     for name in os.listdir(pack):
         if name not in ("manifest.json", manifest["weights"]["file"]):
             shutil.copy2(os.path.join(pack, name), os.path.join(tmp, name))
-    if os.path.exists(out):
-        sys.exit(f"{out} exists; not overwritten")
     os.replace(tmp, out)
     print(f"wrote {out}: head bias shifted by {shift.min():+.3f}..{shift.max():+.3f} (alpha {alpha:g}, T {temperature:g})")
 
