@@ -30,7 +30,8 @@ internal static class InitialWeights
     /// <summary>
     /// Copies every tensor of the source into <paramref name="generator"/>. The source must have every tensor of the
     /// generator but the hint branch (an automatic pack fine-tuned into a hint network: the branch stays zero, so the
-    /// network starts as the automatic one) and nothing else, each of the same shape; otherwise one line says what
+    /// network starts as the automatic one) and the <c>globalContext</c> block (its output starts at zero the same way)
+    /// and nothing else, each of the same shape; otherwise one line says what
     /// does not fit. A tanh-head source into a generator with the class head (abHead "classes") gives everything but
     /// <c>head.*</c>, which keeps its random weights. Returns a line for the log.
     /// </summary>
@@ -62,11 +63,11 @@ internal static class InitialWeights
 
         var missing = expected.Keys.Where(k => !tensors.ContainsKey(k)).ToList();
         // The hint branch and the global-context block start at zero (the network then computes what the source did).
-        var notHint = missing.Where(k => !ResNetUnet.HintKeyPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))
+        var required = missing.Where(k => !ResNetUnet.HintKeyPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))
             && !k.StartsWith(GlobalContext.KeyPrefix, StringComparison.Ordinal) && !(skipHead && IsHead(k))).ToList();
-        if (notHint.Count > 0)
+        if (required.Count > 0)
         {
-            throw new TrainerException($"init: {source} lacks {notHint.Count} of the generator's tensors ({string.Join(", ", notHint.Take(3))}{(notHint.Count > 3 ? ", …" : "")}).");
+            throw new TrainerException($"init: {source} lacks {required.Count} of the generator's tensors ({string.Join(", ", required.Take(3))}{(required.Count > 3 ? ", …" : "")}).");
         }
 
         generator.LoadStateDict(tensors, strict: false);
