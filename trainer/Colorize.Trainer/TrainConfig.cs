@@ -134,7 +134,7 @@ internal sealed record TrainConfig
     /// <summary>
     /// The rate of a <c>resnet-unet</c>'s <c>globalContext</c> block (<c>global_context.*</c>) as a multiple of the
     /// phase's (1: the same). Fine-tuning a trained network into the block, whose output starts at zero, at the
-    /// fine-tuning rate leaves it at a hundredth of the features it adds to after two epochs; like the hint branch and
+    /// fine-tuning rate left it at 2 % of the features it adds to after two epochs (packaging/data/global-context-size.py); like the hint branch and
     /// a new class head, it gets its own rate.
     /// </summary>
     public double GlobalContextLrMultiplier { get; init; } = 1;
