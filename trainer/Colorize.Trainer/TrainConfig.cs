@@ -127,6 +127,11 @@ internal sealed record TrainConfig
     /// </summary>
     public ClassLossConfig? ClassLoss { get; init; }
     /// <summary>
+    /// A training-time objective on the <c>globalContext</c> block's photo summary: predict the photo's ab histogram
+    /// (null: none); see <see cref="SceneLossConfig"/>.
+    /// </summary>
+    public SceneLossConfig? SceneLoss { get; init; }
+    /// <summary>
     /// Listed training photos appear several times in each epoch's order (null: each photo once); see
     /// <see cref="OversampleConfig"/>.
     /// </summary>
@@ -194,6 +199,7 @@ internal sealed record TrainConfig
         Cutouts?.Validate();
         Rebalance?.Validate();
         ClassLoss?.Validate(Generator);
+        SceneLoss?.Validate(Generator);
         Oversample?.Validate();
         Require(GlobalContextLrMultiplier is > 0 and <= 1000, $"globalContextLrMultiplier must be in (0, 1000], got {GlobalContextLrMultiplier}.");
         Require(GlobalContextLrMultiplier == 1 || (Generator.Name == "resnet-unet" && Generator.Hyperparameters is { } hp

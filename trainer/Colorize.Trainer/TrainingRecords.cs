@@ -14,7 +14,10 @@ internal sealed record EpochRecord(int Epoch, long Step, double? LossG, double L
     double? Auc = null, double? AucGrey = null, double? LearningRate = null, string? Phase = null, int? Size = null,
     double? CpuSeconds = null)
 {
-    /// <summary>The mean cross-entropy of the class head over the epoch's generator steps (unweighted; null without <c>classLoss</c>).</summary>
+    /// <summary>
+    /// The mean cross-entropy of the class head, or of the scene head with <c>sceneLoss</c>, over the epoch's generator
+    /// steps (unweighted; null with neither).
+    /// </summary>
     public double? LossClass { get; init; }
 }
 

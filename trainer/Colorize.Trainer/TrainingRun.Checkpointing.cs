@@ -43,6 +43,10 @@ internal sealed partial class TrainingRun
         var all = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         Add("g.", _g.StateDict());
         Add("optg.", _optG.StateDict().Tensors);
+        if (_sceneLoss is not null)
+        {
+            Add(SceneLoss.CheckpointPrefix, _sceneLoss.Head.StateDict());
+        }
         if (_d is not null)
         {
             Add("d.", _d.StateDict());
@@ -63,6 +67,10 @@ internal sealed partial class TrainingRun
     private void Restore(CheckpointState state, Dictionary<string, Tensor> tensors)
     {
         _g.LoadStateDict(Prefixed(tensors, "g."));
+        if (_sceneLoss is not null)
+        {
+            _sceneLoss.Head.LoadStateDict(Prefixed(tensors, SceneLoss.CheckpointPrefix));
+        }
         _optG.LoadStateDict(new OptimizerState(Prefixed(tensors, "optg."), state.OptimizerGScalars));
         if (_d is not null)
         {

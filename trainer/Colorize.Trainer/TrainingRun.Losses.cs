@@ -22,7 +22,7 @@ internal sealed partial class TrainingRun
     /// and the reported value the unweighted one, so that lossL1 compares across runs. The cross-entropy takes the
     /// rarity weights too when rebalancing (Zhang et al.'s full loss).
     /// </summary>
-    private (Tensor Loss, double L1, double? Class) AbTerm(Tensor fake, Tensor? logits, Tensor truth)
+    private (Tensor Loss, double L1, double? Class) AbTerm(Tensor fake, Tensor? logits, Tensor? scene, Tensor truth)
     {
         Tensor l1Term;
         double l1;
@@ -38,6 +38,13 @@ internal sealed partial class TrainingRun
         }
 
         var loss = l1Term.Mul(_config.L1Weight);
+        if (_sceneLoss is not null && scene is not null)
+        {
+            // Reported where the class head's cross-entropy is (a run has one or the other: sceneLoss needs the tanh head).
+            var sceneCe = _sceneLoss.Compute(scene, truth);
+            return (loss + sceneCe.Mul((float)_sceneLoss.Config.Weight), l1, sceneCe.Item());
+        }
+
         if (_classLoss is null || logits is null)
         {
             return (loss, l1, null);
@@ -52,16 +59,22 @@ internal sealed partial class TrainingRun
     /// from (one forward pass; <see cref="ResNetUnet.ForwardWithLogits"/> runs the head's own hooks, and the network
     /// registers none of its own).
     /// </summary>
-    private (Tensor Ab, Tensor? Logits) Generate(Batch batch)
+    private (Tensor Ab, Tensor? Logits, Tensor? Scene) Generate(Batch batch)
     {
         var input = batch.InputFor(_takesHints);
         if (_classLoss is not null)
         {
             var (ab, logits) = ((ResNetUnet)_g).ForwardWithLogits(input);
-            return (ab, logits);
+            return (ab, logits, null);
         }
 
-        return (_g.Call(input), null);
+        if (_sceneLoss is not null)
+        {
+            var (ab, scene) = ((ResNetUnet)_g).ForwardWithSceneSummary(input);
+            return (ab, null, scene);
+        }
+
+        return (_g.Call(input), null, null);
     }
 
     /// <summary>The class loss of a <c>classLoss</c> config (validated: the generator is a resnet-unet with the class head), or null.</summary>
@@ -72,6 +85,9 @@ internal sealed partial class TrainingRun
 
     /// <summary>The cross-entropy of the class head (config <c>classLoss</c>), or null.</summary>
     private readonly ClassLoss? _classLoss;
+
+    /// <summary>The scene head and its cross-entropy (config <c>sceneLoss</c>), or null.</summary>
+    private readonly SceneLoss? _sceneLoss;
 
     /// <summary>The colour weights of the L1 term (set when training starts with <c>rebalance</c>; tests set it directly).</summary>
     internal ColourRebalance? Rebalance

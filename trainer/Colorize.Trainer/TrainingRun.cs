@@ -47,6 +47,7 @@ internal sealed partial class TrainingRun
         _modelRandom = root.Fork();
         _criticRandom = root.Fork();
         _dataRandom = root.Fork();
+        var sceneRandom = root.Fork();
         var built = ArchitectureRegistry.Build(config.Generator, ArchitectureRole.Generator, _modelRandom);
         foreach (int size in _schedule.Phases.Select(p => p.Size).Append(config.Size).Distinct())
         {
@@ -78,6 +79,7 @@ internal sealed partial class TrainingRun
 
         _featureLoss = config.FeatureLoss is { } featureConfig ? new FeatureLoss(featureConfig) : null;
         _classLoss = MakeClassLoss(config, _g);
+        _sceneLoss = config.SceneLoss is { } sceneConfig ? new SceneLoss(sceneConfig, sceneRandom) : null;
         if (config.Discriminator is not null)
         {
             _d = ArchitectureRegistry.Build(config.Discriminator, ArchitectureRole.Discriminator, _criticRandom).Module;
@@ -290,7 +292,7 @@ internal sealed partial class TrainingRun
                 metrics.Psnr, metrics.PsnrGrey, metrics.AbMae, metrics.ColorfulnessPred, metrics.ColorfulnessTruth, metrics.DeltaColorfulness,
                 metrics.Images, seconds, trainSeconds, images / trainSeconds)
                 { Auc = metrics.Auc, AucGrey = metrics.AucGrey, LearningRate = _optG.ParamGroups[0].LearningRate, Phase = phase.Name, Size = phase.Size, CpuSeconds = cpuBefore + cpuClock.Seconds,
-                  LossClass = _classLoss is null || gSteps == 0 ? null : sumClass / gSteps };
+                  LossClass = (_classLoss is null && _sceneLoss is null) || gSteps == 0 ? null : sumClass / gSteps };
             records.Add(record);
             File.AppendAllText(Path.Combine(_runDirectory, "metrics.jsonl"), JsonSerializer.Serialize(record, s_jsonLine) + "\n");
             // With adversarial phases the recipe's product is the adversarially trained generator: pretraining
@@ -335,8 +337,8 @@ internal sealed partial class TrainingRun
             case PhaseKind.Pretrain:
             {
                 _optG.ZeroGrad();
-                var (fake, logits) = Generate(batch);
-                var (loss, l1, ce) = AbTerm(fake, logits, batch.AB);
+                var (fake, logits, scene) = Generate(batch);
+                var (loss, l1, ce) = AbTerm(fake, logits, scene, batch.AB);
                 if (_featureLoss is not null)
                 {
                     loss += _featureLoss.Compute(batch.L, fake, batch.AB).Mul(_featureLoss.Config.Weight);
@@ -380,7 +382,7 @@ internal sealed partial class TrainingRun
     /// </summary>
     private StepLosses FixedGanStep(Batch batch)
     {
-        var (fake, logits) = Generate(batch);
+        var (fake, logits, scene) = Generate(batch);
         double lossD = CriticStep(batch, fake.Detach());
         double sumG = 0, sumAdv = 0, l1 = 0, sumClass = 0;
         int steps = _config.Gan.GeneratorStepsPerCriticStep;
@@ -388,10 +390,10 @@ internal sealed partial class TrainingRun
         {
             if (i > 0)
             {
-                (fake, logits) = Generate(batch);
+                (fake, logits, scene) = Generate(batch);
             }
 
-            var (g, adv, l, ce) = GeneratorStep(batch, fake, logits);
+            var (g, adv, l, ce) = GeneratorStep(batch, fake, logits, scene);
             sumG += g;
             sumAdv += adv;
             sumClass += ce;
@@ -425,8 +427,8 @@ internal sealed partial class TrainingRun
             return new StepLosses(0, 0, 0, lossD, 1, L1Value(fake, batch.AB));
         }
 
-        var (generated, logits) = Generate(batch);
-        var (g, adv, l1, ce) = GeneratorStep(batch, generated, logits);
+        var (generated, logits, scene) = Generate(batch);
+        var (g, adv, l1, ce) = GeneratorStep(batch, generated, logits, scene);
         _criticMode = true;
         return new StepLosses(g, adv, 1, 0, 0, l1, ce);
     }
@@ -463,7 +465,7 @@ internal sealed partial class TrainingRun
     }
 
     /// <summary>One generator update: fool the critic and stay close to the truth (adversarialWeight·adv + the ab term).</summary>
-    private (double Loss, double Adv, double L1, double Class) GeneratorStep(Batch batch, Tensor fake, Tensor? logits)
+    private (double Loss, double Adv, double L1, double Class) GeneratorStep(Batch batch, Tensor fake, Tensor? logits, Tensor? scene)
     {
         _optG.ZeroGrad();
         // The critic only passes gradients through here; not computing its weight gradients saves a third of its backward.
@@ -471,7 +473,7 @@ internal sealed partial class TrainingRun
         try
         {
             var adv = AdversarialLosses.Generator(_config.Gan.Loss, _d!.Call(Tensor.Cat([batch.L, fake], 1)));
-            var (abLoss, l1, ce) = AbTerm(fake, logits, batch.AB);
+            var (abLoss, l1, ce) = AbTerm(fake, logits, scene, batch.AB);
             var loss = (_config.Gan.AdversarialWeight == 1f ? adv : adv.Mul(_config.Gan.AdversarialWeight)) + abLoss;
             if (_featureLoss is { Config.InGan: true })
             {
@@ -545,7 +547,14 @@ internal sealed partial class TrainingRun
         var (lr, beta1, beta2) = phase.Kind == PhaseKind.Pretrain && c.Pretrain is { } p && _d is not null
             ? (p.LearningRate ?? c.LearningRate, p.Beta1 ?? c.Beta1, p.Beta2 ?? c.Beta2)
             : (c.LearningRate, c.Beta1, c.Beta2);
-        var g = new Adam(GeneratorParamGroups.Build(_g, lr, beta1, beta2, c, phase.FrozenEncoder));
+        var groups = GeneratorParamGroups.Build(_g, lr, beta1, beta2, c, phase.FrozenEncoder);
+        if (_sceneLoss is not null)
+        {
+            // The scene head trains with the generator (last group: the logged rate stays the main group's).
+            groups.Add(new([.. _sceneLoss.Head.Parameters()], lr) { Beta1 = beta1, Beta2 = beta2 });
+        }
+
+        var g = new Adam(groups);
         var d = _d is null ? null : new Adam(_d.Parameters(), c.LearningRate * c.Gan.CriticLrMultiplier, c.Beta1, c.Beta2);
         return (g, d);
     }

@@ -49,7 +49,7 @@ public static class ArchitectureRegistry
             int depth = h.Int("depth", 4, 1, 6);
             return new BuiltArchitecture(new ClassicUnet(1, 2, h.Int("width", 64, 4, 256), depth, g), 1 << depth);
         }),
-        new(new ArchitectureInfo("resnet-unet", 1, "ResNet18/34 U-Net with PixelShuffle_ICNR+blur: encoderDepth, layer4Blocks, imageNetInput, width, selfAttention, spectralNorm, hints, abHead (tanh|classes), abBinSize, annealTemperature, globalContext"), ArchitectureRole.Generator, (h, g) =>
+        new(new ArchitectureInfo("resnet-unet", 1, "ResNet18/34 U-Net with PixelShuffle_ICNR+blur: encoderDepth, layer4Blocks, imageNetInput, width, selfAttention, spectralNorm, hints, abHead (tanh|classes), abBinSize, annealTemperature, globalContext, globalContextGate"), ArchitectureRole.Generator, (h, g) =>
         {
             int depth = h.Int("encoderDepth", 34, 18, 34);
             if (depth is not (18 or 34))
@@ -58,7 +58,13 @@ public static class ArchitectureRegistry
             }
 
             int layer4 = h.Int("layer4Blocks", depth == 18 ? 2 : 3, 1, 8);
-            var net = new ResNetUnet(depth, 1, 2, h.Float("width", 1f, 0.125f, 4f), h.Bool("selfAttention", true), h.Bool("spectralNorm", true), g, layer4, h.Bool("imageNetInput", false), h.Bool("hints", false), ParseAbHead(h), h.Bool("globalContext", false));
+            bool globalContext = h.Bool("globalContext", false), globalContextGate = h.Bool("globalContextGate", false);
+            if (globalContextGate && !globalContext)
+            {
+                throw new ModelPackException("Hyperparameter 'globalContextGate' needs 'globalContext': true.");
+            }
+
+            var net = new ResNetUnet(depth, 1, 2, h.Float("width", 1f, 0.125f, 4f), h.Bool("selfAttention", true), h.Bool("spectralNorm", true), g, layer4, h.Bool("imageNetInput", false), h.Bool("hints", false), ParseAbHead(h), globalContext, globalContextGate);
             return new BuiltArchitecture(net, 32, net.TakesHints);
         }),
         new(new ArchitectureInfo("patchgan", 1, "pix2pix 70×70 PatchGAN on L‖ab: ndf, layers, norm (batch|instance)"), ArchitectureRole.Discriminator, (h, g) =>

@@ -27,4 +27,20 @@ public sealed partial class ResNetUnet
         var logits = _head.Call(Trunk(input));
         return (classes.Decode(logits), logits);
     }
+
+    /// <summary>
+    /// What <see cref="Forward"/> returns and the global-context block's summary of each photo ([N, 256, 1, 1], the
+    /// hidden vector the context is made from), from one pass: a training-time scene objective reads the latter.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The network has no global-context block or has the class head.</exception>
+    public (Tensor Ab, Tensor SceneSummary) ForwardWithSceneSummary(Tensor input)
+    {
+        if (_globalContext is null || _classes is not null)
+        {
+            throw new InvalidOperationException("A scene summary needs a ResNetUnet with the global-context block and the tanh head.");
+        }
+
+        var features = Trunk(input, out var summary);
+        return (_head.Call(features).Tanh(), summary!);
+    }
 }

@@ -65,7 +65,8 @@ public sealed partial class ResNetUnet : Module<Tensor, Tensor>
     /// annealed mean (<see cref="AbClassHead"/>); null for the 1×1 conv + tanh head.</param>
     /// <param name="globalContext">Add the photo's mean deepest features to every position before the middle block
     /// (<see cref="GlobalContext"/>, zero-initialised: without training it changes nothing).</param>
-    public ResNetUnet(int encoderDepth = 34, int inputChannels = 1, int outputChannels = 2, float width = 1f, bool selfAttention = true, bool spectralNorm = true, Generator? generator = null, int? layer4Blocks = null, bool imageNetInput = false, bool hints = false, AbClassHead? classes = null, bool globalContext = false)
+    /// <param name="globalContextGate">The block's gated form: its context normalised and scaled by a zero-initialised gate.</param>
+    public ResNetUnet(int encoderDepth = 34, int inputChannels = 1, int outputChannels = 2, float width = 1f, bool selfAttention = true, bool spectralNorm = true, Generator? generator = null, int? layer4Blocks = null, bool imageNetInput = false, bool hints = false, AbClassHead? classes = null, bool globalContext = false, bool globalContextGate = false)
     {
         if (classes is not null && outputChannels != 2)
         {
@@ -115,10 +116,15 @@ public sealed partial class ResNetUnet : Module<Tensor, Tensor>
             _hintHead = RegisterModule("hint_head", ZeroConv(new Conv2d(HintChannels, resChannels, 3, padding: 1, generator: generator)));
         }
 
+        if (globalContextGate && !globalContext)
+        {
+            throw new ArgumentException("globalContextGate needs globalContext.", nameof(globalContextGate));
+        }
+
         if (globalContext)
         {
             // Registered after everything else for the same reason as the hint branch.
-            _globalContext = RegisterModule(GlobalContext.KeyPrefix.TrimEnd('.'), new GlobalContext(512, 256, generator));
+            _globalContext = RegisterModule(GlobalContext.KeyPrefix.TrimEnd('.'), new GlobalContext(512, 256, generator, globalContextGate));
         }
     }
 
@@ -144,7 +150,10 @@ public sealed partial class ResNetUnet : Module<Tensor, Tensor>
     public static IReadOnlyList<string> HintKeyPrefixes { get; } = ["hint_input.", "hint_head."];
 
     /// <summary>Everything before the head: the input of its 1×1 convolution.</summary>
-    private Tensor Trunk(Tensor input)
+    private Tensor Trunk(Tensor input) => Trunk(input, out _);
+
+    /// <summary>Everything before the head, and the global-context block's photo summary (null without the block).</summary>
+    private Tensor Trunk(Tensor input, out Tensor? sceneSummary)
     {
         if (input.Shape[2] % 32 != 0 || input.Shape[3] % 32 != 0)
         {
@@ -174,7 +183,15 @@ public sealed partial class ResNetUnet : Module<Tensor, Tensor>
             : (hintRows is not null ? BandConv(_hintInput, _imageNetInput ? hintPlanes.Mul(HintInputScale) : hintPlanes, hintRows, accumulate: null) : null)
               ?? _hintInput.Call(_imageNetInput ? hintPlanes.Mul(HintInputScale) : hintPlanes);
         var features = _encoder.Features(_imageNetInput ? ImageNetInput.FromGrey(l) : l, conv1Addend: conv1Addend);
-        var x = _middle.Call(_globalContext is null ? features[4] : _globalContext.Call(features[4]));
+        sceneSummary = null;
+        var deepest = features[4];
+        if (_globalContext is not null)
+        {
+            deepest = _globalContext.Forward(deepest, out var summary);
+            sceneSummary = summary;
+        }
+
+        var x = _middle.Call(deepest);
         for (int i = 0; i < 4; i++)
         {
             x = _decoder[i].Forward(x, features[3 - i]);
