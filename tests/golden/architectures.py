@@ -382,15 +382,25 @@ class AbClassHead(nn.Module):
 
 class GlobalContext(nn.Module):
     """Iizuka et al. 2016's global features (GlobalContext.cs): the input's mean over H and W through a 1x1 conv
-    (C -> hidden), ReLU and a 1x1 conv (hidden -> C), added to every position. C# starts `expand` at zero."""
+    (C -> hidden), ReLU and a 1x1 conv (hidden -> C), added to every position. C# starts `expand` at zero.
 
-    def __init__(self, channels=512, hidden=256):
+    With `gated` (globalContextGate) the context is divided by its RMS over the channels (per photo, eps 1e-5 inside
+    the root) and multiplied by a per-channel `gate` [1, C, 1, 1], which C# starts at zero (and `expand` random)."""
+
+    GATE_EPSILON = 1e-5  # GlobalContext.GateEpsilon
+
+    def __init__(self, channels=512, hidden=256, gated=False):
         super().__init__()
         self.reduce = nn.Conv2d(channels, hidden, 1)
         self.expand = nn.Conv2d(hidden, channels, 1)
+        self.gate = nn.Parameter(torch.zeros(1, channels, 1, 1)) if gated else None
 
     def forward(self, x):
-        return x + self.expand(torch.relu(self.reduce(x.mean((2, 3), keepdim=True))))
+        context = self.expand(torch.relu(self.reduce(x.mean((2, 3), keepdim=True))))
+        if self.gate is not None:
+            rms = torch.sqrt(context.square().mean(1, keepdim=True) + self.GATE_EPSILON)
+            context = context / rms * self.gate
+        return x + context
 
 
 class ResNetUnet(nn.Module):
@@ -407,7 +417,7 @@ class ResNetUnet(nn.Module):
 
     def __init__(self, encoder_depth=34, input_nc=1, output_nc=2, width=1.0, self_attention=True, spectral=True,
                  layer4_blocks=None, imagenet_input=False, hints=False, class_centres=None, temperature=0.38,
-                 global_context=False):
+                 global_context=False, global_context_gate=False):
         super().__init__()
         if imagenet_input and input_nc != 1:
             raise ValueError("The ImageNet input takes one L channel")
@@ -441,7 +451,10 @@ class ResNetUnet(nn.Module):
         if hints:  # registered last, as in C#
             self.hint_input = nn.Conv2d(3, 64, 7, stride=2, padding=3)
             self.hint_head = nn.Conv2d(3, res, 3, padding=1)
-        self.global_context = GlobalContext(512, 256) if global_context else None  # after the hint branch, as in C#
+        if global_context_gate and not global_context:
+            raise ValueError("globalContextGate needs globalContext")
+        # After the hint branch, as in C#.
+        self.global_context = GlobalContext(512, 256, global_context_gate) if global_context else None
 
     def forward(self, inp):
         if inp.shape[2] % 32 or inp.shape[3] % 32:
@@ -503,7 +516,8 @@ def build(name, hp=None):
                           hp.get("spectralNorm", True), hp.get("layer4Blocks", 2 if depth == 18 else 3),
                           hp.get("imageNetInput", False), hp.get("hints", False),
                           srgb_gamut_centres(hp.get("abBinSize", 10)) if hp.get("abHead", "tanh") == "classes" else None,
-                          hp.get("annealTemperature", 0.38), hp.get("globalContext", False))
+                          hp.get("annealTemperature", 0.38), hp.get("globalContext", False),
+                          hp.get("globalContextGate", False))
     if name == "patchgan":
         return PatchGan(3, hp.get("ndf", 64), hp.get("layers", 3), hp.get("norm", "batch"))
     if name == "sagan-critic":

@@ -54,7 +54,7 @@ GRAD_BUDGET = 8192       # spread evenly over the network when they hold more el
 # Small instances of every architecture. hp: the manifest hyperparameters; train_hp: those of the training-mode
 # model (dropout off; same keys), None for no training-mode case; synthetic: weights with more elements than this
 # are synthetic (None: the whole state dict is stored). patchgan_batch stores every weight, to load a complete
-# PyTorch state dict; the others keep the fixtures small (all fixtures together about 2.2 MB).
+# PyTorch state dict; the others keep the fixtures small (all fixtures together about 4.8 MB).
 CONFIGS = [
     dict(name="pix2pix_batch", arch="pix2pix-unet", hp={"numDowns": 5, "ngf": 8}, shape=(2, 1, 32, 32),
          train_hp={"numDowns": 5, "ngf": 8}, synthetic=16384),
@@ -102,6 +102,16 @@ CONFIGS = [
          shape=(2, 1, 64, 64),
          train_hp={"encoderDepth": 18, "layer4Blocks": 3, "imageNetInput": True, "width": 0.25, "globalContext": True},
          synthetic=4096),
+    # Its gated form (globalContextGate): the context normalised to unit RMS over the channels and multiplied by a
+    # per-channel gate, random here (randomize: the C# network starts the gate at zero, which would hide the block).
+    # extra_grads: the block's small parameters' gradients are stored whatever the budget's spacing picks.
+    dict(name="resnet_unet18_global_gated", arch="resnet-unet",
+         hp={"encoderDepth": 18, "layer4Blocks": 3, "imageNetInput": True, "width": 0.25, "globalContext": True,
+             "globalContextGate": True},
+         shape=(2, 1, 64, 64),
+         train_hp={"encoderDepth": 18, "layer4Blocks": 3, "imageNetInput": True, "width": 0.25, "globalContext": True,
+                   "globalContextGate": True},
+         synthetic=4096, extra_grads=("global_context.gate", "global_context.reduce.bias")),
 ]
 
 ROLES = {"pix2pix-unet": "generator", "unet-classic": "generator", "resnet-unet": "generator",
@@ -170,6 +180,9 @@ def randomize(model, synthetic_over):
                         p.normal_(0.0, std)
                 elif pname == "gamma":
                     p.fill_(0.6)  # self-attention starts at 0, which would hide the attention branch
+                elif pname == "gate":
+                    # The global context's gate starts at 0, which would hide the block; both signs, none near 0.
+                    p.copy_((torch.rand(p.shape) * 0.5 + 0.25) * torch.sign(torch.randn(p.shape)))
                 elif isinstance(module, nn.BatchNorm2d) and pname == "weight":
                     p.uniform_(0.6, 1.4)
                 else:  # biases
@@ -234,7 +247,8 @@ def hinted_input(shape):
     return x
 
 
-def generate(index, name, arch, hp, shape, train_hp, synthetic, lab_case=None, hint_planes=False, class_centres=False):
+def generate(index, name, arch, hp, shape, train_hp, synthetic, lab_case=None, hint_planes=False, class_centres=False,
+             extra_grads=()):
     synthetic_over = synthetic
     torch.manual_seed(4000 + index)
     model = architectures.build(arch, hp)
@@ -292,7 +306,7 @@ def generate(index, name, arch, hp, shape, train_hp, synthetic, lab_case=None, h
     eligible = [(pn, p) for pn, p in train_model.named_parameters() if p.numel() <= GRAD_MAX and pn not in synthetic]
     step = max(1, math.ceil(sum(p.numel() for _, p in eligible) / GRAD_BUDGET))
     for i, (pn, p) in enumerate(eligible):
-        if i % step == 0 or i == len(eligible) - 1:
+        if i % step == 0 or i == len(eligible) - 1 or pn in extra_grads:
             io[f"train/grad/{pn}"] = ("F32", p.grad.float())
             config["grads"].append(pn)
     for bn, b in train_model.named_buffers():

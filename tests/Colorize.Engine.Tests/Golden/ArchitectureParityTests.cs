@@ -25,7 +25,7 @@ public sealed class ArchitectureParityTests(ITestOutputHelper output)
     [
         "pix2pix_batch", "pix2pix_instance_dropout", "patchgan_batch", "patchgan_instance", "unet_classic",
         "resnet_unet18", "resnet_unet34_plain", "sagan_critic", ImageNetConfiguration, "resnet_unet18_hints",
-        "resnet_unet18_classes", "resnet_unet18_global",
+        "resnet_unet18_classes", "resnet_unet18_global", "resnet_unet18_global_gated",
     ];
 
     // resnet-unet with ML.NET's ResNet18 layout (layer4Blocks 3) and imageNetInput; it also holds lab/..., a check of
