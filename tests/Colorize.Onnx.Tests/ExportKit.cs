@@ -16,6 +16,9 @@ namespace Colorize.Onnx.Tests;
 /// <summary>What the export parity tests share: photos as Lab planes, random networks with realistic statistics, ONNX Runtime.</summary>
 internal static class ExportKit
 {
+    // The size RandomNetwork gives a gated global context (see there).
+    private const float GateScale = 1f;
+
     public static readonly string[] Photos = ["dlib-000179_02159509.jpg", "dlib-000183_02159543.jpg", "picos-truth.jpg"];
 
     /// <summary>The photo resized to <paramref name="width"/>×<paramref name="height"/> as L, a, b planes (CIE Lab, D65).</summary>
@@ -120,7 +123,7 @@ internal static class ExportKit
 
     /// <summary>
     /// A generator with random weights that behave like trained ones where it matters for the comparison: the
-    /// zero-initialised parts (self-attention γ, the hint branch, the global context's expand convolution) made
+    /// zero-initialised parts (self-attention γ, the hint branch, the global context's expand convolution and gate) made
     /// non-zero, and BatchNorm running statistics gathered by a few training-mode passes over real photos (spectral
     /// norm's vectors advance too), then eval mode.
     /// </summary>
@@ -148,6 +151,18 @@ internal static class ExportKit
                 // made larger than the features it is added to: without spectral norm, leaving it out then moves
                 // the output by ~0.03 in tanh units, where N(0, 0.05) moved it by 4e-3.
                 Tensor.Randn(generator, 0f, 0.3f, tensor.GetShape()).Data.CopyTo(tensor.Data);
+            }
+            else if (name == GlobalContext.KeyPrefix + "gate")
+            {
+                // The gated form's gate starts at zero and hides the block as the plain form's zero expand does. The
+                // normalised context has RMS 1 per photo, so the gate alone sets its size: about GateScale per channel,
+                // of random sign, every channel well away from zero.
+                var magnitude = Tensor.Rand(generator, 0.5f * GateScale, 1.5f * GateScale, tensor.GetShape()).Data;
+                var sign = Tensor.Randn(generator, 0f, 1f, tensor.GetShape()).Data;
+                for (int i = 0; i < magnitude.Length; i++)
+                {
+                    tensor.Data[i] = sign[i] < 0 ? -magnitude[i] : magnitude[i];
+                }
             }
             else if (architecture == "pix2pix-unet" && tensor.Rank == 4)
             {

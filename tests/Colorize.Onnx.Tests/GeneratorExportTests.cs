@@ -38,6 +38,10 @@ public sealed class GeneratorExportTests(ITestOutputHelper output)
         // without the block would match too. Not with the ImageNet input: without spectral norm that saturates ~40 %.
         { "resnet-unet global context", "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "spectralNorm": false, "globalContext": true}""", 32 },
         { "resnet-unet global context + hints", "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "spectralNorm": false, "hints": true, "globalContext": true}""", 32 },
+        // The gated form (globalContextGate): the context divided by its RMS over the channels (Mul, ReduceMean over
+        // axis 1, Add ε, Sqrt, Div) and multiplied by the per-channel gate, made non-zero by ExportKit.RandomNetwork.
+        { "resnet-unet gated global context", "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "spectralNorm": false, "globalContext": true, "globalContextGate": true}""", 32 },
+        { "resnet-unet gated global context + hints", "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "spectralNorm": false, "hints": true, "globalContext": true, "globalContextGate": true}""", 32 },
     };
 
     [Theory]
@@ -69,20 +73,38 @@ public sealed class GeneratorExportTests(ITestOutputHelper output)
 
         if (source.Built.Module is ResNetUnet { HasGlobalContext: true })
         {
-            // The global context must reach the output, or a graph that left it out would match the engine too: the
-            // same network with the block's expand convolution at zero (where training starts it) gives other colours,
-            // by well over the tolerance.
-            var without = ExportKit.RandomNetwork(architecture, hyperparameters, seed: 17);
-            foreach (var (_, tensor) in without.Built.Module.StateDict().Where(p => p.Key.StartsWith(GlobalContext.KeyPrefix + "expand.", StringComparison.Ordinal)))
+            // The same network with some of the block's tensors changed, through ONNX Runtime on the first run's input.
+            var (count, width, height) = runs[0];
+            float[] Changed(Func<string, bool> which, Func<Tensor, Tensor> change)
             {
-                tensor.Data.Clear();
+                var changed = ExportKit.RandomNetwork(architecture, hyperparameters, seed: 17);
+                foreach (var (_, tensor) in changed.Built.Module.StateDict().Where(p => which(p.Key)))
+                {
+                    change(tensor).Data.CopyTo(tensor.Data);
+                }
+
+                using var changedSession = ExportKit.Session(OnnxExport.ToBytes(changed));
+                return ExportKit.RunOrt(changedSession, inputs[0].L, source.Built.TakesHints ? inputs[0].Hints : null, count, width, height);
             }
 
-            using var withoutSession = ExportKit.Session(OnnxExport.ToBytes(without));
-            var (count, width, height) = runs[0];
-            float effect = MaxDiff(ExportKit.RunOrt(withoutSession, inputs[0].L, source.Built.TakesHints ? inputs[0].Hints : null, count, width, height), ortByRun[0], 1f) / 110f;
+            // The global context must reach the output, or a graph that left it out would match the engine too: the
+            // same network where training starts the block (the plain form's expand convolution at zero, the gated
+            // form's gate at zero) gives other colours, by well over the tolerance.
+            const string gate = GlobalContext.KeyPrefix + "gate", expand = GlobalContext.KeyPrefix + "expand.";
+            bool gated = source.Built.Module.StateDict().ContainsKey(gate);
+            bool IsExpand(string key) => key.StartsWith(expand, StringComparison.Ordinal);
+            float effect = MaxDiff(Changed(k => gated ? k == gate : IsExpand(k), t => Tensor.Zeros(t.GetShape())), ortByRun[0], 1f) / 110f;
             output.WriteLine(FormattableString.Invariant($"{name}: the global context changes the output by up to {effect:E2} (tanh units)"));
             Assert.True(effect > 10 * Tolerance, FormattableString.Invariant($"the global context changes the graph's output by only {effect:E2}"));
+            if (gated)
+            {
+                // The gated graph must normalise the context, or it would match the engine only where the context's
+                // RMS happens to be near 1: the expand convolution four times larger (exactly: a power of two) leaves
+                // the colours as they were, ε aside, where an unnormalised context would move them.
+                float scaled = MaxDiff(Changed(IsExpand, t => t.Mul(4f)), ortByRun[0], 1f) / 110f;
+                output.WriteLine(FormattableString.Invariant($"{name}: the expand convolution ×4 changes the output by {scaled:E2} (tanh units)"));
+                Assert.True(scaled <= Tolerance, FormattableString.Invariant($"the gated context is not normalised: expand weights ×4 change the output by {scaled:E2}"));
+            }
         }
 
         // Folding BatchNorm changes the module, so the engine runs after the export and the ORT runs.

@@ -22,6 +22,8 @@ public sealed class OnnxImportTests(ITestOutputHelper output) : IDisposable
         { "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "abHead": "classes", "annealTemperature": 0.5}""" },
         // Without spectral norm, so that the block reaches the output (see GeneratorExportTests).
         { "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "spectralNorm": false, "globalContext": true}""" },
+        // The gated form: its gate (non-zero here, ExportKit.RandomNetwork) is an initializer of the state-dict key's name.
+        { "resnet-unet", """{"encoderDepth": 18, "width": 0.25, "spectralNorm": false, "globalContext": true, "globalContextGate": true}""" },
     };
 
     [Theory]

@@ -26,7 +26,7 @@ internal static class OnnxImport
     {
         "Add", "AveragePool", "BatchNormalization", "Clip", "Concat", "Conv", "ConvTranspose", "DepthToSpace", "Div",
         "InstanceNormalization", "LeakyRelu", "MatMul", "MaxPool", "Mul", "Pad", "Pow", "ReduceMean", "Relu", "Reshape",
-        "Shape", "Softmax", "Sub", "Tanh", "Transpose",
+        "Shape", "Softmax", "Sqrt", "Sub", "Tanh", "Transpose",
     };
 
     /// <summary>Reads and checks <paramref name="path"/>; returns the network with its weights.</summary>

@@ -58,10 +58,10 @@ internal static class ResNetUnetExport
 
     /// <summary>
     /// The encoder (ImageNet grey input when the network has three conv1 input channels; hint branch added to conv1's
-    /// output), the global context block when the network has one (<see cref="GlobalContext"/>), middle, four decoder
-    /// blocks (PixelShuffle_ICNR + blur, BatchNorm'd skip, convs, self-attention), final shuffle, L concatenated (plus
-    /// the hint head), the residual block and the 1×1 head with tanh, or with the class head its annealed mean
-    /// (<see cref="ClassHead"/>).
+    /// output), the global context block when the network has one, plain or gated (<see cref="GlobalContext"/>),
+    /// middle, four decoder blocks (PixelShuffle_ICNR + blur, BatchNorm'd skip, convs, self-attention), final shuffle,
+    /// L concatenated (plus the hint head), the residual block and the 1×1 head with tanh, or with the class head its
+    /// annealed mean (<see cref="ClassHead"/>).
     /// </summary>
     /// <param name="g">The graph being written.</param>
     /// <param name="l">L/50 − 1, N×1×H×W.</param>
@@ -131,14 +131,26 @@ internal static class ResNetUnetExport
     /// <summary>
     /// <c>GlobalContext</c> (hyperparameter globalContext): the features' mean over height and width (ReduceMean with
     /// keepdims, so the 1×1 convolutions see N×C×1×1), reduce conv, ReLU, expand conv, added back to the features
-    /// (Add broadcasts over height and width).
+    /// (Add broadcasts over height and width). The gated form (globalContextGate) divides the context by its RMS over
+    /// the channels, √(mean(c²) + ε) per photo, and multiplies it by the per-channel gate before the Add.
     /// </summary>
     private static string GlobalContext(GeneratorGraph g, string x)
     {
+        var b = g.Builder;
         // Opset 17 (OnnxGraphBuilder.DefaultOpset) takes ReduceMean's axes as an attribute; from opset 18 they are an
-        // input, so raising the opset means writing them as an int64 initializer here.
-        string pooled = g.Builder.AddNode("ReduceMean", [x], "global_mean", A.Ints("axes", 2, 3), A.Int("keepdims", 1));
+        // input, so raising the opset means writing them as an int64 initializer here (twice, with the gate's).
+        string pooled = b.AddNode("ReduceMean", [x], "global_mean", A.Ints("axes", 2, 3), A.Int("keepdims", 1));
         string context = g.Conv("global_context.expand", g.Op("Relu", g.Conv("global_context.reduce", pooled)));
+        if (g.Get<Colorize.Engine.Architectures.GlobalContext>("global_context").IsGated)
+        {
+            // The engine's operations in its order (Square, Mean over dim 1, Add ε, Sqrt, Div, Mul by the gate), so
+            // the graph rounds where the engine rounds; Mul(c, c) is Square's c·c.
+            string meanSquare = b.AddNode("ReduceMean", [g.Op("Mul", context, context)], "global_mean_square", A.Ints("axes", 1), A.Int("keepdims", 1));
+            string rms = g.Op("Sqrt", g.Op("Add", meanSquare, b.AddScalar("global_context.epsilon", Colorize.Engine.Architectures.GlobalContext.GateEpsilon)));
+            string gate = b.AddInitializer(Colorize.Engine.Architectures.GlobalContext.KeyPrefix + "gate", g.Require(Colorize.Engine.Architectures.GlobalContext.KeyPrefix + "gate"));
+            context = g.Op("Mul", g.Op("Div", context, rms), gate);
+        }
+
         return g.Op("Add", x, context);
     }
 
