@@ -29,9 +29,10 @@ if len(sys.argv) != 4:
     sys.exit(__doc__.split("\n\n")[1])
 ckpt, data, listing = sys.argv[1], sys.argv[2], sys.argv[3]
 t = load(ckpt)
-enc = A.ResNetEncoder(18, 3, 3); gc = A.GlobalContext(512, 256)
 es = {k[len("g.encoder."):]: v.float() if v.dtype != torch.int64 else v for k, v in t.items() if k.startswith("g.encoder.")}
 gs = {k[len("g.global_context."):]: v.float() for k, v in t.items() if k.startswith("g.global_context.")}
+# The gated form (globalContextGate) has a gate; its size is what the context's is.
+enc = A.ResNetEncoder(18, 3, 3); gc = A.GlobalContext(512, 256, gated="gate" in gs)
 print(enc.load_state_dict(es, strict=True), gc.load_state_dict(gs, strict=True))
 enc.eval(); ratios = []
 rels = [l.split("\t")[0].strip() for l in open(listing) if l.strip() and not l.startswith("#")]

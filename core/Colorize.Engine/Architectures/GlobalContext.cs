@@ -19,9 +19,10 @@ namespace Colorize.Engine.Architectures;
 /// exactly what it did without it, and a trained pack can be fine-tuned into it. Neither convolution is
 /// spectral-normalised (the norm of a zero weight is 0). Trained through a whole cycle at 10 × the rate, that form's
 /// context grew to 64 times the features it is added to and drowned them (issue 14, session 14).</para>
-/// <para>Gated form: the context's size is the gate's and nothing else (the normalised context has RMS 1 per photo),
-/// so it cannot outgrow the features unless the gate itself does, and the gate moves at most about one learning
-/// rate per Adam step. The gate starts at zero, so this form too computes exactly what the network did without it;
+/// <para>Gated form: the context's size is the gate's and nothing else (the normalised context has RMS just under 1
+/// over its channels per photo; one channel may hold more of it than another), so it cannot outgrow the features
+/// unless the gate itself does, and Adam moves the gate by about its group's rate per step (the trainer's
+/// <c>globalContextLrMultiplier</c> × the phase's). The gate starts at zero, so this form too computes exactly what the network did without it;
 /// the second convolution starts random here, because a zero one would have no direction to normalise.</para>
 /// </remarks>
 public sealed class GlobalContext : Module<Tensor, Tensor>
