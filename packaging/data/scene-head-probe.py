@@ -1,0 +1,61 @@
+#!/usr/bin/python3
+"""Does a sceneLoss run's scene head know which photos are green? For each photo of LIST in DATA_DIR (256 px short
+side, the pack's render size), the head's predicted ab histogram (checkpoint keys g.encoder.*, g.global_context.*,
+scene.*; tests/golden/architectures.py's PyTorch modules) gives a predicted green share: the mass of the bins whose
+centre has a < -10 and b > 5 (green-score.py's rule for green pixels, on bin centres); the truth's share is the
+photo's pixels under that rule. Prints each photo's pair, their correlation, and how well the predicted share ranks
+the photos with at least 10 % green pixels above the rest (ROC AUC).
+
+    /usr/bin/python3 packaging/data/scene-head-probe.py RUN/checkpoints/epoch-000N.safetensors DATA_DIR LIST [BIN]
+"""
+import json, os, struct, sys
+import numpy as np, torch
+from PIL import Image
+from skimage import color
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "golden"))
+import architectures as A
+
+def load(path):
+    f = open(path, "rb"); n = struct.unpack("<Q", f.read(8))[0]; h = json.loads(f.read(n)); base = 8 + n; out = {}
+    for k, v in h.items():
+        if k == "__metadata__": continue
+        f.seek(base + v["data_offsets"][0]); b = f.read(v["data_offsets"][1] - v["data_offsets"][0])
+        dt = {"F32": np.float32, "F16": np.float16, "I64": np.int64}[v["dtype"]]
+        out[k] = torch.from_numpy(np.frombuffer(b, dtype=dt).copy().reshape(v["shape"]))
+    return out
+
+if len(sys.argv) not in (4, 5):
+    sys.exit(__doc__.split("\n\n")[1])
+ckpt, data, listing = sys.argv[1:4]
+bin_size = int(sys.argv[4]) if len(sys.argv) == 5 else 20
+half = 110 // bin_size; side = 2 * half + 1
+t = load(ckpt)
+es = {k[len("g.encoder."):]: v.float() if v.dtype != torch.int64 else v for k, v in t.items() if k.startswith("g.encoder.")}
+gs = {k[len("g.global_context."):]: v.float() for k, v in t.items() if k.startswith("g.global_context.")}
+enc = A.ResNetEncoder(18, 3, 3); gc = A.GlobalContext(512, 256, gated="gate" in gs)
+enc.load_state_dict(es, strict=True); gc.load_state_dict(gs, strict=True); enc.eval()
+head = torch.nn.Conv2d(256, side * side, 1)
+head.load_state_dict({"weight": t["scene.weight"].float(), "bias": t["scene.bias"].float()})
+centre_a = (np.arange(side * side) // side - half) * bin_size
+centre_b = (np.arange(side * side) % side - half) * bin_size
+green_bins = torch.from_numpy((centre_a < -10) & (centre_b > 5))
+rels = [l.split("\t")[0].strip() for l in open(listing) if l.strip() and not l.startswith("#")]
+pred, truth = [], []
+with torch.no_grad():
+    for rel in rels:
+        im = Image.open(os.path.join(data, rel)).convert("RGB"); w, h = im.size; s = 256 / min(w, h)
+        im = im.resize((max(32, int(w * s) // 32 * 32), max(32, int(h * s) // 32 * 32)), Image.BICUBIC)
+        lab = color.rgb2lab(np.asarray(im) / 255.0)
+        l = torch.from_numpy((lab[..., 0] / 50 - 1)[None, None].astype(np.float32))
+        f4 = enc.features(A.imagenet_from_grey(l))[4]
+        summary = torch.relu(gc.reduce(f4.mean((2, 3), keepdim=True)))
+        p = torch.softmax(head(summary)[0, :, 0, 0], 0)
+        pred.append(float(p[green_bins].sum()))
+        L, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
+        truth.append(float(((a < -10) & (b > 5) & (L > 10) & (L < 95)).mean()))
+        print(f"{rel}\tpredicted {pred[-1]:.3f}\ttruth {truth[-1]:.3f}")
+pred, truth = np.array(pred), np.array(truth)
+pos = truth >= 0.10
+auc = np.mean([(pp > pn) + 0.5 * (pp == pn) for pp in pred[pos] for pn in pred[~pos]]) if pos.any() and (~pos).any() else float("nan")
+print(f"{len(rels)} photos: correlation {np.corrcoef(pred, truth)[0, 1]:.3f}; {pos.sum()} with >= 10 % green pixels, "
+      f"ranked above the rest with ROC AUC {auc:.3f}")
