@@ -8,21 +8,9 @@ the photos with at least 10 % green pixels above the rest (ROC AUC).
 
     /usr/bin/python3 packaging/data/scene-head-probe.py RUN/checkpoints/epoch-000N.safetensors DATA_DIR LIST [BIN]
 """
-import json, os, struct, sys
+import os, sys
 import numpy as np, torch
-from PIL import Image
-from skimage import color
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "golden"))
-import architectures as A
-
-def load(path):
-    f = open(path, "rb"); n = struct.unpack("<Q", f.read(8))[0]; h = json.loads(f.read(n)); base = 8 + n; out = {}
-    for k, v in h.items():
-        if k == "__metadata__": continue
-        f.seek(base + v["data_offsets"][0]); b = f.read(v["data_offsets"][1] - v["data_offsets"][0])
-        dt = {"F32": np.float32, "F16": np.float16, "I64": np.int64}[v["dtype"]]
-        out[k] = torch.from_numpy(np.frombuffer(b, dtype=dt).copy().reshape(v["shape"]))
-    return out
+from checkpoint_probe import load, encoder_and_block, photo, listed
 
 if len(sys.argv) not in (4, 5):
     sys.exit(__doc__.split("\n\n")[1])
@@ -30,25 +18,18 @@ ckpt, data, listing = sys.argv[1:4]
 bin_size = int(sys.argv[4]) if len(sys.argv) == 5 else 20
 half = 110 // bin_size; side = 2 * half + 1
 t = load(ckpt)
-es = {k[len("g.encoder."):]: v.float() if v.dtype != torch.int64 else v for k, v in t.items() if k.startswith("g.encoder.")}
-gs = {k[len("g.global_context."):]: v.float() for k, v in t.items() if k.startswith("g.global_context.")}
-enc = A.ResNetEncoder(18, 3, 3); gc = A.GlobalContext(512, 256, gated="gate" in gs)
-enc.load_state_dict(es, strict=True); gc.load_state_dict(gs, strict=True); enc.eval()
+enc, gc = encoder_and_block(t)
 head = torch.nn.Conv2d(256, side * side, 1)
 head.load_state_dict({"weight": t["scene.weight"].float(), "bias": t["scene.bias"].float()})
 centre_a = (np.arange(side * side) // side - half) * bin_size
 centre_b = (np.arange(side * side) % side - half) * bin_size
 green_bins = torch.from_numpy((centre_a < -10) & (centre_b > 5))
-rels = [l.split("\t")[0].strip() for l in open(listing) if l.strip() and not l.startswith("#")]
+rels = listed(listing)
 pred, truth = [], []
 with torch.no_grad():
     for rel in rels:
-        im = Image.open(os.path.join(data, rel)).convert("RGB"); w, h = im.size; s = 256 / min(w, h)
-        im = im.resize((max(32, int(w * s) // 32 * 32), max(32, int(h * s) // 32 * 32)), Image.BICUBIC)
-        lab = color.rgb2lab(np.asarray(im) / 255.0)
-        l = torch.from_numpy((lab[..., 0] / 50 - 1)[None, None].astype(np.float32))
-        f4 = enc.features(A.imagenet_from_grey(l))[4]
-        summary = torch.relu(gc.reduce(f4.mean((2, 3), keepdim=True)))
+        lab, x = photo(os.path.join(data, rel))
+        summary = torch.relu(gc.reduce(enc.features(x)[4].mean((2, 3), keepdim=True)))
         p = torch.softmax(head(summary)[0, :, 0, 0], 0)
         pred.append(float(p[green_bins].sum()))
         L, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
