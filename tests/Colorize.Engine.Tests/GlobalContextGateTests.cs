@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Colorize.Abstractions.Packs;
 using Colorize.Engine.Architectures;
 using Colorize.Tensors;
@@ -13,23 +12,7 @@ namespace Colorize.Engine.Tests;
 /// </summary>
 public sealed class GlobalContextGateTests
 {
-    private static BuiltArchitecture Build(bool globalContext, bool gate, ulong seed) =>
-        ArchitectureRegistry.Build(
-            new ArchitectureSpec
-            {
-                Name = "resnet-unet",
-                Version = 1,
-                Hyperparameters = new Dictionary<string, JsonElement>
-                {
-                    ["encoderDepth"] = JsonSerializer.SerializeToElement(18),
-                    ["width"] = JsonSerializer.SerializeToElement(0.25),
-                    ["selfAttention"] = JsonSerializer.SerializeToElement(false),
-                    ["globalContext"] = JsonSerializer.SerializeToElement(globalContext),
-                    ["globalContextGate"] = JsonSerializer.SerializeToElement(gate),
-                },
-            },
-            ArchitectureRole.Generator,
-            new Generator(seed));
+    private static BuiltArchitecture Build(bool globalContext, bool gate, ulong seed) => GlobalContextTests.Build(globalContext, seed, gate);
 
     [Fact]
     public void GateWithoutTheBlock_IsRefusedWithAPackError()

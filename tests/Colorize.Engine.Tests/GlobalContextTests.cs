@@ -13,7 +13,8 @@ namespace Colorize.Engine.Tests;
 /// </summary>
 public sealed class GlobalContextTests
 {
-    private static BuiltArchitecture Build(bool globalContext, ulong seed) =>
+    /// <summary>A small ImageNet-input resnet-unet18 ([2,2,2,3]), with the block (plain or <paramref name="gate"/>d) or without.</summary>
+    internal static BuiltArchitecture Build(bool globalContext, ulong seed, bool gate = false) =>
         ArchitectureRegistry.Build(
             new ArchitectureSpec
             {
@@ -26,6 +27,7 @@ public sealed class GlobalContextTests
                     ["imageNetInput"] = JsonSerializer.SerializeToElement(true),
                     ["width"] = JsonSerializer.SerializeToElement(0.25),
                     ["globalContext"] = JsonSerializer.SerializeToElement(globalContext),
+                    ["globalContextGate"] = JsonSerializer.SerializeToElement(gate),
                 },
             },
             ArchitectureRole.Generator,
