@@ -22,7 +22,7 @@ namespace Colorize.Trainer;
 internal sealed record SceneLossConfig
 {
     /// <summary>Weight of the cross-entropy in the generator loss.</summary>
-    public double Weight { get; init; } = 0.1;
+    public double Weight { get; init; } = 1;
 
     /// <summary>Side of the histogram's square ab bins in Lab units (20: 11 × 11 bins over ±110).</summary>
     public int BinSize { get; init; } = 20;
@@ -45,7 +45,7 @@ internal sealed class SceneLoss
     /// <summary>Channels of the global-context block's summary (<see cref="ResNetUnet"/> builds it 512 → 256).</summary>
     public const int SummaryChannels = 256;
 
-    /// <summary>The checkpoint key prefix of the scene head's weights and its optimizer state lives with the generator's.</summary>
+    /// <summary>The checkpoint key prefix of the scene head's weights (its Adam state is in the generator optimizer's, <c>optg.*</c>).</summary>
     public const string CheckpointPrefix = "scene.";
 
     private readonly AbGrid _grid;

@@ -47,6 +47,7 @@ internal sealed partial class TrainingRun
         {
             Add(SceneLoss.CheckpointPrefix, _sceneLoss.Head.StateDict());
         }
+
         if (_d is not null)
         {
             Add("d.", _d.StateDict());
@@ -71,6 +72,7 @@ internal sealed partial class TrainingRun
         {
             _sceneLoss.Head.LoadStateDict(Prefixed(tensors, SceneLoss.CheckpointPrefix));
         }
+
         _optG.LoadStateDict(new OptimizerState(Prefixed(tensors, "optg."), state.OptimizerGScalars));
         if (_d is not null)
         {

@@ -16,8 +16,9 @@ internal sealed partial class TrainingRun
     }
 
     /// <summary>
-    /// The generator's ab term (already weighted: l1Weight·L1, plus classLoss.weight·CE with a class loss), the L1 the
-    /// metrics report and the unweighted cross-entropy (null without a class loss). Without rebalancing the L1 is the
+    /// The generator's ab term (already weighted: l1Weight·L1, plus classLoss.weight·CE with a class loss or
+    /// sceneLoss.weight·CE of the scene head on <paramref name="scene"/> with a scene loss), the L1 the metrics report
+    /// and the unweighted cross-entropy (null with neither). Without rebalancing the L1 is the
     /// plain L1 (the same tensor, computed as before the option existed); with it the term is the per-pixel weighted L1
     /// and the reported value the unweighted one, so that lossL1 compares across runs. The cross-entropy takes the
     /// rarity weights too when rebalancing (Zhang et al.'s full loss).
@@ -56,7 +57,7 @@ internal sealed partial class TrainingRun
 
     /// <summary>
     /// The generator's ab for <paramref name="batch"/> and, with a class loss, the class head's logits it was decoded
-    /// from (one forward pass; <see cref="ResNetUnet.ForwardWithLogits"/> runs the head's own hooks, and the network
+    /// from, or with a scene loss the global-context block's photo summary (one forward pass; <see cref="ResNetUnet.ForwardWithLogits"/> runs the head's own hooks, and the network
     /// registers none of its own).
     /// </summary>
     private (Tensor Ab, Tensor? Logits, Tensor? Scene) Generate(Batch batch)
