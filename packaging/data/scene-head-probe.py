@@ -10,7 +10,7 @@ the photos with at least 10 % green pixels above the rest (ROC AUC).
 """
 import os, sys
 import numpy as np, torch
-from checkpoint_probe import load, encoder_and_block, photo, listed
+from checkpoint_probe import load, encoder_and_block, photo, listed, refuse
 
 if len(sys.argv) not in (4, 5):
     sys.exit(__doc__.split("\n\n")[1])
@@ -20,7 +20,12 @@ half = 110 // bin_size; side = 2 * half + 1
 t = load(ckpt)
 enc, gc = encoder_and_block(t)
 head = torch.nn.Conv2d(256, side * side, 1)
-head.load_state_dict({"weight": t["scene.weight"].float(), "bias": t["scene.bias"].float()})
+if "scene.weight" not in t or "scene.bias" not in t:
+    refuse(ckpt, "no scene head (scene.*): not a checkpoint of a run with sceneLoss")
+try:
+    head.load_state_dict({"weight": t["scene.weight"].float(), "bias": t["scene.bias"].float()})
+except RuntimeError as e:
+    refuse(f"{ckpt}: its scene head does not have {side * side} bins of {bin_size}", str(e).splitlines()[0])
 centre_a = (np.arange(side * side) // side - half) * bin_size
 centre_b = (np.arange(side * side) % side - half) * bin_size
 green_bins = torch.from_numpy((centre_a < -10) & (centre_b > 5))

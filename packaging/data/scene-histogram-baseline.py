@@ -20,8 +20,16 @@ bin_size = int(sys.argv[3]) if len(sys.argv) == 4 else 20
 half = 110 // bin_size
 side = 2 * half + 1
 hists = []
-for rel in json.load(open(split))["train"]:
-    im = Image.open(os.path.join(root, rel)).convert("RGB")
+try:
+    with open(split) as f:
+        train = json.load(f)["train"]
+except (OSError, ValueError, KeyError, TypeError) as e:
+    sys.exit(f"scene-histogram-baseline.py: cannot read the training list of {split}: {e}")
+for rel in train:
+    try:
+        im = Image.open(os.path.join(root, rel)).convert("RGB")
+    except (OSError, ValueError) as e:
+        sys.exit(f"scene-histogram-baseline.py: cannot read {os.path.join(root, rel)}: {e}")
     im.thumbnail((128, 128))
     lab = color.rgb2lab(np.asarray(im) / 255.0)
     a = np.clip(np.round(lab[..., 1] / bin_size), -half, half).astype(int) + half
